@@ -1,0 +1,86 @@
+"""The session event log: append an event with its seq, broadcast it after commit, replay since a seq.
+
+The log is the truth for live clients; the channel layer is only a doorbell. Every event is a
+stored row with a per-session seq, rising by one, allocated under the session's row lock inside
+the writing transaction, so seqs are gap-free and committed in order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import Event, Session
+
+logger = logging.getLogger(__name__)
+
+QUESTION_CREATED = "question.created"
+REPLY_CREATED = "reply.created"
+POST_UPDATED = "post.updated"
+VOTE_CHANGED = "vote.changed"
+SESSION_UPDATED = "session.updated"
+
+
+def group_name(session_id: int) -> str:
+    return f"session-{session_id}"
+
+
+def encode(event: Event) -> str:
+    """The wire form of an event: {"type", "seq", "data"}, encoded once for every socket."""
+    return json.dumps(
+        {"type": event.type, "seq": event.seq, "data": event.data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def record(session: Session, event_type: str, data: Any) -> Event:
+    """Append an event to the session's log and broadcast it once the transaction commits.
+
+    Call only from a service, inside its transaction.atomic(): the seq bump takes the session's
+    row lock until commit, and a rollback takes the event (and its broadcast) back with it.
+    """
+    assert connection.in_atomic_block, "events.record() must run inside transaction.atomic()"
+    Session.objects.filter(pk=session.pk).update(last_seq=F("last_seq") + 1)
+    seq = Session.objects.filter(pk=session.pk).values_list("last_seq", flat=True).get()
+    session.last_seq = seq
+    event = Event.objects.create(
+        session_id=session.pk, seq=seq, type=event_type, data=data, created_at=timezone.now()
+    )
+    transaction.on_commit(lambda: broadcast(event))
+    return event
+
+
+def broadcast(event: Event) -> None:
+    """Ring the doorbell: one channel-layer message per event, already encoded."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            group_name(event.session_id),
+            {"type": "session.event", "seq": event.seq, "text": encode(event)},
+        )
+    except Exception:
+        # The event is stored: sockets catch up from the log on their next event or reconnect.
+        logger.exception("Broadcast of event %s failed", event)
+
+
+def events_after(session_id: int, seq: int) -> list[tuple[int, str]]:
+    """Stored events of a session with a seq above `seq`, in order, encoded for the wire."""
+    return [
+        (event.seq, encode(event))
+        for event in Event.objects.filter(session_id=session_id, seq__gt=seq).order_by("seq")
+    ]
+
+
+def current_seq(session_id: int) -> int | None:
+    """The session's newest seq, or None when there is no such session."""
+    return Session.objects.filter(pk=session_id).values_list("last_seq", flat=True).first()

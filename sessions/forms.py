@@ -1,0 +1,48 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class AskForm(forms.Form):
+    # Length and blank rules are the service's (services.clean_body); the widget only hints them.
+    body = forms.CharField(
+        label=_("Your question"),
+        strip=False,
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "maxlength": settings.TOWNHALL_MAX_POST_LENGTH, "required": True}
+        ),
+    )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        strip=False,
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "maxlength": settings.TOWNHALL_MAX_POST_LENGTH, "required": True}
+        ),
+    )
+    mark_answered = forms.BooleanField(label=_("Mark the question answered"), required=False)
+
+
+class ExtendForm(forms.Form):
+    minutes = forms.IntegerField(label=_("Minutes"), required=False, min_value=1)
+    until = forms.DateTimeField(
+        label=_("Or until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class SignupForm(UserCreationForm):
+    first_name = forms.CharField(
+        label=_("Your name, as others will see it"), max_length=150, required=False
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "first_name")

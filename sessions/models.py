@@ -1,0 +1,210 @@
+"""Townhall's data and its invariants. Workflow lives in services.py, never here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Politician(models.Model):
+    """A person on a panel. Linked to a user account, they may answer under a verified badge."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="politicians"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    party = models.CharField(_("party"), max_length=200, blank=True)
+    role = models.CharField(_("role"), max_length=200, blank=True, help_text=_("e.g. Mayor"))
+    photo_url = models.URLField(_("photo URL"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="politician_profiles",
+        verbose_name=_("user account"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("politician")
+        verbose_name_plural = _("politicians")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "user"],
+                condition=Q(user__isnull=False),
+                name="one_politician_per_user_per_municipality",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.party})" if self.party else self.name
+
+
+class Moderator(models.Model):
+    """A user who moderates the sessions of one municipality."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="moderators"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderator_roles"
+    )
+
+    class Meta:
+        verbose_name = _("moderator")
+        verbose_name_plural = _("moderators")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "user"], name="unique_moderator")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.municipality}"
+
+
+class Session(models.Model):
+    """A timed Q&A. Its status follows the clock: see status_at()."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        LIVE = "live", _("Live")
+        CLOSED = "closed", _("Closed")
+
+    class ModerationMode(models.TextChoices):
+        POST = "post", _("Post-moderation: posts appear at once")
+        PRE = "pre", _("Pre-moderation: posts wait for approval")
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="sessions"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    politicians = models.ManyToManyField(
+        Politician, blank=True, related_name="sessions", verbose_name=_("panel")
+    )
+    moderation_mode = models.CharField(
+        _("moderation"), max_length=10, choices=ModerationMode, default=ModerationMode.POST
+    )
+    accepts_questions_early = models.BooleanField(
+        _("accept questions before the start"), default=False
+    )
+    # The seq of the newest event in this session's log; bumped under a row lock.
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=F("starts_at")), name="session_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def status_at(self, now: datetime) -> str:
+        """Scheduled before starts_at, live from starts_at (inclusive) to ends_at (exclusive)."""
+        if now < self.starts_at:
+            return self.Status.SCHEDULED
+        if now < self.ends_at:
+            return self.Status.LIVE
+        return self.Status.CLOSED
+
+    def accepts_posts_at(self, now: datetime) -> bool:
+        status = self.status_at(now)
+        return status == self.Status.LIVE or (
+            status == self.Status.SCHEDULED and self.accepts_questions_early
+        )
+
+
+class Post(models.Model):
+    """A question (no parent) or a reply to one."""
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", _("Published")
+        PENDING = "pending", _("Awaiting approval")
+        HIDDEN = "hidden", _("Hidden")
+        REJECTED = "rejected", _("Rejected")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="posts")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    # Set by the service when the author writes as a politician on the panel; never from input.
+    politician = models.ForeignKey(
+        Politician, on_delete=models.PROTECT, null=True, blank=True, related_name="posts"
+    )
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PUBLISHED)
+    is_answered = models.BooleanField(_("answered"), default=False)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    vote_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        indexes = [models.Index(fields=["session", "parent", "status"])]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+    @property
+    def is_question(self) -> bool:
+        return self.parent_id is None
+
+
+class Vote(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="one_vote_per_user")]
+
+
+class Event(models.Model):
+    """One entry of a session's event log: what live clients receive, stored so it can be replayed."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=40)
+    data = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["session", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq"], name="unique_seq_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}#{self.seq} {self.type}"

@@ -1,0 +1,109 @@
+"""The JSON shapes that pages, the API and live events share: one typed definition each.
+
+A page's initial state, an API response and the events on the socket are all built here,
+so that initial state plus events always equals a fresh fetch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypedDict
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from .models import Politician, Post, Session
+
+
+class PoliticianPayload(TypedDict):
+    id: int
+    name: str
+    party: str
+    role: str
+    photo_url: str
+
+
+class PostPayload(TypedDict):
+    id: int
+    session: int
+    parent: int | None
+    author: str
+    politician: PoliticianPayload | None
+    body: str
+    created_at: str
+    status: str
+    is_answered: bool
+    vote_count: int
+
+
+class QuestionPayload(PostPayload):
+    replies: list[PostPayload]
+
+
+class SessionPayload(TypedDict):
+    id: int
+    municipality: str
+    title: str
+    description: str
+    starts_at: str
+    ends_at: str
+    status: str
+    accepts_questions_early: bool
+    panel: list[PoliticianPayload]
+
+
+class VotePayload(TypedDict):
+    post: int
+    vote_count: int
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def display_name(user: AbstractBaseUser) -> str:
+    """What others see of a user: the full name they gave, else the username. Never the e-mail."""
+    return user.get_full_name() or user.get_username()
+
+
+def politician_payload(politician: Politician) -> PoliticianPayload:
+    return {
+        "id": politician.pk,
+        "name": politician.name,
+        "party": politician.party,
+        "role": politician.role,
+        "photo_url": politician.photo_url,
+    }
+
+
+def post_payload(post: Post) -> PostPayload:
+    return {
+        "id": post.pk,
+        "session": post.session_id,
+        "parent": post.parent_id,
+        "author": display_name(post.author),
+        "politician": politician_payload(post.politician) if post.politician else None,
+        "body": post.body,
+        "created_at": iso(post.created_at),
+        "status": post.status,
+        "is_answered": post.is_answered,
+        "vote_count": post.vote_count,
+    }
+
+
+def question_payload(question: Post, replies: list[Post]) -> QuestionPayload:
+    return {**post_payload(question), "replies": [post_payload(reply) for reply in replies]}
+
+
+def session_payload(session: Session, now: datetime | None = None) -> SessionPayload:
+    return {
+        "id": session.pk,
+        "municipality": session.municipality.name,
+        "title": session.title,
+        "description": session.description,
+        "starts_at": iso(session.starts_at),
+        "ends_at": iso(session.ends_at),
+        "status": session.status_at(now or timezone.now()),
+        "accepts_questions_early": session.accepts_questions_early,
+        "panel": [politician_payload(p) for p in session.politicians.all()],
+    }

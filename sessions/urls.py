@@ -1,0 +1,17 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sessions/<int:session_id>/", views.session_page, name="session"),
+    path("sessions/<int:session_id>/ask/", views.ask, name="ask"),
+    path("sessions/<int:session_id>/control/", views.control, name="session-control"),
+    path("posts/<int:post_id>/reply/", views.reply, name="reply"),
+    path("posts/<int:post_id>/vote/", views.vote, name="vote"),
+    path("posts/<int:post_id>/answered/", views.mark_answered, name="mark-answered"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", views.SignupView.as_view(), name="signup"),
+]

@@ -1,0 +1,189 @@
+"""Pages. Each POST calls one service; its errors become form errors or messages."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django.views.generic import CreateView
+
+from . import selectors, services
+from .forms import AskForm, ExtendForm, ReplyForm, SignupForm
+from .models import Post, Session
+from .payloads import iso, question_payload, session_payload
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    return render(request, "sessions/home.html", {"sessions": selectors.sessions_for_home(now)})
+
+
+def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
+    return _render_session_page(request, selectors.session_with_panel(session_id))
+
+
+def _render_session_page(
+    request: HttpRequest,
+    session: Session,
+    *,
+    ask_form: AskForm | None = None,
+    failed_reply: tuple[int, ReplyForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    ordering = request.GET.get("ordering", selectors.DEFAULT_QUESTION_ORDERING)
+    if ordering not in ("-votes", "-created"):
+        ordering = selectors.DEFAULT_QUESTION_ORDERING
+    # Read the seq before the questions: events after it are replayed, and applying one that
+    # the questions already show changes nothing (every event is idempotent on the client).
+    seq = session.last_seq
+    questions = list(selectors.published_questions(session, ordering))
+    me = selectors.politician_for(request.user, session)
+    for question in questions:
+        question.reply_form = ReplyForm(initial={"mark_answered": bool(me)})
+        if failed_reply and failed_reply[0] == question.pk:
+            question.reply_form = failed_reply[1]
+    state = {
+        "seq": seq,
+        "server_now": iso(now),
+        "session": session_payload(session, now),
+        "questions": [question_payload(q, q.published_replies) for q in questions],
+        "voted": sorted(selectors.voted_question_ids(request.user, session)),
+    }
+    context = {
+        "session": session,
+        "status": session.status_at(now),
+        "accepts_posts": session.accepts_posts_at(now),
+        "questions": questions,
+        "open_questions": sorted(
+            (q for q in questions if not q.is_answered), key=lambda q: (-q.vote_count, q.created_at)
+        ),
+        "ordering": ordering,
+        "me_politician": me,
+        "can_mark_answered": bool(me) or request.user.is_staff,
+        "voted": set(state["voted"]),
+        "ask_form": ask_form or AskForm(),
+        "extend_form": ExtendForm(initial={"minutes": 15}),
+        "state_json": json.dumps(state, ensure_ascii=False),
+        "state": state,
+    }
+    return render(request, "sessions/session.html", context, status=status)
+
+
+def _back_to(session_id: int, post_id: int | None = None) -> HttpResponse:
+    url = reverse("session", args=[session_id])
+    return redirect(f"{url}#post-{post_id}" if post_id else url)
+
+
+@login_required
+@require_POST
+def ask(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = selectors.session_with_panel(session_id)
+    form = AskForm(request.POST)
+    if form.is_valid():
+        try:
+            question = services.post_question(
+                session=session, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _back_to(session.pk, question.pk)
+    return _render_session_page(request, session, ask_form=form, status=400)
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = get_object_or_404(Post, pk=post_id)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["mark_answered"]:
+                created = services.answer_question(
+                    question=post, author=request.user, body=form.cleaned_data["body"]
+                )
+            else:
+                created = services.post_reply(
+                    post=post, author=request.user, body=form.cleaned_data["body"]
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _back_to(post.session_id, created.pk)
+    session = selectors.session_with_panel(post.session_id)
+    return _render_session_page(
+        request, session, failed_reply=(post.parent_id or post.pk, form), status=400
+    )
+
+
+@login_required
+@require_POST
+def vote(request: HttpRequest, post_id: int) -> HttpResponse:
+    question = get_object_or_404(Post, pk=post_id)
+    service = services.unvote if request.POST.get("action") == "unvote" else services.vote
+    try:
+        service(question=question, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _back_to(question.session_id, question.pk)
+
+
+@login_required
+@require_POST
+def mark_answered(request: HttpRequest, post_id: int) -> HttpResponse:
+    question = get_object_or_404(Post, pk=post_id)
+    answered = request.POST.get("answered", "true") != "false"
+    try:
+        services.mark_answered(question=question, user=request.user, answered=answered)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _back_to(question.session_id, question.pk)
+
+
+@login_required
+@require_POST
+def control(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Staff controls on the session page: open now, extend, close now."""
+    session = get_object_or_404(Session, pk=session_id)
+    action = request.POST.get("action")
+    try:
+        if action == "open":
+            services.open_session(session=session, user=request.user)
+        elif action == "close":
+            services.close_session(session=session, user=request.user)
+        elif action == "extend":
+            form = ExtendForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(
+                    [message for errors in form.errors.values() for message in errors]
+                )
+            services.extend_session(
+                session=session,
+                user=request.user,
+                minutes=form.cleaned_data["minutes"],
+                until=form.cleaned_data["until"],
+            )
+        else:
+            raise ValidationError("Unknown action.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _back_to(session.pk)
+
+
+class SignupView(CreateView):
+    form_class = SignupForm
+    template_name = "registration/signup.html"
+
+    def form_valid(self, form: SignupForm) -> HttpResponse:
+        user = form.save()
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(self.request.GET.get("next") or "home")
