@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -13,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
 from django.views.generic import CreateView
 
 from . import selectors, services
@@ -71,11 +71,45 @@ def _render_session_page(
         "can_mark_answered": bool(me) or request.user.is_staff,
         "voted": set(state["voted"]),
         "ask_form": ask_form or AskForm(),
-        "extend_form": ExtendForm(initial={"minutes": 15}),
-        "state_json": json.dumps(state, ensure_ascii=False),
+        "max_length": settings.TOWNHALL_MAX_POST_LENGTH,
+        "time_zone": settings.TIME_ZONE,
         "state": state,
+        "i18n": live_page_strings(),
+        # Rendered once into <template> elements: the live page clones them for new posts,
+        # so a post added live has the same markup as one rendered by the server.
+        "blank_question": _blank_post(session),
+        "blank_reply": _blank_post(session),
     }
     return render(request, "sessions/session.html", context, status=status)
+
+
+def _blank_post(session: Session) -> Post:
+    post = Post(pk=0, session=session, body="", created_at=timezone.now())
+    post.published_replies = []
+    return post
+
+
+def live_page_strings() -> dict[str, str]:
+    """Strings the live page's script shows, translated for the page's language."""
+    return {
+        "live": _("Live"),
+        "scheduled": _("Scheduled"),
+        "closed": _("Closed"),
+        "starts_in": _("Starts in %(time)s"),
+        "ends_in": _("Ends in %(time)s"),
+        "not_started": _("This session has not started yet. It opens for questions at %(start)s."),
+        "closed_message": _(
+            "This session has closed and is now a read-only archive. New posts are not accepted."
+        ),
+        "reconnecting": _("Connection lost. Reconnecting…"),
+        "connected": _("Live"),
+        "mark_answered": _("Mark answered"),
+        "mark_unanswered": _("Mark unanswered"),
+        "votes_one": _("%(count)s vote"),
+        "votes_many": _("%(count)s votes"),
+        "error": _("Something went wrong. Please try again."),
+        "days": _("%(days)s d"),
+    }
 
 
 def _back_to(session_id: int, post_id: int | None = None) -> HttpResponse:

@@ -1,0 +1,467 @@
+// The live session page: applies events from /ws/sessions/<id>/ to the server-rendered page,
+// keeps the session's clock, and sends the page's forms through the JSON API.
+// Without this script the page still reads and its forms still post (progressive enhancement).
+
+const root = document.getElementById("session");
+const initial = JSON.parse(document.getElementById("session-state").textContent);
+const strings = JSON.parse(document.getElementById("session-i18n").textContent);
+
+const sessionId = Number(root.dataset.sessionId);
+const signedIn = root.dataset.signedIn === "true";
+const isPolitician = root.dataset.politician === "true";
+const lang = document.documentElement.lang || "en";
+const timeZone = root.dataset.timeZone || undefined;
+const questionList = field(root, "questions");
+const ordering = questionList.dataset.ordering;
+
+let session = initial.session;
+let lastSeq = initial.seq;
+let displayedStatus = root.dataset.status;
+const questions = new Map(initial.questions.map((q) => [q.id, q]));
+const voted = new Set(initial.voted);
+// The server's clock, as seen from here: the session flips state on the server's time.
+const clockOffset = Date.parse(initial.server_now) - Date.now();
+
+const timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone });
+const dateTimeFormat = new Intl.DateTimeFormat(lang, {
+  dateStyle: "medium",
+  timeStyle: "short",
+  timeZone,
+});
+
+function field(element, name) {
+  return element.querySelector(`[data-field="${name}"]`);
+}
+
+function format(template, params) {
+  return template.replace(/%\((\w+)\)s/g, (_, key) => String(params[key]));
+}
+
+// The clock ---------------------------------------------------------------------------------
+
+function serverNow() {
+  return Date.now() + clockOffset;
+}
+
+function statusAt(now) {
+  if (now < Date.parse(session.starts_at)) return "scheduled";
+  if (now < Date.parse(session.ends_at)) return "live";
+  return "closed";
+}
+
+function acceptsPosts(status) {
+  return status === "live" || (status === "scheduled" && session.accepts_questions_early);
+}
+
+function duration(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const days = Math.floor(total / 86400);
+  const hours = Math.floor((total % 86400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  const pad = (n) => String(n).padStart(2, "0");
+  const clock = hours ? `${hours}:${pad(minutes)}:${pad(seconds)}` : `${minutes}:${pad(seconds)}`;
+  return days ? `${format(strings.days, { days })} ${clock}` : clock;
+}
+
+function tick() {
+  const now = serverNow();
+  const status = statusAt(now);
+  if (status !== displayedStatus) showStatus(status);
+  const countdown = field(root, "countdown");
+  if (status === "scheduled") {
+    countdown.textContent = format(strings.starts_in, {
+      time: duration(Date.parse(session.starts_at) - now),
+    });
+  } else if (status === "live") {
+    countdown.textContent = format(strings.ends_in, {
+      time: duration(Date.parse(session.ends_at) - now),
+    });
+  } else {
+    countdown.textContent = "";
+  }
+}
+
+function showStatus(status) {
+  displayedStatus = status;
+  root.dataset.status = status;
+  const label = field(root, "status-label");
+  label.textContent = strings[status];
+  label.className = `badge status-${status}`;
+  const message = field(root, "state-message");
+  if (status === "scheduled") {
+    message.textContent = format(strings.not_started, {
+      start: dateTimeFormat.format(new Date(session.starts_at)),
+    });
+  } else if (status === "closed") {
+    message.textContent = strings.closed_message;
+  } else {
+    message.textContent = "";
+  }
+  const open = acceptsPosts(status);
+  for (const element of root.querySelectorAll(".ask-form, .sign-in-prompt")) {
+    element.hidden = !open;
+  }
+  for (const element of root.querySelectorAll("[data-show-when]")) {
+    element.hidden = element.dataset.showWhen !== status;
+  }
+  for (const box of root.querySelectorAll('.reply-box[data-needs-open="true"]')) {
+    box.hidden = !open;
+  }
+  for (const article of questionList.querySelectorAll(".question")) showVoteButton(article);
+}
+
+// Rendering posts ---------------------------------------------------------------------------
+
+function cloneTemplate(id, postId) {
+  const element = document.getElementById(id).content.firstElementChild.cloneNode(true);
+  element.id = `post-${postId}`;
+  element.dataset.postId = postId;
+  for (const form of element.querySelectorAll("form")) {
+    form.action = form.getAttribute("action").replace("/posts/0/", `/posts/${postId}/`);
+  }
+  const textarea = element.querySelector("textarea");
+  if (textarea) {
+    textarea.id = `reply-${postId}`;
+    element.querySelector(`label[for="reply-0"]`)?.setAttribute("for", textarea.id);
+  }
+  return element;
+}
+
+function fillMeta(element, post) {
+  const politician = post.politician;
+  field(element, "author").textContent = politician ? politician.name : post.author;
+  const badge = field(element, "badge");
+  badge.hidden = !politician;
+  if (politician) {
+    field(badge, "badge-role").textContent = politician.role;
+    const party = field(badge, "badge-party");
+    if (party) party.textContent = politician.party;
+  }
+  const time = field(element, "time");
+  time.dateTime = post.created_at;
+  time.textContent = timeFormat.format(new Date(post.created_at));
+  field(element, "body").textContent = post.body;
+  element.classList.toggle("by-politician", Boolean(politician));
+}
+
+function showVoteButton(article) {
+  const id = Number(article.dataset.postId);
+  const button = article.querySelector(".vote-button");
+  const mine = voted.has(id);
+  button.value = mine ? "unvote" : "vote";
+  button.setAttribute("aria-pressed", String(mine));
+  button.disabled = !signedIn || !acceptsPosts(displayedStatus);
+}
+
+function showAnswered(article, question) {
+  article.classList.toggle("answered", question.is_answered);
+  article.querySelector(".answered-flag").hidden = !question.is_answered;
+  const form = article.querySelector(".answered-form");
+  if (form) {
+    form.elements.answered.value = question.is_answered ? "false" : "true";
+    form.querySelector("button").textContent = question.is_answered
+      ? strings.mark_unanswered
+      : strings.mark_answered;
+  }
+}
+
+function articleFor(id) {
+  return document.getElementById(`post-${id}`);
+}
+
+function sortKey(question) {
+  const created = Date.parse(question.created_at);
+  return ordering === "-created"
+    ? [-created, -question.id]
+    : [-question.vote_count, created, question.id];
+}
+
+function comesBefore(a, b) {
+  const [x, y] = [sortKey(a), sortKey(b)];
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i];
+  return false;
+}
+
+function place(article, question) {
+  // Keep focus (and what the user is typing) when a thread moves.
+  const focused = article.contains(document.activeElement) ? document.activeElement : null;
+  let next = null;
+  for (const other of questionList.children) {
+    if (other === article) continue;
+    const otherQuestion = questions.get(Number(other.dataset.postId));
+    if (otherQuestion && comesBefore(question, otherQuestion)) {
+      next = other;
+      break;
+    }
+  }
+  if (article.parentNode === questionList && article.nextElementSibling === next) return;
+  questionList.insertBefore(article, next);
+  focused?.focus();
+}
+
+function upsertQuestion(question) {
+  const id = question.id;
+  if (question.status !== "published") {
+    removeQuestion(id);
+    return;
+  }
+  const known = questions.get(id);
+  questions.set(id, { ...known, ...question, replies: known?.replies ?? [] });
+  let article = articleFor(id);
+  if (!article) {
+    article = cloneTemplate("question-template", id);
+    fillMeta(article, question);
+    showVoteButton(article);
+  }
+  article.dataset.votes = question.vote_count;
+  field(article, "votes").textContent = question.vote_count;
+  showAnswered(article, question);
+  place(article, questions.get(id));
+  for (const reply of question.replies ?? []) upsertReply(reply);
+  questionsChanged();
+}
+
+function removeQuestion(id) {
+  questions.delete(id);
+  articleFor(id)?.remove();
+  questionsChanged();
+}
+
+function upsertReply(reply) {
+  const question = questions.get(reply.parent);
+  if (!question) return;
+  const replies = question.replies.filter((r) => r.id !== reply.id);
+  if (reply.status !== "published") {
+    question.replies = replies;
+    articleFor(reply.id)?.remove();
+    return;
+  }
+  question.replies = [...replies, reply].sort((a, b) => a.id - b.id);
+  let element = articleFor(reply.id);
+  if (!element) {
+    element = cloneTemplate("reply-template", reply.id);
+    articleFor(reply.parent).querySelector(".replies").append(element);
+  }
+  fillMeta(element, reply);
+}
+
+function updatePost(post) {
+  if (post.parent === null) {
+    upsertQuestion({ ...post, replies: questions.get(post.id)?.replies ?? [] });
+  } else {
+    upsertReply(post);
+  }
+}
+
+function setVotes(id, count) {
+  const question = questions.get(id);
+  if (!question) return;
+  question.vote_count = count;
+  const article = articleFor(id);
+  article.dataset.votes = count;
+  field(article, "votes").textContent = count;
+  place(article, question);
+  questionsChanged();
+}
+
+function questionsChanged() {
+  field(root, "question-count").textContent = `(${questions.size})`;
+  field(root, "questions-empty").hidden = questions.size > 0;
+  if (isPolitician) showOpenQuestions();
+}
+
+function showOpenQuestions() {
+  const list = field(root, "open-questions");
+  const open = [...questions.values()]
+    .filter((q) => !q.is_answered)
+    .sort((a, b) => b.vote_count - a.vote_count || Date.parse(a.created_at) - Date.parse(b.created_at));
+  list.replaceChildren(
+    ...open.map((q) => {
+      const item = document.createElement("li");
+      item.dataset.postId = q.id;
+      const link = document.createElement("a");
+      link.href = `#post-${q.id}`;
+      link.textContent = q.body.length > 120 ? `${q.body.slice(0, 119)}…` : q.body;
+      const votes = document.createElement("span");
+      votes.className = "meta";
+      votes.textContent = format(q.vote_count === 1 ? strings.votes_one : strings.votes_many, {
+        count: q.vote_count,
+      });
+      item.append(link, " ", votes);
+      return item;
+    }),
+  );
+  field(root, "open-empty").hidden = open.length > 0;
+}
+
+function updateSession(payload) {
+  session = payload;
+  for (const [name, value] of [
+    ["starts-at", payload.starts_at],
+    ["ends-at", payload.ends_at],
+  ]) {
+    const time = field(root, name);
+    time.dateTime = value;
+    time.textContent = dateTimeFormat.format(new Date(value));
+  }
+  displayedStatus = null; // re-show, even if the status is the same but the times moved
+  tick();
+}
+
+function applyEvent(event) {
+  switch (event.type) {
+    case "question.created":
+      upsertQuestion(event.data);
+      break;
+    case "reply.created":
+      upsertReply(event.data);
+      break;
+    case "post.updated":
+      updatePost(event.data);
+      break;
+    case "vote.changed":
+      setVotes(event.data.post, event.data.vote_count);
+      break;
+    case "session.updated":
+      updateSession(event.data);
+      break;
+  }
+}
+
+// The socket --------------------------------------------------------------------------------
+
+let attempts = 0;
+
+function showConnection(text) {
+  const element = field(root, "connection");
+  element.hidden = !text;
+  element.textContent = text ?? "";
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/sessions/${sessionId}/?since=${lastSeq}`);
+  socket.addEventListener("open", () => {
+    attempts = 0;
+    showConnection(null);
+    root.dataset.connected = "true";
+  });
+  socket.addEventListener("message", (message) => {
+    const event = JSON.parse(message.data);
+    if (event.type === "error") {
+      console.warn("Townhall:", event.data.message);
+      return;
+    }
+    if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
+    lastSeq = event.seq;
+    applyEvent(event);
+    root.dataset.seq = String(lastSeq);
+  });
+  socket.addEventListener("close", (closed) => {
+    root.dataset.connected = "false";
+    if (closed.code === 4404) return; // the session is gone
+    showConnection(strings.reconnecting);
+    // Jittered exponential backoff, so a restarted server is not met by everyone at once.
+    const delay = Math.min(30000, 1000 * 2 ** attempts) * (0.5 + Math.random());
+    attempts += 1;
+    setTimeout(connect, delay);
+  });
+}
+
+// Forms, through the API --------------------------------------------------------------------
+
+function errorText(body) {
+  if (!body || typeof body !== "object") return strings.error;
+  return Object.values(body).flat().join(" ") || strings.error;
+}
+
+async function callApi(method, url, form, payload) {
+  const response = await fetch(url, {
+    method,
+    credentials: "same-origin",
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json",
+      "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value,
+    },
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(errorText(body));
+  return body;
+}
+
+async function submit(form, submitter) {
+  const postId = Number(form.closest("[data-post-id]")?.dataset.postId);
+  const textarea = form.querySelector("textarea");
+  switch (form.dataset.action) {
+    case "ask": {
+      const question = await callApi("POST", `/api/sessions/${sessionId}/questions/`, form, {
+        body: textarea.value,
+      });
+      textarea.value = "";
+      upsertQuestion(question);
+      break;
+    }
+    case "reply": {
+      const reply = await callApi("POST", `/api/posts/${postId}/replies/`, form, {
+        body: textarea.value,
+        mark_answered: Boolean(form.elements.mark_answered?.checked),
+      });
+      textarea.value = "";
+      upsertReply(reply);
+      break;
+    }
+    case "vote": {
+      const unvote = voted.has(postId);
+      const result = await callApi(unvote ? "DELETE" : "POST", `/api/posts/${postId}/vote/`, form);
+      if (result.voted) voted.add(postId);
+      else voted.delete(postId);
+      showVoteButton(articleFor(postId));
+      setVotes(postId, result.vote_count);
+      break;
+    }
+    case "answered": {
+      const answered = form.elements.answered.value === "true";
+      updatePost(await callApi("POST", `/api/posts/${postId}/answered/`, form, { answered }));
+      break;
+    }
+    case "control": {
+      const action = submitter?.value && submitter.name === "action" ? submitter.value : form.elements.action.value;
+      const payload = {};
+      if (form.elements.minutes) payload.minutes = Number(form.elements.minutes.value);
+      if (form.elements.until?.value) payload.until = form.elements.until.value;
+      updateSession(await callApi("POST", `/api/sessions/${sessionId}/${action}/`, form, payload));
+      break;
+    }
+  }
+}
+
+root.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!form.dataset.action) return;
+  event.preventDefault();
+  const errorBox =
+    form.querySelector(".form-error") ??
+    form.parentElement.querySelector(".form-error") ??
+    field(root, "notice");
+  const buttons = form.querySelectorAll("button");
+  for (const button of buttons) button.disabled = true;
+  try {
+    await submit(form, event.submitter);
+    errorBox.textContent = "";
+    errorBox.hidden = errorBox.dataset.field === "notice";
+  } catch (error) {
+    errorBox.textContent = error.message;
+    errorBox.hidden = false;
+  } finally {
+    for (const button of buttons) button.disabled = false;
+    const article = form.closest(".question");
+    if (article) showVoteButton(article);
+  }
+});
+
+tick();
+setInterval(tick, 1000);
+connect();
