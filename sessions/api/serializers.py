@@ -45,8 +45,10 @@ class MunicipalitySerializer(serializers.ModelSerializer):
 
 
 class PoliticianSerializer(serializers.ModelSerializer):
+    # The default keeps `user` optional: DRF's validator for the (municipality, user) constraint
+    # would otherwise demand it.
     user = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.all(), required=False, allow_null=True
+        queryset=get_user_model().objects.all(), required=False, allow_null=True, default=None
     )
 
     class Meta:
