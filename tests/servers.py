@@ -1,0 +1,99 @@
+"""Daphne in a subprocess, serving the project on the test database, as `make run` serves it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.db import connection
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_database_url() -> str:
+    """The test database (created by pytest-django) as a DATABASE_URL for a subprocess."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        if str(db["NAME"]).startswith(("file:memorydb", ":memory:")):
+            raise RuntimeError("A subprocess needs a file database, not SQLite in memory")
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+class DaphneServer:
+    """One Daphne process on 127.0.0.1:port; `start()` waits until it accepts connections."""
+
+    def __init__(self, port: int | None = None, **environment: str) -> None:
+        self.port = port or free_port()
+        self.environment = environment
+        self.process: subprocess.Popen | None = None
+        self.log_path = PROJECT / f".daphne-test-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> DaphneServer:
+        env = {**os.environ, "DATABASE_URL": test_database_url(), "DJANGO_DEBUG": "1"}
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        env.update(self.environment)
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "townhall.asgi:application",
+                ],
+                cwd=PROJECT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return self
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"Daphne did not start:\n{self.log_path.read_text()}")
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        """Die at once, as a crashed worker would: no clean close for its sockets."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log_path.unlink(missing_ok=True)
