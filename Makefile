@@ -36,9 +36,20 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@test -x /usr/bin/chromium || { echo "chromium is missing: apt-get install -y chromium"; exit 1; }
 
-## test: every test, the browser tests included
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+## test: every test, twice: embedded (SQLite, in-memory layer), then production mode
+## (PostgreSQL and Redis, with the integration tier) when they answer. TOWNHALL_REQUIRE_SERVICES=1
+## turns a missing PostgreSQL or Redis into a failure instead of a skipped pass.
 test: $(VENV)/.installed-dev browser
 	$(BIN)/python -m pytest
+	@status=0; TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+	  $(BIN)/python -m tests.service_check || status=$$?; \
+	if [ $$status = 0 ]; then \
+	  echo "Production mode: PostgreSQL at $(TEST_DATABASE_URL), Redis at $(TEST_REDIS_URL)"; \
+	  DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest; \
+	elif [ $$status = 1 ]; then exit 1; fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,4 +1,7 @@
-"""The WebSocket of a session: replay what a client missed, then relay live events. No rules here."""
+"""The WebSocket of a session: replay what a client missed, then relay live events.
+
+No rules here: posting goes through the API and services.
+"""
 
 from __future__ import annotations
 

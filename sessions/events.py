@@ -1,4 +1,4 @@
-"""The session event log: append an event with its seq, broadcast it after commit, replay since a seq.
+"""The session event log: append an event with its seq, broadcast after commit, replay since a seq.
 
 The log is the truth for live clients; the channel layer is only a doorbell. Every event is a
 stored row with a per-session seq, rising by one, allocated under the session's row lock inside
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -41,7 +42,7 @@ def encode(event: Event) -> str:
     )
 
 
-def record(session: Session, event_type: str, data: Any) -> Event:
+def record(session: Session, event_type: str, data: Any, now: datetime | None = None) -> Event:
     """Append an event to the session's log and broadcast it once the transaction commits.
 
     Call only from a service, inside its transaction.atomic(): the seq bump takes the session's
@@ -52,7 +53,7 @@ def record(session: Session, event_type: str, data: Any) -> Event:
     seq = Session.objects.filter(pk=session.pk).values_list("last_seq", flat=True).get()
     session.last_seq = seq
     event = Event.objects.create(
-        session_id=session.pk, seq=seq, type=event_type, data=data, created_at=timezone.now()
+        session_id=session.pk, seq=seq, type=event_type, data=data, created_at=now or timezone.now()
     )
     transaction.on_commit(lambda: broadcast(event))
     return event

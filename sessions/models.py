@@ -51,6 +51,9 @@ class Politician(models.Model):
                 fields=["municipality", "user"],
                 condition=Q(user__isnull=False),
                 name="one_politician_per_user_per_municipality",
+                violation_error_message=_(
+                    "This user account already belongs to a politician of this municipality."
+                ),
             )
         ]
 
@@ -190,9 +193,12 @@ class Vote(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "user"], name="one_vote_per_user")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.post_id}"
+
 
 class Event(models.Model):
-    """One entry of a session's event log: what live clients receive, stored so it can be replayed."""
+    """One entry of a session's event log: what live clients receive, stored for replay."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveBigIntegerField()

@@ -113,7 +113,7 @@ def post_question(
             body=text,
             created_at=now,
         )
-        events.record(session, events.QUESTION_CREATED, question_payload(question, []))
+        events.record(session, events.QUESTION_CREATED, question_payload(question, []), now)
     return question
 
 
@@ -131,7 +131,7 @@ def _create_reply(session: Session, question: Post, author: User, text: str, now
         body=text,
         created_at=now,
     )
-    events.record(session, events.REPLY_CREATED, post_payload(reply))
+    events.record(session, events.REPLY_CREATED, post_payload(reply), now)
     return reply
 
 
@@ -181,7 +181,7 @@ def _set_answered(session: Session, question: Post, answered: bool, now: datetim
     question.is_answered = answered
     question.answered_at = now if answered else None
     question.save(update_fields=["is_answered", "answered_at"])
-    events.record(session, events.POST_UPDATED, post_payload(question))
+    events.record(session, events.POST_UPDATED, post_payload(question), now)
 
 
 def mark_answered(
@@ -214,10 +214,10 @@ def _votable(question: Post, session: Session, now: datetime) -> None:
     _require_open_for_posts(session, now)
 
 
-def _broadcast_vote_count(session: Session, question: Post) -> None:
+def _broadcast_vote_count(session: Session, question: Post, now: datetime) -> None:
     question.refresh_from_db(fields=["vote_count"])
     payload: VotePayload = {"post": question.pk, "vote_count": question.vote_count}
-    events.record(session, events.VOTE_CHANGED, payload)
+    events.record(session, events.VOTE_CHANGED, payload, now)
 
 
 def vote(*, question: Post, user: User, now: datetime | None = None) -> Post:
@@ -238,7 +238,7 @@ def vote(*, question: Post, user: User, now: datetime | None = None) -> Post:
                 )
             Vote.objects.create(post=question, user=user, created_at=now)
             Post.objects.filter(pk=question.pk).update(vote_count=F("vote_count") + 1)
-            _broadcast_vote_count(session, question)
+            _broadcast_vote_count(session, question, now)
     except IntegrityError as exc:
         # Two requests from the same user raced past the check; the constraint kept one.
         raise ValidationError(
@@ -259,7 +259,7 @@ def unvote(*, question: Post, user: User, now: datetime | None = None) -> Post:
         if not deleted:
             raise ValidationError(_("You have not voted for this question."), code="not_voted")
         Post.objects.filter(pk=question.pk).update(vote_count=F("vote_count") - 1)
-        _broadcast_vote_count(session, question)
+        _broadcast_vote_count(session, question, now)
     return question
 
 
@@ -269,7 +269,7 @@ def unvote(*, question: Post, user: User, now: datetime | None = None) -> Post:
 def _session_changed(session: Session, now: datetime) -> None:
     session.full_clean(exclude=["politicians"])
     session.save()
-    events.record(session, events.SESSION_UPDATED, session_payload(session, now))
+    events.record(session, events.SESSION_UPDATED, session_payload(session, now), now)
 
 
 def open_session(*, session: Session, user: User, now: datetime | None = None) -> Session:
@@ -393,7 +393,8 @@ def announce_session_edit(*, session: Session, now: datetime | None = None) -> N
     """
     with transaction.atomic():
         session = _locked(session)
-        events.record(session, events.SESSION_UPDATED, session_payload(session, _now(now)))
+        now = _now(now)
+        events.record(session, events.SESSION_UPDATED, session_payload(session, now), now)
 
 
 def create_municipality(*, user: User, name: str, slug: str) -> Municipality:

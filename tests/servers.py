@@ -79,8 +79,9 @@ class DaphneServer:
                 return self
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
+                    output = self.log_path.read_text()
                     self.stop()
-                    raise RuntimeError(f"Daphne did not start:\n{self.log_path.read_text()}")
+                    raise RuntimeError(f"Daphne did not start:\n{output}") from None
                 time.sleep(0.1)
 
     def kill(self) -> None:

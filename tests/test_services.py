@@ -38,8 +38,7 @@ AFTER = END + timedelta(hours=2)
 BEFORE = START - timedelta(days=1)
 MICROSECOND = timedelta(microseconds=1)
 
-# English DATETIME_FORMAT ends "6 p.m.", so the sentence's own full stop follows it.
-NOT_STARTED = "This session has not started yet. It opens for questions at March 4, 2025, 6 p.m.."
+NOT_STARTED = "This session has not started yet. It opens for questions at March 4, 2025, 18:00."
 CLOSED = "This session has closed and is now a read-only archive. New posts are not accepted."
 
 

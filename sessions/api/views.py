@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -29,6 +30,20 @@ class ReadOrSignedIn(BasePermission):
         return request.method in SAFE_METHODS or bool(request.user.is_authenticated)
 
 
+class StaffWritesOnly(BasePermission):
+    """Anyone reads; only staff write. Checked before the input, so a citizen gets 403, not 400.
+
+    The services check staff again: this only decides which error comes first.
+    """
+
+    message = _("Only staff can do that.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return request.method in SAFE_METHODS or bool(
+            request.user.is_authenticated and request.user.is_staff
+        )
+
+
 def _valid(serializer_class: type, request: Request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -36,7 +51,7 @@ def _valid(serializer_class: type, request: Request) -> dict:
 
 
 class SessionListView(APIView):
-    permission_classes = [ReadOrSignedIn]
+    permission_classes = [StaffWritesOnly]
 
     def get(self, request: Request) -> Response:
         now = timezone.now()
@@ -115,7 +130,7 @@ class AnsweredView(APIView):
 class SessionControlView(APIView):
     """POST /api/sessions/{id}/open|extend|close/: staff move the session's clock."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [StaffWritesOnly]
     action = ""
 
     def post(self, request: Request, session_id: int) -> Response:
@@ -136,7 +151,7 @@ class SessionControlView(APIView):
 
 
 class MunicipalityListView(APIView):
-    permission_classes = [ReadOrSignedIn]
+    permission_classes = [StaffWritesOnly]
 
     def get(self, request: Request) -> Response:
         return Response(MunicipalitySerializer(Municipality.objects.all(), many=True).data)
@@ -148,7 +163,7 @@ class MunicipalityListView(APIView):
 
 
 class PoliticianListView(APIView):
-    permission_classes = [ReadOrSignedIn]
+    permission_classes = [StaffWritesOnly]
 
     def get(self, request: Request) -> Response:
         politicians = Politician.objects.all()
