@@ -69,3 +69,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings, tmp_path_factory)
         database.setdefault("TEST", {})["NAME"] = str(
             tmp_path_factory.mktemp("db") / "townhall-test.sqlite3"
         )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running for the rest of the
+    session, and the async consumer tests cannot start theirs inside it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
