@@ -29,15 +29,18 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.group = ""
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         since, error = _parse_since(self.scope.get("query_string", b""))
-        await self.accept()
         if error:
+            await self.accept()
             await self.send_error(error)
             await self.close(code=CLOSE_BAD_REQUEST)
             return
-        # Join before reading the log, so nothing committed in between is missed.
+        # Join before reading the log, so nothing committed in between is missed; accept only
+        # then, so a client whose socket is open is already subscribed from a known seq.
+        # (Live events that arrive meanwhile wait: a consumer handles one message at a time.)
         self.group = events.group_name(self.session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         newest = await database_sync_to_async(events.current_seq)(self.session_id)
+        await self.accept()
         if newest is None:
             await self.send_error("There is no such session.")
             await self.close(code=CLOSE_NOT_FOUND)

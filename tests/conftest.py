@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from channels.layers import channel_layers
 from rest_framework.test import APIClient
 
 from sessions.models import Politician, Session
@@ -75,3 +78,12 @@ def pytest_collection_modifyitems(config, items) -> None:
     """Browser tests last: Playwright's sync API keeps an event loop running for the rest of the
     session, and the async consumer tests cannot start theirs inside it."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer() -> Iterator[None]:
+    """A new channel layer for every test: a Redis layer binds its connections to the event loop
+    of the test that first used it, and a message left in memory must not leak into the next."""
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
