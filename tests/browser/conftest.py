@@ -40,11 +40,16 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture
-def daphne_url(transactional_db) -> Iterator[str]:
-    """Daphne serving the project on a free port; yields its base URL."""
+def daphne(transactional_db) -> Iterator[DaphneServer]:
+    """Daphne serving the project on a free port."""
     server = DaphneServer().start()
-    yield server.url
+    yield server
     server.stop()
+
+
+@pytest.fixture
+def daphne_url(daphne: DaphneServer) -> str:
+    return daphne.url
 
 
 @pytest.fixture(autouse=True)

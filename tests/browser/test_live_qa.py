@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.factories import PoliticianFactory, SessionFactory, UserFactory
 
+from .pages import log_in, never_reloaded, open_live
+
 pytestmark = pytest.mark.browser
-PASSWORD = "demo-password-123"
-
-
-def log_in(browser: Browser, base_url: str, username: str) -> Page:
-    page = browser.new_context(locale="en-GB").new_page()
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Log in").click()
-    expect(page.get_by_text("Signed in as")).to_be_visible()
-    return page
-
-
-def open_live(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.locator("#session")).to_have_attribute("data-connected", "true")
 
 
 def test_question_and_answer_appear_live_with_the_badge(daphne_url: str, browser: Browser):
@@ -39,7 +25,6 @@ def test_question_and_answer_appear_live_with_the_badge(daphne_url: str, browser
     mayor_page = log_in(browser, daphne_url, "borgmester")
     open_live(citizen, url)
     open_live(mayor_page, url)
-    mayor_page.evaluate("window.loadedOnce = true")
 
     citizen.get_by_label("Your question").fill("Hvornår bliver cykelstien på Køgevej færdig?")
     citizen.get_by_role("button", name="Ask", exact=True).click()
@@ -64,4 +49,4 @@ def test_question_and_answer_appear_live_with_the_badge(daphne_url: str, browser
     ).to_be_visible()
     expect(mayor_page.locator(".open-questions")).not_to_contain_text("cykelstien")
     # Everything above arrived over the socket: the mayor's page never reloaded.
-    assert mayor_page.evaluate("window.loadedOnce") is True
+    assert never_reloaded(mayor_page)

@@ -1,0 +1,32 @@
+"""What a person does in the browser, in a few words each."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, Page, expect
+
+PASSWORD = "demo-password-123"
+
+
+def log_in(browser: Browser, base_url: str, username: str) -> Page:
+    page = browser.new_context(locale="en-GB").new_page()
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("Signed in as")).to_be_visible()
+    return page
+
+
+def visit(browser: Browser) -> Page:
+    return browser.new_context(locale="en-GB").new_page()
+
+
+def open_live(page: Page, url: str) -> None:
+    """Open a session page and wait until its socket is connected."""
+    page.goto(url)
+    expect(page.locator("#session")).to_have_attribute("data-connected", "true")
+    page.evaluate("window.loadedOnce = true")
+
+
+def never_reloaded(page: Page) -> bool:
+    return page.evaluate("window.loadedOnce === true")

@@ -1,0 +1,98 @@
+"""The session follows the clock in the browser: countdown, opening and closing without a reload,
+and staff controls that every viewer sees at once."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, expect
+
+from tests.factories import SessionFactory, UserFactory
+
+from .pages import log_in, never_reloaded, open_live
+
+pytestmark = pytest.mark.browser
+
+
+def test_scheduled_page_counts_down_and_opens_at_the_start(daphne_url: str, browser: Browser):
+    starts = timezone.now() + timedelta(seconds=4)
+    session = SessionFactory(starts_at=starts, ends_at=starts + timedelta(hours=1))
+    UserFactory(username="borger")
+    citizen = log_in(browser, daphne_url, "borger")
+    open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
+
+    expect(citizen.locator('[data-field="status-label"]')).to_have_text("Scheduled")
+    expect(citizen.locator('[data-field="countdown"]')).to_have_text(re.compile(r"Starts in 0:0\d"))
+    expect(citizen.get_by_text("This session has not started yet.")).to_be_visible()
+    expect(citizen.get_by_label("Your question")).to_be_hidden()
+
+    expect(citizen.locator('[data-field="status-label"]')).to_have_text("Live", timeout=10_000)
+    expect(citizen.locator('[data-field="countdown"]')).to_have_text(re.compile(r"Ends in 59:"))
+    expect(citizen.get_by_label("Your question")).to_be_visible()
+    expect(citizen.get_by_text("This session has not started yet.")).to_be_hidden()
+    assert never_reloaded(citizen)
+
+
+def test_staff_close_early_and_every_viewer_sees_the_archive(daphne_url: str, browser: Browser):
+    session = SessionFactory()
+    UserFactory(username="borger")
+    UserFactory(username="redaktor", is_staff=True)
+    url = f"{daphne_url}/sessions/{session.pk}/"
+    citizen = log_in(browser, daphne_url, "borger")
+    staff = log_in(browser, daphne_url, "redaktor")
+    open_live(citizen, url)
+    open_live(staff, url)
+    citizen.get_by_label("Your question").fill("Nåede jeg det?")
+
+    staff.get_by_role("button", name="Close now").click()
+
+    expect(citizen.locator('[data-field="status-label"]')).to_have_text("Closed")
+    expect(
+        citizen.get_by_text("This session has closed and is now a read-only archive.")
+    ).to_be_visible()
+    expect(citizen.get_by_label("Your question")).to_be_hidden()
+    expect(staff.get_by_role("button", name="Close now")).to_be_hidden()
+    assert never_reloaded(citizen)
+    session.refresh_from_db()
+    assert session.status_at(timezone.now()) == "closed"
+
+
+def test_staff_extend_by_15_minutes_and_viewers_see_the_new_end(daphne_url: str, browser: Browser):
+    session = SessionFactory()
+    UserFactory(username="redaktor", is_staff=True)
+    url = f"{daphne_url}/sessions/{session.pk}/"
+    viewer = browser.new_context(locale="en-GB").new_page()
+    staff = log_in(browser, daphne_url, "redaktor")
+    open_live(viewer, url)
+    open_live(staff, url)
+    end_before = viewer.locator('[data-field="ends-at"]').get_attribute("datetime")
+
+    staff.get_by_role("button", name="Extend by 15 minutes").click()
+
+    expect(viewer.locator('[data-field="ends-at"]')).not_to_have_attribute("datetime", end_before)
+    expect(viewer.locator('[data-field="countdown"]')).to_have_text(re.compile(r"Ends in 1:0[45]:"))
+    session.refresh_from_db()
+    # It ended 50 minutes from now; now it ends 65 minutes from now.
+    assert session.ends_at - timezone.now() > timedelta(minutes=64)
+    assert never_reloaded(viewer)
+
+
+def test_closed_session_refuses_a_question_from_a_stale_page(daphne_url: str, browser: Browser):
+    """The browser still shows the form; the server says no, and the page says why."""
+    session = SessionFactory()
+    UserFactory(username="borger")
+    citizen = log_in(browser, daphne_url, "borger")
+    open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
+    # Closed behind the page's back: no event, so the page still offers the form.
+    session.ends_at = timezone.now() - timedelta(seconds=1)
+    session.starts_at = session.ends_at - timedelta(hours=1)
+    session.save()
+
+    citizen.get_by_label("Your question").fill("Er der nogen?")
+    citizen.get_by_role("button", name="Ask", exact=True).click()
+
+    expect(citizen.locator(".ask-form .form-error")).to_contain_text("This session has closed")
+    assert session.posts.count() == 0
