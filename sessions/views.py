@@ -109,6 +109,7 @@ def live_page_strings() -> dict[str, str]:
         "votes_many": _("%(count)s votes"),
         "error": _("Something went wrong. Please try again."),
         "days": _("%(days)s d"),
+        "no_panel": _("No politicians on the panel yet."),
     }
 
 

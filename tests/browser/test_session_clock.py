@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from tests.factories import SessionFactory, UserFactory
+from tests.factories import PoliticianFactory, SessionFactory, UserFactory
 
-from .pages import log_in, never_reloaded, open_live
+from .pages import log_in, never_reloaded, open_live, visit
 
 pytestmark = pytest.mark.browser
 
@@ -96,3 +96,25 @@ def test_closed_session_refuses_a_question_from_a_stale_page(daphne_url: str, br
 
     expect(citizen.locator(".ask-form .form-error")).to_contain_text("This session has closed")
     assert session.posts.count() == 0
+
+
+def test_staff_edit_in_the_admin_reaches_viewers_live(daphne_url: str, browser: Browser):
+    mayor = PoliticianFactory(name="Tomas Breddam", role="Borgmester")
+    deputy = PoliticianFactory(name="Lene Madsen", role="Viceborgmester")
+    session = SessionFactory(title="Digital spørgetime", politicians=[mayor])
+    UserFactory(username="redaktor", is_staff=True, is_superuser=True)
+    viewer = visit(browser)
+    open_live(viewer, f"{daphne_url}/sessions/{session.pk}/")
+    staff = log_in(browser, daphne_url, "redaktor")
+
+    staff.goto(f"{daphne_url}/admin/townhall_sessions/session/{session.pk}/change/")
+    staff.locator("#id_title").fill("Digital spørgetime med borgmesteren")
+    staff.locator("#id_politicians_from").select_option(label=str(deputy))
+    staff.locator("#id_politicians_add").click()
+    staff.get_by_role("button", name="Save", exact=True).click()
+    expect(staff.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    expect(viewer.locator("h1")).to_have_text("Digital spørgetime med borgmesteren")
+    expect(viewer.locator(".panel-list")).to_contain_text("Lene Madsen")
+    expect(viewer.locator(".panel-list")).to_contain_text("Tomas Breddam")
+    assert never_reloaded(viewer)

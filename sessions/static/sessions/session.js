@@ -295,6 +295,28 @@ function showOpenQuestions() {
   field(root, "open-empty").hidden = open.length > 0;
 }
 
+function showPanel(panel) {
+  const list = field(root, "panel");
+  const items = panel.map((politician) => {
+    const item = document.createElement("li");
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = politician.name;
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = [politician.role, politician.party].filter(Boolean).join(" · ");
+    item.append(name, " ", meta);
+    return item;
+  });
+  if (!items.length) {
+    const empty = document.createElement("li");
+    empty.className = "empty";
+    empty.textContent = strings.no_panel;
+    items.push(empty);
+  }
+  list.replaceChildren(...items);
+}
+
 function updateSession(payload) {
   session = payload;
   for (const [name, value] of [
@@ -305,6 +327,8 @@ function updateSession(payload) {
     time.dateTime = value;
     time.textContent = dateTimeFormat.format(new Date(value));
   }
+  field(root, "title").textContent = payload.title;
+  showPanel(payload.panel);
   displayedStatus = null; // re-show, even if the status is the same but the times moved
   tick();
 }
