@@ -27,7 +27,10 @@ class Politician(models.Model):
     """A person on a panel. Linked to a user account, they may answer under a verified badge."""
 
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, related_name="politicians"
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="politicians",
+        verbose_name=_("municipality"),
     )
     name = models.CharField(_("name"), max_length=200)
     party = models.CharField(_("party"), max_length=200, blank=True)
@@ -65,10 +68,16 @@ class Moderator(models.Model):
     """A user who moderates the sessions of one municipality."""
 
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, related_name="moderators"
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="moderators",
+        verbose_name=_("municipality"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderator_roles"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="moderator_roles",
+        verbose_name=_("user account"),
     )
 
     class Meta:
@@ -95,7 +104,10 @@ class Session(models.Model):
         PRE = "pre", _("Pre-moderation: posts wait for approval")
 
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="sessions"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name=_("municipality"),
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -151,23 +163,38 @@ class Post(models.Model):
         HIDDEN = "hidden", _("Hidden")
         REJECTED = "rejected", _("Rejected")
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="posts")
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="posts", verbose_name=_("session")
+    )
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("question replied to"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="posts",
+        verbose_name=_("author"),
     )
     # Set by the service when the author writes as a politician on the panel; never from input.
     politician = models.ForeignKey(
-        Politician, on_delete=models.PROTECT, null=True, blank=True, related_name="posts"
+        Politician,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("politician"),
     )
     body = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created"), db_index=True)
-    status = models.CharField(max_length=10, choices=Status, default=Status.PUBLISHED)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PUBLISHED)
     is_answered = models.BooleanField(_("answered"), default=False)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    vote_count = models.PositiveIntegerField(default=0)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    vote_count = models.PositiveIntegerField(_("votes"), default=0)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -184,13 +211,20 @@ class Post(models.Model):
 
 
 class Vote(models.Model):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="votes")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="votes", verbose_name=_("question")
     )
-    created_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="votes",
+        verbose_name=_("user account"),
+    )
+    created_at = models.DateTimeField(_("created"))
 
     class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
         constraints = [models.UniqueConstraint(fields=["post", "user"], name="one_vote_per_user")]
 
     def __str__(self) -> str:
@@ -200,13 +234,17 @@ class Vote(models.Model):
 class Event(models.Model):
     """One entry of a session's event log: what live clients receive, stored for replay."""
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="events")
-    seq = models.PositiveBigIntegerField()
-    type = models.CharField(max_length=40)
-    data = models.JSONField()
-    created_at = models.DateTimeField()
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="events", verbose_name=_("session")
+    )
+    seq = models.PositiveBigIntegerField(_("sequence number"))
+    type = models.CharField(_("type"), max_length=40)
+    data = models.JSONField(_("data"))
+    created_at = models.DateTimeField(_("created"))
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["session", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["session", "seq"], name="unique_seq_per_session")

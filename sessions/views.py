@@ -208,7 +208,7 @@ def control(request: HttpRequest, session_id: int) -> HttpResponse:
                 until=form.cleaned_data["until"],
             )
         else:
-            raise ValidationError("Unknown action.")
+            raise ValidationError(_("Unknown action."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return _back_to(session.pk)
