@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format browser clean
+.PHONY: install run test lint format browser messages clean
 
 # The virtualenv and the runtime requirements, re-installed when requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -58,6 +58,12 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## messages: refresh the Danish catalogue after changing a marked string, then translate and rerun
+messages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages -l da --no-location --no-obsolete \
+	  --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
+	$(BIN)/python manage.py compilemessages -l da --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache
