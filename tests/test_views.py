@@ -251,3 +251,17 @@ def test_signup_logs_the_new_citizen_in(client, live_session):
     assert response.status_code == 302
     assert response.url == f"/sessions/{live_session.pk}/"
     assert "Signed in as Karen Nielsen" in page(client, live_session).content.decode()
+
+
+def test_signup_never_redirects_to_another_site(client):
+    response = client.post(
+        "/accounts/signup/?next=https://evil.example/phish",
+        {
+            "username": "karen",
+            "first_name": "Karen Nielsen",
+            "password1": "en-lang-adgangskode-42",
+            "password2": "en-lang-adgangskode-42",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == "/"
