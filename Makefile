@@ -19,14 +19,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## install: virtualenv, requirements, database, static files and demo data; nothing else
+## install: virtualenv, requirements, database and static files; also what production runs
 install: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py seed_demo
 
-## run: install, then serve with Daphne on http://$(HOST):$(PORT)
+## run: install, load the demo data, and serve with Daphne on http://$(HOST):$(PORT)
 run: install
+	DEMO_SITE_URL=http://$(HOST):$(PORT)/ $(BIN)/python manage.py seed_demo
 	$(BIN)/daphne --bind $(HOST) --port $(PORT) townhall.asgi:application
 
 ## browser: Debian's Chromium for the Playwright tests (installed when missing)

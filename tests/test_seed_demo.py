@@ -209,3 +209,12 @@ def test_output_names_the_logins_their_password_and_the_address(seeded_twice):
         ["staff", "redaktor"],
     ]
     assert "http://127.0.0.1:8000/" in block[5]
+
+
+def test_seed_demo_refuses_to_run_in_production(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEMO_DATA_ALLOWED = False  # as with DJANGO_DEBUG=0
+    with pytest.raises(CommandError, match="runs only with DJANGO_DEBUG=1"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not get_user_model().objects.filter(username="redaktor").exists()

@@ -180,5 +180,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+# seed_demo makes a staff login with a published password: development mode only. Read once here,
+# since the test runner turns DEBUG off for its own reasons.
+DEMO_DATA_ALLOWED = DEBUG
+
 # Townhall's own limits.
 TOWNHALL_MAX_POST_LENGTH = 2000

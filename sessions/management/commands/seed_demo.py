@@ -10,14 +10,16 @@ so every write is in the session's event log with its seq, as if it had happened
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +35,8 @@ DEMO_LOGINS: list[tuple[str, str]] = [
     ("moderator", "moderator"),
     ("staff", "redaktor"),
 ]
-SITE_URL = "http://127.0.0.1:8000/"
+# Where `make run` serves; DEMO_SITE_URL overrides it (the Makefile passes its HOST and PORT).
+SITE_URL = os.environ.get("DEMO_SITE_URL", "http://127.0.0.1:8000/")
 
 
 @dataclass(frozen=True)
@@ -579,6 +582,11 @@ class Command(BaseCommand):
     help = "Load demo municipalities, sessions, posts and logins (password: townhall-demo)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_DATA_ALLOWED:
+            # The demo has a staff superuser with a published password: never in production.
+            raise CommandError(
+                "seed_demo loads public demo logins; it runs only with DJANGO_DEBUG=1."
+            )
         now = timezone.now()
         with transaction.atomic():
             self._seed(now)
