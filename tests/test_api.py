@@ -423,7 +423,7 @@ def test_question_in_a_closed_session_is_refused(api_client, citizen, closed_ses
     )
 
     assert response.status_code == 400
-    assert response.json() == {"detail": CLOSED}
+    assert response.json() == {"detail": CLOSED, "code": "session_closed"}
     assert what_is_stored() == {"posts": 0, "votes": 0, "events": 0}
 
 
@@ -525,7 +525,10 @@ def test_reply_to_a_hidden_question_is_refused(api_client, citizen, live_session
     response = api_client.post(f"/api/posts/{hidden.pk}/replies/", {"body": "Hej"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "That post is no longer available."}
+    assert response.json() == {
+        "detail": "That post is no longer available.",
+        "code": "post_unavailable",
+    }
     assert what_is_stored() == {"posts": 1, "votes": 0, "events": 0}
 
 
@@ -536,7 +539,7 @@ def test_reply_in_a_closed_session_is_refused(api_client, citizen, closed_sessio
     response = api_client.post(f"/api/posts/{question.pk}/replies/", {"body": "Hej"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": CLOSED}
+    assert response.json() == {"detail": CLOSED, "code": "session_closed"}
     assert Post.objects.count() == 1
 
 
@@ -585,7 +588,10 @@ def test_second_vote_is_refused(api_client, citizen, question):
 
     question.refresh_from_db()
     assert response.status_code == 400
-    assert response.json() == {"detail": "You have already voted for this question."}
+    assert response.json() == {
+        "detail": "You have already voted for this question.",
+        "code": "already_voted",
+    }
     assert question.vote_count == 1
     assert what_is_stored() == {"posts": 1, "votes": 1, "events": 1}
 
@@ -596,7 +602,10 @@ def test_taking_back_a_vote_never_given_is_refused(api_client, citizen, question
     response = api_client.delete(f"/api/posts/{question.pk}/vote/")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "You have not voted for this question."}
+    assert response.json() == {
+        "detail": "You have not voted for this question.",
+        "code": "not_voted",
+    }
     assert what_is_stored() == {"posts": 1, "votes": 0, "events": 0}
 
 
@@ -607,7 +616,7 @@ def test_reply_cannot_be_upvoted(api_client, citizen, question):
     response = api_client.post(f"/api/posts/{reply.pk}/vote/")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "Only questions can be upvoted."}
+    assert response.json() == {"detail": "Only questions can be upvoted.", "code": "not_question"}
     assert what_is_stored() == {"posts": 2, "votes": 0, "events": 0}
 
 
@@ -721,7 +730,7 @@ def test_extending_to_a_time_in_the_past_is_refused(api_client, staff, live_sess
 @pytest.mark.parametrize(
     ("payload", "errors"),
     [
-        ({}, {"detail": "Give either minutes or an end time."}),
+        ({}, {"detail": "Give either minutes or an end time.", "code": "invalid"}),
         ({"minutes": 0}, {"minutes": ["Extend by 1 to 720 minutes."]}),
         ({"minutes": "a while"}, {"minutes": ["A valid integer is required."]}),
         ({"until": "tomorrow"}, {"until": [

@@ -1,6 +1,8 @@
 """One place that turns service exceptions into HTTP answers, so every error body looks alike.
 
 Bodies: {"detail": "..."} for a refusal, {"field": ["..."]} for field errors (DRF's own shapes).
+A refusal by a service also says which one in "code" (e.g. "already_voted", "session_closed"),
+so a client can act on it without reading the message, which is translated.
 """
 
 from __future__ import annotations
@@ -25,5 +27,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             }
             exc = exceptions.ValidationError(errors)
         else:
-            exc = exceptions.ValidationError({"detail": " ".join(exc.messages)})
+            body = {"detail": " ".join(exc.messages)}
+            codes = {error.code for error in exc.error_list if error.code}
+            if len(codes) == 1:
+                body["code"] = codes.pop()
+            return Response(body, status=400)
     return drf_exception_handler(exc, context)

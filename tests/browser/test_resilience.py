@@ -66,3 +66,44 @@ def test_page_reconnects_after_a_restart_and_misses_nothing(daphne: DaphneServer
     assert viewer.locator(".question").count() == 1
     assert never_reloaded(viewer)
     assert never_reloaded(citizen)
+
+
+def test_vote_from_a_stale_tab_shows_the_vote_instead_of_an_error(daphne_url, browser: Browser):
+    session = SessionFactory()
+    services.post_question(session=session, author=UserFactory(username="asker"), body="Hvornår?")
+    UserFactory(username="borger")
+    first_tab = log_in(browser, daphne_url, "borger")
+    second_tab = first_tab.context.new_page()
+    url = f"{daphne_url}/sessions/{session.pk}/"
+    open_live(first_tab, url)
+    open_live(second_tab, url)
+
+    first_tab.get_by_role("button", name="Upvote").click()
+    expect(second_tab.locator(".vote-count")).to_have_text("1")
+    second_tab.get_by_role("button", name="Upvote").click()  # this tab did not know
+
+    expect(second_tab.get_by_role("button", name="Upvote")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(second_tab.locator(".vote-count")).to_have_text("1")
+    expect(second_tab.locator('[data-field="notice"]')).to_be_hidden()
+
+
+def test_refused_mark_answered_says_why_where_it_can_be_seen(daphne_url, browser: Browser):
+    session = SessionFactory()
+    question = services.post_question(
+        session=session, author=UserFactory(username="asker"), body="Hvornår?"
+    )
+    UserFactory(username="redaktor", is_staff=True)
+    staff = log_in(browser, daphne_url, "redaktor")
+    open_live(staff, f"{daphne_url}/sessions/{session.pk}/")
+    # Taken down behind the page's back.
+    question.status = "hidden"
+    question.save()
+
+    staff.get_by_role("button", name="Mark answered").click()
+
+    expect(staff.locator('[data-field="notice"]')).to_be_visible()
+    expect(staff.locator('[data-field="notice"]')).to_have_text("That post is no longer available.")
+    question.refresh_from_db()
+    assert not question.is_answered

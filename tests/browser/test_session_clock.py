@@ -33,6 +33,11 @@ def test_scheduled_page_counts_down_and_opens_at_the_start(daphne_url: str, brow
     expect(citizen.locator('[data-field="countdown"]')).to_have_text(re.compile(r"Ends in 59:"))
     expect(citizen.get_by_label("Your question")).to_be_visible()
     expect(citizen.get_by_text("This session has not started yet.")).to_be_hidden()
+
+    citizen.get_by_label("Your question").fill("Nu er vi i gang?")
+    citizen.get_by_role("button", name="Ask", exact=True).click()
+    question = citizen.locator(".question", has_text="Nu er vi i gang?")
+    expect(question.get_by_text("Reply", exact=True)).to_be_visible()
     assert never_reloaded(citizen)
 
 

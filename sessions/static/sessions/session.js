@@ -105,10 +105,10 @@ function showStatus(status) {
   for (const element of root.querySelectorAll("[data-show-when]")) {
     element.hidden = element.dataset.showWhen !== status;
   }
-  for (const box of root.querySelectorAll('.reply-box[data-needs-open="true"]')) {
-    box.hidden = !open;
+  for (const article of questionList.querySelectorAll(".question")) {
+    showVoteButton(article);
+    showReplyBox(article);
   }
-  for (const article of questionList.querySelectorAll(".question")) showVoteButton(article);
 }
 
 // Rendering posts ---------------------------------------------------------------------------
@@ -152,6 +152,12 @@ function showVoteButton(article) {
   button.value = mine ? "unvote" : "vote";
   button.setAttribute("aria-pressed", String(mine));
   button.disabled = !signedIn || !acceptsPosts(displayedStatus);
+}
+
+function showReplyBox(article) {
+  // Citizens reply while the session takes posts; panel politicians may answer afterwards too.
+  const box = article.querySelector('.reply-box[data-needs-open="true"]');
+  if (box) box.hidden = !acceptsPosts(displayedStatus);
 }
 
 function showAnswered(article, question) {
@@ -213,6 +219,7 @@ function upsertQuestion(question) {
     article = cloneTemplate("question-template", id);
     fillMeta(article, question);
     showVoteButton(article);
+    showReplyBox(article);
   }
   article.dataset.votes = question.vote_count;
   field(article, "votes").textContent = question.vote_count;
@@ -397,6 +404,7 @@ function connect() {
 
 function errorText(body) {
   if (!body || typeof body !== "object") return strings.error;
+  if (body.detail) return body.detail;
   return Object.values(body).flat().join(" ") || strings.error;
 }
 
@@ -412,7 +420,11 @@ async function callApi(method, url, form, payload) {
     body: payload === undefined ? undefined : JSON.stringify(payload),
   });
   const body = await response.json().catch(() => null);
-  if (!response.ok) throw new Error(errorText(body));
+  if (!response.ok) {
+    const error = new Error(errorText(body));
+    error.code = body?.code;
+    throw error;
+  }
   return body;
 }
 
@@ -425,7 +437,8 @@ async function submit(form, submitter) {
         body: textarea.value,
       });
       textarea.value = "";
-      upsertQuestion(question);
+      // The socket usually brings it first; a later event must not be overwritten by this.
+      if (!questions.has(question.id)) upsertQuestion(question);
       break;
     }
     case "reply": {
@@ -434,21 +447,29 @@ async function submit(form, submitter) {
         mark_answered: Boolean(form.elements.mark_answered?.checked),
       });
       textarea.value = "";
-      upsertReply(reply);
+      if (!articleFor(reply.id)) upsertReply(reply);
       break;
     }
     case "vote": {
+      // The count arrives as a vote.changed event, in order with everyone else's votes.
       const unvote = voted.has(postId);
-      const result = await callApi(unvote ? "DELETE" : "POST", `/api/posts/${postId}/vote/`, form);
-      if (result.voted) voted.add(postId);
-      else voted.delete(postId);
-      showVoteButton(articleFor(postId));
-      setVotes(postId, result.vote_count);
+      try {
+        await callApi(unvote ? "DELETE" : "POST", `/api/posts/${postId}/vote/`, form);
+      } catch (error) {
+        // Voted (or took it back) in another tab: the server knows better than this page.
+        if (error.code === "already_voted") voted.add(postId);
+        else if (error.code === "not_voted") voted.delete(postId);
+        else throw error;
+        break;
+      }
+      if (unvote) voted.delete(postId);
+      else voted.add(postId);
       break;
     }
     case "answered": {
+      // The new flag arrives as a post.updated event.
       const answered = form.elements.answered.value === "true";
-      updatePost(await callApi("POST", `/api/posts/${postId}/answered/`, form, { answered }));
+      await callApi("POST", `/api/posts/${postId}/answered/`, form, { answered });
       break;
     }
     case "control": {
@@ -468,7 +489,7 @@ root.addEventListener("submit", async (event) => {
   event.preventDefault();
   const errorBox =
     form.querySelector(".form-error") ??
-    form.parentElement.querySelector(".form-error") ??
+    form.parentElement.querySelector(":scope > .form-error") ??
     field(root, "notice");
   const buttons = form.querySelectorAll("button");
   for (const button of buttons) button.disabled = true;
