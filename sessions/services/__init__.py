@@ -1,0 +1,39 @@
+"""The write path: one verb per function, grouped by area.
+
+Each service checks permission and the session's state, writes in one transaction together with
+its event-log entry, and broadcasts after commit (events.record). Pages, the API, the admin and
+management commands all call these; none repeats their rules.
+
+Errors: django.core.exceptions.ValidationError for bad input or a refused state (400),
+PermissionDenied for who-may-not (403). Messages are written for the person who sees them.
+"""
+
+from .common import clean_body
+from .directory import create_municipality, create_politician
+from .questions import answer_question, mark_answered, post_question, post_reply, unvote, vote
+from .sessions import (
+    MAX_EXTENSION_MINUTES,
+    announce_session_edit,
+    close_session,
+    create_session,
+    extend_session,
+    open_session,
+)
+
+__all__ = [
+    "MAX_EXTENSION_MINUTES",
+    "announce_session_edit",
+    "answer_question",
+    "clean_body",
+    "close_session",
+    "create_municipality",
+    "create_politician",
+    "create_session",
+    "extend_session",
+    "mark_answered",
+    "open_session",
+    "post_question",
+    "post_reply",
+    "unvote",
+    "vote",
+]

@@ -1,0 +1,77 @@
+"""What every service shares: who is acting, the clock, the session's lock, and clean text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from ..models import Post, Session
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def resolve_now(now: datetime | None) -> datetime:
+    return now if now is not None else timezone.now()
+
+
+def require_signed_in(user: User, message: str) -> None:
+    if not user.is_authenticated:
+        raise PermissionDenied(message)
+
+
+def require_staff(user: User) -> None:
+    if not (user.is_authenticated and user.is_staff):
+        raise PermissionDenied(_("Only staff can do that."))
+
+
+def clean_body(body: object) -> str:
+    """The text of a post, trimmed; refuses empty, over-long and non-text input."""
+    if not isinstance(body, str):
+        raise ValidationError({"body": _("Write your text as a string.")}, code="invalid")
+    text = body.strip()
+    if not text:
+        raise ValidationError({"body": _("Write something before you send it.")}, code="blank")
+    if "\x00" in text:
+        raise ValidationError({"body": _("The text contains a NUL character.")}, code="invalid")
+    limit = settings.TOWNHALL_MAX_POST_LENGTH
+    if len(text) > limit:
+        raise ValidationError(
+            {
+                "body": _("Keep it to %(limit)d characters; this text has %(length)d.")
+                % {"limit": limit, "length": len(text)}
+            },
+            code="max_length",
+        )
+    return text
+
+
+def locked(session: Session) -> Session:
+    """The session re-read under its row lock, so its times cannot change under us."""
+    return Session.objects.select_for_update().select_related("municipality").get(pk=session.pk)
+
+
+def require_open_for_posts(session: Session, now: datetime) -> None:
+    if session.accepts_posts_at(now):
+        return
+    if session.status_at(now) == Session.Status.SCHEDULED:
+        starts = formats.date_format(timezone.localtime(session.starts_at), "DATETIME_FORMAT")
+        raise ValidationError(
+            _("This session has not started yet. It opens for questions at %(start)s.")
+            % {"start": starts},
+            code="session_not_started",
+        )
+    raise ValidationError(
+        _("This session has closed and is now a read-only archive. New posts are not accepted."),
+        code="session_closed",
+    )
+
+
+def published(post: Post) -> Post:
+    if post.status != Post.Status.PUBLISHED:
+        raise ValidationError(_("That post is no longer available."), code="post_unavailable")
+    return post

@@ -1,0 +1,194 @@
+"""Questions, replies, answers and votes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from .. import events
+from ..models import Post, Session, Vote
+from ..payloads import VotePayload, post_payload, question_payload
+from ..selectors import politician_for
+from .common import (
+    User,
+    clean_body,
+    locked,
+    published,
+    require_open_for_posts,
+    require_signed_in,
+    resolve_now,
+)
+
+
+def post_question(
+    *, session: Session, author: User, body: object, now: datetime | None = None
+) -> Post:
+    """Ask a question in a session that accepts posts.
+
+    Locks the session row; broadcasts question.created.
+    """
+    require_signed_in(author, _("Sign in to ask a question."))
+    text = clean_body(body)
+    now = resolve_now(now)
+    with transaction.atomic():
+        session = locked(session)
+        require_open_for_posts(session, now)
+        question = Post.objects.create(
+            session=session,
+            author=author,
+            politician=politician_for(author, session),
+            body=text,
+            created_at=now,
+        )
+        events.record(session, events.QUESTION_CREATED, question_payload(question, []), now)
+    return question
+
+
+def _create_reply(session: Session, question: Post, author: User, text: str, now: datetime) -> Post:
+    politician = politician_for(author, session)
+    # Politicians on the panel may answer after the session closes ("answered afterwards");
+    # everyone else posts only while the session accepts posts.
+    if politician is None:
+        require_open_for_posts(session, now)
+    reply = Post.objects.create(
+        session=session,
+        parent=question,
+        author=author,
+        politician=politician,
+        body=text,
+        created_at=now,
+    )
+    events.record(session, events.REPLY_CREATED, post_payload(reply), now)
+    return reply
+
+
+def _root_question(post: Post) -> Post:
+    """Threads are one level deep: a reply to a reply joins its question's thread."""
+    published(post)
+    return published(post.parent) if post.parent_id else post
+
+
+def post_reply(*, post: Post, author: User, body: object, now: datetime | None = None) -> Post:
+    """Reply in a question's thread. A panel politician's reply carries their badge.
+
+    Locks the session row; broadcasts reply.created.
+    """
+    require_signed_in(author, _("Sign in to reply."))
+    text = clean_body(body)
+    now = resolve_now(now)
+    with transaction.atomic():
+        session = locked(post.session)
+        question = _root_question(Post.objects.select_for_update().get(pk=post.pk))
+        return _create_reply(session, question, author, text, now)
+
+
+def answer_question(
+    *, question: Post, author: User, body: object, now: datetime | None = None
+) -> Post:
+    """A panel politician answers in the thread and marks the question answered, in one step.
+
+    Locks the session row; broadcasts reply.created and, if it changed, post.updated.
+    """
+    require_signed_in(author, _("Sign in to answer."))
+    text = clean_body(body)
+    now = resolve_now(now)
+    with transaction.atomic():
+        session = locked(question.session)
+        question = _root_question(Post.objects.select_for_update().get(pk=question.pk))
+        if politician_for(author, session) is None:
+            raise PermissionDenied(_("Only a politician on this session's panel can answer."))
+        reply = _create_reply(session, question, author, text, now)
+        _set_answered(session, question, True, now)
+    return reply
+
+
+def _set_answered(session: Session, question: Post, answered: bool, now: datetime) -> None:
+    if question.is_answered == answered:
+        return
+    question.is_answered = answered
+    question.answered_at = now if answered else None
+    question.save(update_fields=["is_answered", "answered_at"])
+    events.record(session, events.POST_UPDATED, post_payload(question), now)
+
+
+def mark_answered(
+    *, question: Post, user: User, answered: bool = True, now: datetime | None = None
+) -> Post:
+    """Mark a question answered (or not). Panel politicians and staff only.
+
+    Locks the session row; broadcasts post.updated when the flag changes.
+    """
+    require_signed_in(user, _("Sign in to mark questions answered."))
+    now = resolve_now(now)
+    with transaction.atomic():
+        session = locked(question.session)
+        question = Post.objects.select_for_update().get(pk=question.pk)
+        if question.parent_id is not None:
+            raise ValidationError(_("Only a question can be marked answered."), code="not_question")
+        published(question)
+        if not (user.is_staff or politician_for(user, session)):
+            raise PermissionDenied(
+                _("Only a politician on this session's panel or staff can mark questions answered.")
+            )
+        _set_answered(session, question, answered, now)
+    return question
+
+
+def _votable(question: Post, session: Session, now: datetime) -> None:
+    if question.parent_id is not None:
+        raise ValidationError(_("Only questions can be upvoted."), code="not_question")
+    published(question)
+    require_open_for_posts(session, now)
+
+
+def _broadcast_vote_count(session: Session, question: Post, now: datetime) -> None:
+    question.refresh_from_db(fields=["vote_count"])
+    payload: VotePayload = {"post": question.pk, "vote_count": question.vote_count}
+    events.record(session, events.VOTE_CHANGED, payload, now)
+
+
+def vote(*, question: Post, user: User, now: datetime | None = None) -> Post:
+    """Upvote a question, once per user, while the session is live.
+
+    Locks the session row; broadcasts vote.changed.
+    """
+    require_signed_in(user, _("Sign in to vote."))
+    now = resolve_now(now)
+    try:
+        with transaction.atomic():
+            session = locked(question.session)
+            question = Post.objects.get(pk=question.pk)
+            _votable(question, session, now)
+            if Vote.objects.filter(post=question, user=user).exists():
+                raise ValidationError(
+                    _("You have already voted for this question."), code="already_voted"
+                )
+            Vote.objects.create(post=question, user=user, created_at=now)
+            Post.objects.filter(pk=question.pk).update(vote_count=F("vote_count") + 1)
+            _broadcast_vote_count(session, question, now)
+    except IntegrityError as exc:
+        # Two requests from the same user raced past the check; the constraint kept one.
+        raise ValidationError(
+            _("You have already voted for this question."), code="already_voted"
+        ) from exc
+    return question
+
+
+def unvote(*, question: Post, user: User, now: datetime | None = None) -> Post:
+    """Take an upvote back while the session is live. Broadcasts vote.changed."""
+    require_signed_in(user, _("Sign in to vote."))
+    now = resolve_now(now)
+    with transaction.atomic():
+        session = locked(question.session)
+        question = Post.objects.get(pk=question.pk)
+        _votable(question, session, now)
+        deleted, _ignored = Vote.objects.filter(post=question, user=user).delete()
+        if not deleted:
+            raise ValidationError(_("You have not voted for this question."), code="not_voted")
+        Post.objects.filter(pk=question.pk).update(vote_count=F("vote_count") - 1)
+        _broadcast_vote_count(session, question, now)
+    return question
