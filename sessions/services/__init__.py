@@ -12,18 +12,23 @@ from .common import clean_body
 from .directory import create_municipality, create_politician
 from .questions import answer_question, mark_answered, post_question, post_reply, unvote, vote
 from .sessions import (
+    EDITABLE_FIELDS,
     MAX_EXTENSION_MINUTES,
-    announce_session_edit,
+    check_panel,
+    check_session_times,
     close_session,
     create_session,
     extend_session,
     open_session,
+    update_session,
 )
 
 __all__ = [
+    "EDITABLE_FIELDS",
     "MAX_EXTENSION_MINUTES",
-    "announce_session_edit",
     "answer_question",
+    "check_panel",
+    "check_session_times",
     "clean_body",
     "close_session",
     "create_municipality",
@@ -35,5 +40,6 @@ __all__ = [
     "post_question",
     "post_reply",
     "unvote",
+    "update_session",
     "vote",
 ]

@@ -15,11 +15,60 @@ from ..payloads import session_payload
 from .common import User, locked, require_staff, resolve_now
 
 MAX_EXTENSION_MINUTES = 12 * 60
+# A Q&A lasts hours, a hearing perhaps weeks; beyond that a date is a typo (year 9999 would also
+# overflow when shown in local time).
+MAX_SESSION_LENGTH = timedelta(days=31)
+FURTHEST_START = timedelta(days=5 * 365)
+# What staff may set on a session; the seq and the creation time are the system's.
+EDITABLE_FIELDS = (
+    "municipality",
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "moderation_mode",
+    "accepts_questions_early",
+)
 
 
-def _session_changed(session: Session, now: datetime) -> None:
+def check_session_times(*, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+    """Refuse an end before the start, a session over 31 days, a start over five years away."""
+    errors = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = _("The end must be after the start.")
+    elif ends_at - starts_at > MAX_SESSION_LENGTH:
+        errors["ends_at"] = _("A session can last at most %(days)d days.") % {
+            "days": MAX_SESSION_LENGTH.days
+        }
+    if abs(starts_at - now) > FURTHEST_START:
+        errors["starts_at"] = _("Choose a start within five years from today.")
+    if errors:
+        raise ValidationError(errors, code="invalid")
+
+
+def check_panel(municipality: Municipality, politicians: Iterable[Politician]) -> list[Politician]:
+    """The panel as a list: each politician once, all of the session's municipality."""
+    panel = list(politicians)
+    if len({p.pk for p in panel}) != len(panel):
+        raise ValidationError(
+            {"politicians": _("A politician can be on the panel only once.")}, code="duplicate"
+        )
+    foreign = [p.name for p in panel if p.municipality_id != municipality.pk]
+    if foreign:
+        raise ValidationError(
+            {
+                "politicians": _("Not politicians of %(municipality)s: %(names)s.")
+                % {"municipality": municipality.name, "names": ", ".join(foreign)}
+            },
+            code="foreign_politician",
+        )
+    return panel
+
+
+def _session_changed(session: Session, now: datetime, fields: Iterable[str]) -> None:
     session.full_clean(exclude=["politicians"])
-    session.save()
+    # Only what changed: last_seq moves under the lock, never from a stale copy.
+    session.save(update_fields=list(fields))
     events.record(session, events.SESSION_UPDATED, session_payload(session, now), now)
 
 
@@ -37,7 +86,8 @@ def open_session(*, session: Session, user: User, now: datetime | None = None) -
                 _("This session has closed. Extend it to open it again."), code="session_closed"
             )
         session.starts_at = now
-        _session_changed(session, now)
+        check_session_times(starts_at=now, ends_at=session.ends_at, now=now)
+        _session_changed(session, now, ["starts_at"])
     return session
 
 
@@ -72,8 +122,16 @@ def extend_session(
             raise ValidationError(
                 {"until": _("The new end must be after the session starts.")}, code="before_start"
             )
+        if until - session.starts_at > MAX_SESSION_LENGTH:
+            raise ValidationError(
+                {
+                    "until": _("A session can last at most %(days)d days.")
+                    % {"days": MAX_SESSION_LENGTH.days}
+                },
+                code="too_long",
+            )
         session.ends_at = until
-        _session_changed(session, now)
+        _session_changed(session, now, ["ends_at"])
     return session
 
 
@@ -87,7 +145,7 @@ def close_session(*, session: Session, user: User, now: datetime | None = None) 
             raise ValidationError(_("This session is already closed."), code="already_closed")
         session.ends_at = now
         session.starts_at = min(session.starts_at, now)
-        _session_changed(session, now)
+        _session_changed(session, now, ["starts_at", "ends_at"])
     return session
 
 
@@ -102,25 +160,12 @@ def create_session(
     politicians: Iterable[Politician] = (),
     moderation_mode: str = Session.ModerationMode.POST,
     accepts_questions_early: bool = False,
+    now: datetime | None = None,
 ) -> Session:
-    """Create a session with its panel. Staff only."""
+    """Create a session with its panel. Staff only. Broadcasts nothing: nobody watches it yet."""
     require_staff(user)
-    panel = list(politicians)
-    if ends_at <= starts_at:
-        raise ValidationError({"ends_at": _("The end must be after the start.")}, code="invalid")
-    if len({p.pk for p in panel}) != len(panel):
-        raise ValidationError(
-            {"politicians": _("A politician can be on the panel only once.")}, code="duplicate"
-        )
-    foreign = [p.name for p in panel if p.municipality_id != municipality.pk]
-    if foreign:
-        raise ValidationError(
-            {
-                "politicians": _("Not politicians of %(municipality)s: %(names)s.")
-                % {"municipality": municipality.name, "names": ", ".join(foreign)}
-            },
-            code="foreign_politician",
-        )
+    check_session_times(starts_at=starts_at, ends_at=ends_at, now=resolve_now(now))
+    panel = check_panel(municipality, politicians)
     session = Session(
         municipality=municipality,
         title=title,
@@ -137,12 +182,35 @@ def create_session(
     return session
 
 
-def announce_session_edit(*, session: Session, now: datetime | None = None) -> None:
-    """Tell live viewers that staff edited the session elsewhere (the admin).
+def update_session(
+    *,
+    session: Session,
+    user: User,
+    politicians: Iterable[Politician] | None = None,
+    now: datetime | None = None,
+    **changes: object,
+) -> Session:
+    """Edit a session's fields (EDITABLE_FIELDS) and, if given, its panel. Staff only.
 
-    Broadcasts session.updated.
+    Locks the session row; broadcasts session.updated.
     """
+    require_staff(user)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    now = resolve_now(now)
     with transaction.atomic():
         session = locked(session)
-        now = resolve_now(now)
+        for name, value in changes.items():
+            setattr(session, name, value)
+        check_session_times(starts_at=session.starts_at, ends_at=session.ends_at, now=now)
+        panel = check_panel(
+            session.municipality,
+            session.politicians.all() if politicians is None else politicians,
+        )
+        session.full_clean(exclude=["politicians"])
+        session.save(update_fields=list(changes))
+        if politicians is not None:
+            session.politicians.set(panel)
         events.record(session, events.SESSION_UPDATED, session_payload(session, now), now)
+    return session

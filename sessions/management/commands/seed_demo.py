@@ -750,17 +750,18 @@ def _session(
             politicians=panel,
             accepts_questions_early=accepts_questions_early,
         )
-    changed = False
     # The closed meeting stays where it is: its posts are dated inside its window.
-    if status != Session.Status.CLOSED and session.status_at(now) != status:
-        session.starts_at, session.ends_at = starts_at, ends_at
-        session.save(update_fields=["starts_at", "ends_at"])
-        changed = True
-    if set(session.politicians.values_list("pk", flat=True)) != {p.pk for p in panel}:
-        session.politicians.set(panel)
-        changed = True
-    if changed:
-        services.announce_session_edit(session=session, now=now)
+    moved = status != Session.Status.CLOSED and session.status_at(now) != status
+    new_panel = set(session.politicians.values_list("pk", flat=True)) != {p.pk for p in panel}
+    if moved or new_panel:
+        times = {"starts_at": starts_at, "ends_at": ends_at} if moved else {}
+        session = services.update_session(
+            session=session,
+            user=editor,
+            politicians=panel if new_panel else None,
+            now=now,
+            **times,
+        )
     return session
 
 
