@@ -96,6 +96,11 @@ def politician_for(user: AbstractBaseUser | AnonymousUser, session: Session) -> 
     return session.politicians.filter(user=user).first()
 
 
+def may_mark_answered(user: AbstractBaseUser | AnonymousUser, session: Session) -> bool:
+    """Panel politicians and staff mark questions answered."""
+    return bool(user.is_authenticated and (user.is_staff or politician_for(user, session)))
+
+
 def is_moderator(user: AbstractBaseUser | AnonymousUser, session: Session) -> bool:
     if not user.is_authenticated:
         return False

@@ -69,7 +69,7 @@ def _render_session_page(
         ),
         "ordering": ordering,
         "me_politician": me,
-        "can_mark_answered": bool(me) or request.user.is_staff,
+        "can_mark_answered": selectors.may_mark_answered(request.user, session),
         "voted": set(state["voted"]),
         "ask_form": ask_form or AskForm(),
         "max_length": settings.TOWNHALL_MAX_POST_LENGTH,

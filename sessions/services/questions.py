@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from .. import events
 from ..models import Post, Session, Vote
 from ..payloads import VotePayload, post_payload, question_payload
-from ..selectors import politician_for
+from ..selectors import may_mark_answered, politician_for
 from .common import (
     User,
     clean_body,
@@ -130,7 +130,7 @@ def mark_answered(
         if question.parent_id is not None:
             raise ValidationError(_("Only a question can be marked answered."), code="not_question")
         published(question)
-        if not (user.is_staff or politician_for(user, session)):
+        if not may_mark_answered(user, session):
             raise PermissionDenied(
                 _("Only a politician on this session's panel or staff can mark questions answered.")
             )
