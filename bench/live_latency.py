@@ -14,9 +14,7 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,14 +24,15 @@ from pathlib import Path
 import websockets
 
 PROJECT = Path(__file__).resolve().parents[1]
-PORT = 8765
+sys.path.insert(0, str(PROJECT))
+
+from tests.servers import DaphneServer  # noqa: E402
 
 
 def prepare_database(database_url: str) -> tuple[int, str]:
     """Migrate a fresh database and create a live session and a citizen with a token."""
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townhall.settings")
-    sys.path.insert(0, str(PROJECT))
     import django
 
     django.setup()
@@ -59,9 +58,9 @@ def prepare_database(database_url: str) -> tuple[int, str]:
     return session.pk, Token.objects.create(user=citizen).key
 
 
-def post_question(session_id: int, token: str, body: str) -> None:
+def post_question(server: DaphneServer, session_id: int, token: str, body: str) -> None:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{PORT}/api/sessions/{session_id}/questions/",
+        f"{server.url}/api/sessions/{session_id}/questions/",
         data=json.dumps({"body": body}).encode(),
         headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
         method="POST",
@@ -70,9 +69,11 @@ def post_question(session_id: int, token: str, body: str) -> None:
         response.read()
 
 
-async def run(session_id: int, token: str, viewers: int, questions: int) -> None:
-    url = f"ws://127.0.0.1:{PORT}/ws/sessions/{session_id}/"
-    origin = f"http://127.0.0.1:{PORT}"
+async def run(
+    server: DaphneServer, session_id: int, token: str, viewers: int, questions: int
+) -> None:
+    url = f"{server.ws_url}/ws/sessions/{session_id}/"
+    origin = server.url
     viewers_sockets = [await websockets.connect(url, origin=origin) for _ in range(viewers)]
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
@@ -86,7 +87,7 @@ async def run(session_id: int, token: str, viewers: int, questions: int) -> None
     for n in range(questions):
         body = f"Benchmark question {n}"
         sent_at[body] = time.perf_counter()
-        await asyncio.to_thread(post_question, session_id, token, body)
+        await asyncio.to_thread(post_question, server, session_id, token, body)
         await asyncio.sleep(0.05)
     await asyncio.wait_for(asyncio.gather(*listeners), timeout=60)
     for viewer in viewers_sockets:
@@ -103,49 +104,21 @@ async def run(session_id: int, token: str, viewers: int, questions: int) -> None
     )
 
 
-def wait_for_port(server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("Daphne did not start")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--viewers", type=int, default=50)
     parser.add_argument("--questions", type=int, default=30)
     args = parser.parse_args()
+    # Embedded mode: one process, the in-memory layer.
+    os.environ.pop("REDIS_URL", None)
     with tempfile.TemporaryDirectory() as folder:
         database_url = f"sqlite:///{folder}/bench.sqlite3"
         session_id, token = prepare_database(database_url)
-        env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "1"}
-        env.pop("REDIS_URL", None)
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(PORT),
-                "townhall.asgi:application",
-            ],
-            cwd=PROJECT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server = DaphneServer(DATABASE_URL=database_url).start()
         try:
-            wait_for_port(server)
-            asyncio.run(run(session_id, token, args.viewers, args.questions))
+            asyncio.run(run(server, session_id, token, args.viewers, args.questions))
         finally:
-            server.terminate()
-            server.wait()
+            server.stop()
 
 
 if __name__ == "__main__":

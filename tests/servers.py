@@ -1,4 +1,7 @@
-"""Daphne in a subprocess, serving the project on the test database, as `make run` serves it."""
+"""Daphne in a subprocess, serving the project on the test database, as `make run` serves it.
+
+Used by the browser and integration tests, and by the benchmarks in bench/.
+"""
 
 from __future__ import annotations
 
@@ -52,9 +55,10 @@ class DaphneServer:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> DaphneServer:
-        env = {**os.environ, "DATABASE_URL": test_database_url(), "DJANGO_DEBUG": "1"}
+        env = {**os.environ, "DJANGO_DEBUG": "1", **self.environment}
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        env.update(self.environment)
+        # The test database, never the one DATABASE_URL names for the test run itself.
+        env["DATABASE_URL"] = self.environment.get("DATABASE_URL") or test_database_url()
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
                 [
