@@ -111,6 +111,9 @@ def live_page_strings() -> dict[str, str]:
         "error": _("Something went wrong. Please try again."),
         "days": _("%(days)s d"),
         "no_panel": _("No politicians on the panel yet."),
+        "new_question": _("New question from %(author)s."),
+        "new_reply": _("New reply from %(author)s."),
+        "new_answer": _("%(author)s answered."),
     }
 
 

@@ -33,6 +33,9 @@ def test_question_and_answer_appear_live_with_the_badge(daphne_url: str, browser
     expect(question).to_be_visible()
     expect(question.locator('[data-field="author"]').first).to_have_text("Mette Borger")
     expect(mayor_page.locator(".open-questions")).to_contain_text("cykelstien på Køgevej")
+    expect(mayor_page.locator('[data-field="announcer"]')).to_have_text(
+        "New question from Mette Borger."
+    )
 
     question.get_by_text("Answer", exact=True).click()
     question.get_by_label("Answer as Tomas Breddam, Borgmester").fill("Den er færdig til foråret.")
@@ -44,6 +47,7 @@ def test_question_and_answer_appear_live_with_the_badge(daphne_url: str, browser
     expect(answer.locator(".badge.verified")).to_contain_text("Borgmester")
     expect(answer.locator(".badge.verified")).to_contain_text("Socialdemokratiet")
     expect(answer.locator('[data-field="author"]')).to_have_text("Tomas Breddam")
+    expect(citizen.locator('[data-field="announcer"]')).to_have_text("Tomas Breddam answered.")
     expect(
         citizen.locator(".question", has_text="cykelstien").locator(".answered-flag")
     ).to_be_visible()

@@ -340,12 +340,23 @@ function updateSession(payload) {
   tick();
 }
 
+// Screen readers hear new posts as they arrive, without moving the reader's focus.
+function announce(post) {
+  if (post.status !== "published" || articleFor(post.id)) return;
+  const author = post.politician ? post.politician.name : post.author;
+  let text = strings.new_question;
+  if (post.parent !== null) text = post.politician ? strings.new_answer : strings.new_reply;
+  field(root, "announcer").textContent = format(text, { author });
+}
+
 function applyEvent(event) {
   switch (event.type) {
     case "question.created":
+      announce(event.data);
       upsertQuestion(event.data);
       break;
     case "reply.created":
+      announce(event.data);
       upsertReply(event.data);
       break;
     case "post.updated":
