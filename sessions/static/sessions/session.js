@@ -518,6 +518,20 @@ root.addEventListener("submit", async (event) => {
   }
 });
 
+// A politician picking a question from the worklist lands in its answer box, ready to type.
+root.addEventListener("click", (event) => {
+  const link = event.target.closest(".open-questions a");
+  if (!link) return;
+  const article = articleFor(link.closest("li").dataset.postId);
+  const box = article?.querySelector(".reply-box");
+  if (!box) return;
+  event.preventDefault();
+  box.open = true;
+  article.scrollIntoView({ behavior: "smooth", block: "start" });
+  box.querySelector("textarea").focus({ preventScroll: true });
+  history.replaceState(null, "", `#${article.id}`);
+});
+
 tick();
 setInterval(tick, 1000);
 connect();
