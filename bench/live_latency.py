@@ -18,7 +18,6 @@ import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import websockets
@@ -58,17 +57,6 @@ def prepare_database(database_url: str) -> tuple[int, str]:
     return session.pk, Token.objects.create(user=citizen).key
 
 
-def post_question(server: DaphneServer, session_id: int, token: str, body: str) -> None:
-    request = urllib.request.Request(
-        f"{server.url}/api/sessions/{session_id}/questions/",
-        data=json.dumps({"body": body}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-
-
 async def run(
     server: DaphneServer, session_id: int, token: str, viewers: int, questions: int
 ) -> None:
@@ -87,7 +75,7 @@ async def run(
     for n in range(questions):
         body = f"Benchmark question {n}"
         sent_at[body] = time.perf_counter()
-        await asyncio.to_thread(post_question, server, session_id, token, body)
+        await asyncio.to_thread(server.ask, session_id, token, body)
         await asyncio.sleep(0.05)
     await asyncio.wait_for(asyncio.gather(*listeners), timeout=60)
     for viewer in viewers_sockets:

@@ -5,12 +5,14 @@ Used by the browser and integration tests, and by the benchmarks in bench/.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from django.db import connection
@@ -87,6 +89,19 @@ class DaphneServer:
                     self.stop()
                     raise RuntimeError(f"Daphne did not start:\n{output}") from None
                 time.sleep(0.1)
+
+    def ask(self, session_id: int, token: str, body: str) -> dict:
+        """Post a question through this server's API as the token's user; the created question."""
+        request = urllib.request.Request(
+            f"{self.url}/api/sessions/{session_id}/questions/",
+            data=json.dumps({"body": body}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            if response.status != 201:
+                raise RuntimeError(f"Asking gave {response.status}, not 201")
+            return json.loads(response.read())
 
     def kill(self) -> None:
         """Die at once, as a crashed worker would: no clean close for its sockets."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -20,18 +19,6 @@ from tests.factories import SessionFactory, UserFactory
 from tests.servers import DaphneServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def ask_through(worker: DaphneServer, session: Session, token: str, body: str) -> dict:
-    request = urllib.request.Request(
-        f"{worker.url}/api/sessions/{session.pk}/questions/",
-        data=json.dumps({"body": body}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 201
-        return json.loads(response.read())
 
 
 def watch(worker: DaphneServer, session: Session, since: int | None = None) -> ClientConnection:
@@ -55,7 +42,7 @@ def test_question_posted_on_one_worker_reaches_a_socket_on_another(workers):
     with watch(second, session) as socket:
         # Idle longer than redis-py 8's default 5 s socket timeout (channels_redis#422).
         time.sleep(6)
-        posted = ask_through(first, session, token, "Hvornår åbner havnebadet?")
+        posted = first.ask(session.pk, token, "Hvornår åbner havnebadet?")
         event = next_event(socket)
 
     assert event["type"] == "question.created"
@@ -92,15 +79,15 @@ def test_socket_reconnecting_after_a_worker_crash_gets_every_missed_event_once_i
     token = citizen_token()
 
     with watch(second, session) as socket:
-        ask_through(first, session, token, "Before the crash")
+        first.ask(session.pk, token, "Before the crash")
         seen = next_event(socket)["seq"]
         second.kill()
-    missed = [ask_through(first, session, token, f"While down {n}")["id"] for n in range(3)]
+    missed = [first.ask(session.pk, token, f"While down {n}")["id"] for n in range(3)]
     second.start()
 
     with watch(second, session, since=seen) as socket:
         replayed = [next_event(socket) for _ in range(3)]
-        ask_through(first, session, token, "After the restart")
+        first.ask(session.pk, token, "After the restart")
         live = next_event(socket)
         with pytest.raises(TimeoutError):
             socket.recv(timeout=0.5)
