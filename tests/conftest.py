@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from channels.layers import channel_layers
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from sessions.models import Politician, Session
@@ -38,6 +40,24 @@ def mayor(mayor_user) -> Politician:
     return PoliticianFactory(
         name="Tomas Breddam", party="Socialdemokratiet", role="Borgmester", user=mayor_user
     )
+
+
+@pytest.fixture
+def home_sessions() -> dict[str, Session]:
+    """One session live now, one in two days, one that ended a week ago."""
+    now = timezone.now()
+    week_ago = now - timedelta(days=7)
+    return {
+        "live": SessionFactory(title="Digital spørgetime"),
+        "upcoming": SessionFactory(
+            title="Borgermøde om skolerne",
+            starts_at=now + timedelta(days=2),
+            ends_at=now + timedelta(days=2, hours=1),
+        ),
+        "archive": SessionFactory(
+            title="Borgermøde om trafik", starts_at=week_ago, ends_at=week_ago + timedelta(hours=2)
+        ),
+    }
 
 
 @pytest.fixture

@@ -103,20 +103,7 @@ def live_strings(html: str) -> dict[str, str]:
     return json.loads(match.group(1))
 
 
-def test_home_page_in_danish(client):
-    now = timezone.now()
-    SessionFactory(title="Digital spørgetime")
-    SessionFactory(
-        title="Borgermøde om skolerne",
-        starts_at=now + timedelta(days=2),
-        ends_at=now + timedelta(days=2, hours=1),
-    )
-    SessionFactory(
-        title="Borgermøde om trafik",
-        starts_at=now - timedelta(days=7),
-        ends_at=now - timedelta(days=7) + timedelta(hours=1),
-    )
-
+def test_home_page_in_danish(client, home_sessions):
     html = html_of(client.get("/", **DA))
 
     assert '<html lang="da">' in html

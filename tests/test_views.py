@@ -19,20 +19,7 @@ def page(client, session):
     return client.get(f"/sessions/{session.pk}/")
 
 
-def test_home_lists_live_upcoming_and_archived_sessions(client):
-    now = timezone.now()
-    SessionFactory(title="Live spørgetime")
-    SessionFactory(
-        title="Kommende borgermøde",
-        starts_at=now + timedelta(days=2),
-        ends_at=now + timedelta(days=2, hours=1),
-    )
-    SessionFactory(
-        title="Gammelt borgermøde",
-        starts_at=now - timedelta(days=7),
-        ends_at=now - timedelta(days=7) + timedelta(hours=2),
-    )
-
+def test_home_lists_live_upcoming_and_archived_sessions(client, home_sessions):
     html = client.get("/").content.decode()
 
     live, upcoming, archive = (
@@ -40,9 +27,9 @@ def test_home_lists_live_upcoming_and_archived_sessions(client):
         html.index("Upcoming"),
         html.index("Archive"),
     )
-    assert live < html.index("Live spørgetime") < upcoming
-    assert upcoming < html.index("Kommende borgermøde") < archive
-    assert archive < html.index("Gammelt borgermøde")
+    assert live < html.index("Digital spørgetime") < upcoming
+    assert upcoming < html.index("Borgermøde om skolerne") < archive
+    assert archive < html.index("Borgermøde om trafik")
 
 
 def test_session_page_shows_questions_and_escapes_user_text(client, live_session, citizen):
