@@ -48,10 +48,11 @@ def _render_session_page(
     seq = session.last_seq
     questions = list(selectors.published_questions(session, ordering))
     me = selectors.politician_for(request.user, session)
-    for question in questions:
-        question.reply_form = ReplyForm(initial={"mark_answered": bool(me)})
-        if failed_reply and failed_reply[0] == question.pk:
-            question.reply_form = failed_reply[1]
+    # Only a refused reply comes back with its form: its errors and the text to keep.
+    if failed_reply:
+        for question in questions:
+            if question.pk == failed_reply[0]:
+                question.reply_form = failed_reply[1]
     state = {
         "seq": seq,
         "server_now": iso(now),
