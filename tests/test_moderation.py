@@ -1,0 +1,597 @@
+"""Moderation through the services: hide, restore, reject, approve, bans, reports, keywords.
+
+What the public sees is the event log; what moderators see is the database. Each refused
+action leaves both unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from sessions import selectors, services
+from sessions.models import (
+    Ban,
+    Event,
+    ModerationAction,
+    Post,
+    PostReport,
+    Session,
+    Vote,
+    WatchedKeyword,
+)
+from sessions.payloads import question_payload
+from sessions.services.moderation import Banned, normalize
+
+from .factories import (
+    ModeratorFactory,
+    MunicipalityFactory,
+    PostFactory,
+    ReplyFactory,
+    SessionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2025, 3, 4, 17, 0, tzinfo=UTC)
+END = START + timedelta(hours=1)
+DURING = START + timedelta(minutes=20)
+LATER = DURING + timedelta(minutes=5)
+
+
+@pytest.fixture
+def session(mayor) -> Session:
+    return SessionFactory(starts_at=START, ends_at=END, politicians=[mayor])
+
+
+@pytest.fixture
+def premoderated(mayor) -> Session:
+    return SessionFactory(
+        starts_at=START,
+        ends_at=END,
+        politicians=[mayor],
+        moderation_mode=Session.ModerationMode.PRE,
+    )
+
+
+@pytest.fixture
+def moderator(session):
+    return ModeratorFactory(
+        municipality=session.municipality, user=UserFactory(username="mads", first_name="Mads")
+    ).user
+
+
+@pytest.fixture
+def question(session, other_citizen) -> Post:
+    return PostFactory(
+        session=session, author=other_citizen, body="Hvornår åbner svømmehallen?", created_at=DURING
+    )
+
+
+def log(session: Session) -> list[tuple[str, dict]]:
+    return [(e.type, e.data) for e in Event.objects.filter(session=session).order_by("seq")]
+
+
+def snapshot() -> dict:
+    return {
+        "posts": list(Post.objects.order_by("pk").values()),
+        "events": Event.objects.count(),
+        "actions": ModerationAction.objects.count(),
+        "bans": list(Ban.objects.values()),
+        "reports": PostReport.objects.count(),
+        "votes": Vote.objects.count(),
+        "keywords": WatchedKeyword.objects.count(),
+    }
+
+
+# Hide, restore, reject, approve -------------------------------------------------------------
+
+
+def test_moderator_hides_a_post_and_everyone_is_told_without_its_body(session, question, moderator):
+    services.hide_post(
+        post=question, user=moderator, reason="off_topic", note="Not about the budget", now=LATER
+    )
+
+    question.refresh_from_db()
+    assert question.status == Post.Status.HIDDEN
+    assert question.moderation_reason == "off_topic"
+    assert question.moderation_note == "Not about the budget"
+    assert log(session) == [
+        ("post.removed", {"id": question.pk, "parent": None}),
+        ("moderation.tally", {"hidden": 1, "reasons": [{"reason": "off_topic", "count": 1}]}),
+    ]
+    action = ModerationAction.objects.get()
+    assert (action.action, action.moderator, action.post, action.reason, action.session) == (
+        "hide",
+        moderator,
+        question,
+        "off_topic",
+        session,
+    )
+    assert list(selectors.published_questions(session)) == []
+
+
+def test_staff_moderate_every_municipality(session, question, staff):
+    services.hide_post(post=question, user=staff, reason="spam", now=LATER)
+    question.refresh_from_db()
+    assert question.status == Post.Status.HIDDEN
+
+
+def test_hiding_needs_a_reason_from_the_list(session, question, moderator):
+    before = snapshot()
+    with pytest.raises(ValidationError) as missing:
+        services.hide_post(post=question, user=moderator, reason="", now=LATER)
+    assert missing.value.message_dict == {"reason": ["Choose a reason."]}
+    with pytest.raises(ValidationError) as unknown:
+        services.hide_post(post=question, user=moderator, reason="ugly", now=LATER)
+    assert unknown.value.message_dict == {"reason": ["Choose one of the listed reasons."]}
+    assert snapshot() == before
+
+
+def test_restore_publishes_the_question_again_with_its_replies(
+    session, question, moderator, citizen
+):
+    reply = ReplyFactory(parent=question, author=citizen, body="Også mig.", created_at=DURING)
+    services.hide_post(post=question, user=moderator, reason="off_topic", now=LATER)
+
+    services.restore_post(post=question, user=moderator, note="Misread it", now=LATER)
+
+    question.refresh_from_db()
+    assert (question.status, question.moderation_reason) == ("published", "")
+    assert log(session)[-2:] == [
+        ("question.created", question_payload(question, [reply])),
+        ("moderation.tally", {"hidden": 0, "reasons": []}),
+    ]
+    assert [a.action for a in ModerationAction.objects.order_by("id")] == ["hide", "restore"]
+
+
+def test_only_a_hidden_or_rejected_post_can_be_restored(session, question, moderator):
+    before = snapshot()
+    with pytest.raises(ValidationError) as refused:
+        services.restore_post(post=question, user=moderator, now=LATER)
+    assert refused.value.code == "not_removed"
+    assert snapshot() == before
+
+
+def test_a_moderator_of_another_municipality_cannot_touch_the_post(session, question):
+    odense = MunicipalityFactory(name="Odense Kommune", slug="odense")
+    stranger = ModeratorFactory(municipality=odense).user
+    before = snapshot()
+
+    for service in (services.hide_post, services.reject_post):
+        with pytest.raises(PermissionDenied) as refused:
+            service(post=question, user=stranger, reason="spam", now=LATER)
+        assert str(refused.value) == "Only moderators of this municipality can do that."
+    for service in (services.restore_post, services.approve_post):
+        with pytest.raises(PermissionDenied):
+            service(post=question, user=stranger, now=LATER)
+    with pytest.raises(PermissionDenied):
+        services.ban_user(
+            municipality=session.municipality,
+            user=stranger,
+            target=question.author,
+            reason="spam",
+            now=LATER,
+        )
+    with pytest.raises(PermissionDenied):
+        services.add_watched_keyword(
+            municipality=session.municipality, user=stranger, phrase="svømmehal"
+        )
+    assert snapshot() == before
+
+
+def test_citizens_and_anonymous_visitors_cannot_moderate(session, question, citizen):
+    before = snapshot()
+    for user in (citizen, AnonymousUser()):
+        with pytest.raises(PermissionDenied):
+            services.hide_post(post=question, user=user, reason="spam", now=LATER)
+    assert snapshot() == before
+
+
+def test_premoderated_question_waits_out_of_the_public_log_until_approved(
+    premoderated, citizen, moderator
+):
+    question = services.post_question(
+        session=premoderated, author=citizen, body="Må jeg spørge om vejene?", now=DURING
+    )
+
+    assert question.status == Post.Status.PENDING
+    assert log(premoderated) == []
+    assert selectors.pending_posts(premoderated) == [question]
+    assert list(selectors.published_questions(premoderated)) == []
+
+    services.approve_post(post=question, user=moderator, now=LATER)
+
+    question.refresh_from_db()
+    assert question.status == Post.Status.PUBLISHED
+    assert log(premoderated) == [("question.created", question_payload(question, []))]
+
+
+def test_premoderated_reply_is_approved_as_reply_created(premoderated, citizen, other_citizen):
+    moderator = ModeratorFactory(municipality=premoderated.municipality).user
+    question = PostFactory(session=premoderated, author=other_citizen, created_at=DURING)
+
+    reply = services.post_reply(post=question, author=citizen, body="Godt spørgsmål.", now=DURING)
+    assert reply.status == Post.Status.PENDING
+    assert log(premoderated) == []
+
+    services.approve_post(post=reply, user=moderator, now=LATER)
+    assert [event_type for event_type, _data in log(premoderated)] == ["reply.created"]
+
+
+def test_panel_politicians_are_not_premoderated(premoderated, mayor_user, other_citizen):
+    question = PostFactory(session=premoderated, author=other_citizen, created_at=DURING)
+    answer = services.answer_question(
+        question=question, author=mayor_user, body="Til foråret.", now=DURING
+    )
+    assert answer.status == Post.Status.PUBLISHED
+
+
+def test_rejecting_a_pending_post_keeps_it_private_and_counts_it(premoderated, citizen):
+    moderator = ModeratorFactory(municipality=premoderated.municipality).user
+    question = services.post_question(
+        session=premoderated, author=citizen, body="Du er en idiot", now=DURING
+    )
+
+    services.reject_post(post=question, user=moderator, reason="personal_attack", now=LATER)
+
+    question.refresh_from_db()
+    assert (question.status, question.moderation_reason) == ("rejected", "personal_attack")
+    assert log(premoderated) == [
+        (
+            "moderation.tally",
+            {"hidden": 1, "reasons": [{"reason": "personal_attack", "count": 1}]},
+        )
+    ]
+
+
+def test_only_pending_posts_can_be_rejected(session, question, moderator):
+    before = snapshot()
+    with pytest.raises(ValidationError) as refused:
+        services.reject_post(post=question, user=moderator, reason="spam", now=LATER)
+    assert refused.value.code == "not_pending"
+    assert snapshot() == before
+
+
+def test_approving_a_flagged_post_clears_the_flag_quietly(session, question, moderator):
+    Post.objects.filter(pk=question.pk).update(flagged=True)
+    services.approve_post(post=question, user=moderator, now=LATER)
+    question.refresh_from_db()
+    assert (question.status, question.flagged) == ("published", False)
+    assert log(session) == []
+
+
+def test_moderate_post_refuses_an_unknown_action(session, question, moderator):
+    with pytest.raises(ValidationError) as refused:
+        services.moderate_post(post=question, user=moderator, action="delete", reason="spam")
+    assert refused.value.message_dict == {"action": ["Choose hide, restore, reject or approve."]}
+
+
+# The public tally, and what the author sees -------------------------------------------------
+
+
+def test_public_tally_counts_removed_posts_by_reason(session, moderator, citizen):
+    posts = [PostFactory(session=session, author=citizen, created_at=DURING) for _ in range(4)]
+    services.hide_post(post=posts[0], user=moderator, reason="off_topic", now=LATER)
+    services.hide_post(post=posts[1], user=moderator, reason="personal_attack", now=LATER)
+    services.hide_post(post=posts[2], user=moderator, reason="off_topic", now=LATER)
+
+    assert selectors.moderation_tally(session) == {
+        "hidden": 3,
+        "reasons": [
+            {"reason": "off_topic", "count": 2},
+            {"reason": "personal_attack", "count": 1},
+        ],
+    }
+
+
+def test_author_sees_own_removed_posts_others_do_not(session, question, moderator, citizen):
+    services.hide_post(post=question, user=moderator, reason="names_person", now=LATER)
+    assert list(selectors.own_unpublished_posts(question.author, session)) == [question]
+    assert list(selectors.own_unpublished_posts(citizen, session)) == []
+    assert list(selectors.own_unpublished_posts(AnonymousUser(), session)) == []
+
+
+# Reports ------------------------------------------------------------------------------------
+
+
+def test_report_is_counted_once_per_user(session, question, citizen):
+    services.report_post(post=question, reporter=citizen, reason="spam", now=LATER)
+    before = snapshot()
+    with pytest.raises(ValidationError) as again:
+        services.report_post(post=question, reporter=citizen, reason="spam", now=LATER)
+    assert again.value.messages == ["You have already reported this post."]
+    assert again.value.code == "already_reported"
+    assert snapshot() == before
+    question.refresh_from_db()
+    assert question.report_count == 1
+
+
+def test_reports_from_three_different_users_hold_the_post(session, question, settings):
+    settings.TOWNHALL_REPORTS_TO_HOLD = 3
+    reporters = [UserFactory() for _ in range(3)]
+
+    for reporter in reporters[:2]:
+        services.report_post(post=question, reporter=reporter, reason="hate_speech", now=LATER)
+    question.refresh_from_db()
+    assert (question.status, question.report_count) == ("published", 2)
+    assert log(session) == []
+
+    services.report_post(post=question, reporter=reporters[2], reason="spam", now=LATER)
+
+    question.refresh_from_db()
+    assert (question.status, question.report_count) == ("pending", 3)
+    assert log(session) == [("post.removed", {"id": question.pk, "parent": None})]
+    hold = ModerationAction.objects.get()
+    assert (hold.action, hold.moderator, hold.reason, hold.note) == (
+        "hold",
+        None,
+        "hate_speech",
+        "Reported by 3 people.",
+    )
+
+
+def test_threshold_is_configurable(session, question, citizen, settings):
+    settings.TOWNHALL_REPORTS_TO_HOLD = 1
+    services.report_post(post=question, reporter=citizen, reason="spam", now=LATER)
+    question.refresh_from_db()
+    assert question.status == Post.Status.PENDING
+
+
+def test_an_approved_post_is_not_held_again_by_more_reports(session, question, moderator, settings):
+    settings.TOWNHALL_REPORTS_TO_HOLD = 2
+    for _ in range(2):
+        services.report_post(post=question, reporter=UserFactory(), reason="spam", now=LATER)
+    services.approve_post(post=question, user=moderator, now=LATER)
+
+    services.report_post(post=question, reporter=UserFactory(), reason="spam", now=LATER)
+
+    question.refresh_from_db()
+    assert (question.status, question.report_count) == ("published", 3)
+
+
+def test_author_cannot_report_own_post(session, question):
+    with pytest.raises(ValidationError) as refused:
+        services.report_post(post=question, reporter=question.author, reason="spam", now=LATER)
+    assert refused.value.code == "own_post"
+    assert PostReport.objects.count() == 0
+
+
+def test_reporting_needs_a_signed_in_user(session, question):
+    with pytest.raises(PermissionDenied):
+        services.report_post(post=question, reporter=AnonymousUser(), reason="spam", now=LATER)
+
+
+# Bans ---------------------------------------------------------------------------------------
+
+
+BANNED_UNTIL = (
+    "You are banned from posting, voting and reporting in Roskilde Kommune's sessions "
+    "until March 5, 2025, 18:20. Reason: personal attack. You can still read."
+)
+
+
+@pytest.fixture
+def banned(session, citizen, moderator):
+    services.ban_user(
+        municipality=session.municipality,
+        user=moderator,
+        target=citizen,
+        reason="personal_attack",
+        ends_at=DURING + timedelta(days=1),
+        session=session,
+        now=DURING,
+    )
+    return citizen
+
+
+def test_ban_is_logged_for_the_session(session, banned, moderator):
+    action = ModerationAction.objects.get()
+    assert (action.action, action.user, action.moderator, action.session) == (
+        "ban",
+        banned,
+        moderator,
+        session,
+    )
+
+
+def test_banned_user_cannot_ask_reply_vote_or_report(session, question, banned):
+    before = snapshot()
+    attempts = [
+        lambda: services.post_question(session=session, author=banned, body="Hej", now=LATER),
+        lambda: services.post_reply(post=question, author=banned, body="Hej", now=LATER),
+        lambda: services.vote(question=question, user=banned, now=LATER),
+        lambda: services.report_post(post=question, reporter=banned, reason="spam", now=LATER),
+    ]
+    for attempt in attempts:
+        with pytest.raises(Banned) as refused:
+            attempt()
+        assert str(refused.value) == BANNED_UNTIL
+        assert refused.value.code == "banned"
+    assert snapshot() == before
+
+
+def test_a_permanent_ban_says_so(session, citizen, moderator):
+    services.ban_user(
+        municipality=session.municipality, user=moderator, target=citizen, reason="spam"
+    )
+    with pytest.raises(Banned) as refused:
+        services.post_question(session=session, author=citizen, body="Hej", now=DURING)
+    assert str(refused.value) == (
+        "You are banned from posting, voting and reporting in Roskilde Kommune's sessions. "
+        "Reason: spam. You can still read."
+    )
+
+
+def test_ban_ends_at_its_end(session, banned):
+    after_ban = DURING + timedelta(days=1)
+    session.ends_at = after_ban + timedelta(hours=1)
+    session.save()
+    question = services.post_question(session=session, author=banned, body="Hej", now=after_ban)
+    assert question.status == Post.Status.PUBLISHED
+
+
+def test_ban_applies_only_in_its_municipality(banned):
+    odense = MunicipalityFactory(name="Odense Kommune", slug="odense")
+    elsewhere = SessionFactory(municipality=odense, starts_at=START, ends_at=END)
+    question = services.post_question(session=elsewhere, author=banned, body="Hej", now=DURING)
+    assert question.status == Post.Status.PUBLISHED
+
+
+def test_lifted_ban_lets_the_user_post_again(session, banned, moderator):
+    ban = Ban.objects.get()
+    services.lift_ban(ban=ban, user=moderator, note="Apologised", session=session, now=LATER)
+    question = services.post_question(session=session, author=banned, body="Undskyld", now=LATER)
+    assert question.status == Post.Status.PUBLISHED
+    assert [a.action for a in ModerationAction.objects.order_by("id")] == ["ban", "unban"]
+    with pytest.raises(ValidationError) as again:
+        services.lift_ban(ban=ban, user=moderator, now=LATER)
+    assert again.value.code == "ban_not_active"
+
+
+def test_one_ban_in_force_at_a_time(session, banned, moderator):
+    before = snapshot()
+    with pytest.raises(ValidationError) as refused:
+        services.ban_user(
+            municipality=session.municipality,
+            user=moderator,
+            target=banned,
+            reason="spam",
+            now=LATER,
+        )
+    assert refused.value.code == "already_banned"
+    assert snapshot() == before
+
+
+def test_moderators_and_staff_cannot_be_banned(session, moderator, staff):
+    other_moderator = ModeratorFactory(municipality=session.municipality).user
+    for target in (moderator, other_moderator, staff):
+        with pytest.raises(ValidationError):
+            services.ban_user(
+                municipality=session.municipality, user=moderator, target=target, reason="spam"
+            )
+    assert Ban.objects.count() == 0
+
+
+def test_a_ban_must_end_in_the_future(session, citizen, moderator):
+    with pytest.raises(ValidationError) as refused:
+        services.ban_user(
+            municipality=session.municipality,
+            user=moderator,
+            target=citizen,
+            reason="spam",
+            ends_at=DURING - timedelta(minutes=1),
+            now=DURING,
+        )
+    assert refused.value.message_dict == {"ends_at": ["The ban must end in the future."]}
+
+
+# Watched keywords ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "matches"),
+    [
+        ("Søren Hansen", "Sagsbehandler SØREN HANSEN er doven", True),
+        ("Søren Hansen", "soren   hansen lyver", True),
+        ("Søren", "Spørg Soren", True),
+        ("soren", "Spørg Søren", True),
+        ("Ærø", "Færgen til aero", True),
+        ("Åse", "Spørg ase", True),
+        ("café", "CAFE", True),
+        ("Søren", "Soeren", False),  # a transliteration is another word: watch it as well
+        ("ass", "Min klasse er for stor", False),
+        ("ass", "class", False),
+        ("ass", "du er en ass!", True),
+        ("idiot", "idioter", False),
+        ("idiot", "«Idiot»", True),
+    ],
+)
+def test_keyword_matching_is_case_and_accent_insensitive_and_whole_word(
+    session, moderator, phrase, text, matches
+):
+    keyword = services.add_watched_keyword(
+        municipality=session.municipality, user=moderator, phrase=phrase
+    )
+    found = services.moderation.matching_keywords(session.municipality_id, text)
+    assert found == ([keyword] if matches else [])
+
+
+def test_normalize_folds_danish_letters():
+    assert normalize("  Ærø   Å  Øster ") == "aero a oster"
+
+
+def test_hold_keyword_holds_the_post_and_logs_why(session, citizen, moderator):
+    services.add_watched_keyword(
+        municipality=session.municipality, user=moderator, phrase="Søren Hansen", action="hold"
+    )
+
+    question = services.post_question(
+        session=session, author=citizen, body="Soren Hansen i byggesager er inkompetent", now=DURING
+    )
+
+    assert question.status == Post.Status.PENDING
+    assert log(session) == []
+    hold = ModerationAction.objects.get()
+    assert (hold.action, hold.moderator, hold.note) == ("hold", None, "Søren Hansen")
+
+
+def test_flag_keyword_publishes_the_post_flagged(session, citizen, moderator):
+    services.add_watched_keyword(
+        municipality=session.municipality, user=moderator, phrase="kommunaldirektør", action="flag"
+    )
+
+    question = services.post_question(
+        session=session, author=citizen, body="Hvad siger Kommunaldirektøren?", now=DURING
+    )
+    assert (question.status, question.flagged) == ("published", False)
+
+    question = services.post_question(
+        session=session, author=citizen, body="Hvad siger kommunaldirektør Jensen?", now=DURING
+    )
+    assert (question.status, question.flagged) == ("published", True)
+    assert selectors.posts_needing_attention(session) == [question]
+    assert "flagged" not in log(session)[-1][1]
+
+
+def test_keywords_of_another_municipality_do_not_apply(session, citizen, staff):
+    odense = MunicipalityFactory(name="Odense Kommune", slug="odense")
+    services.add_watched_keyword(municipality=odense, user=staff, phrase="svømmehal")
+    question = services.post_question(
+        session=session, author=citizen, body="Hvornår åbner svømmehal?", now=DURING
+    )
+    assert question.status == Post.Status.PUBLISHED
+
+
+def test_a_keyword_is_watched_once(session, moderator):
+    services.add_watched_keyword(municipality=session.municipality, user=moderator, phrase="Søren")
+    with pytest.raises(ValidationError) as refused:
+        services.add_watched_keyword(
+            municipality=session.municipality, user=moderator, phrase=" SOREN "
+        )
+    assert refused.value.message_dict == {
+        "phrase": ["This municipality already watches that word."]
+    }
+
+
+def test_a_keyword_needs_a_word(session, moderator):
+    for phrase in ("", "   ", "!!!"):
+        with pytest.raises(ValidationError):
+            services.add_watched_keyword(
+                municipality=session.municipality, user=moderator, phrase=phrase
+            )
+    assert WatchedKeyword.objects.count() == 0
+
+
+def test_removing_a_keyword(session, moderator, citizen):
+    keyword = services.add_watched_keyword(
+        municipality=session.municipality, user=moderator, phrase="svømmehal"
+    )
+    with pytest.raises(PermissionDenied):
+        services.remove_watched_keyword(keyword=keyword, user=citizen)
+    services.remove_watched_keyword(keyword=keyword, user=moderator)
+    assert WatchedKeyword.objects.count() == 0
