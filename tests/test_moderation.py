@@ -6,11 +6,15 @@ action leaves both unchanged.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 
 from sessions import selectors, services
 from sessions.models import (
@@ -25,6 +29,7 @@ from sessions.models import (
 )
 from sessions.payloads import question_payload
 from sessions.services.moderation import Banned, normalize
+from townhall.asgi import application
 
 from .factories import (
     ModeratorFactory,
@@ -595,3 +600,101 @@ def test_removing_a_keyword(session, moderator, citizen):
         services.remove_watched_keyword(keyword=keyword, user=citizen)
     services.remove_watched_keyword(keyword=keyword, user=moderator)
     assert WatchedKeyword.objects.count() == 0
+
+
+# Live: the public socket and the moderators' socket ----------------------------------------
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+async def open_socket(path: str, user=None) -> WebsocketCommunicator:
+    headers = [ORIGIN]
+    if user is not None:
+        cookie = await database_sync_to_async(session_cookie)(user)
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+async def receive(communicator: WebsocketCommunicator) -> dict:
+    return json.loads(await communicator.receive_from(timeout=2))
+
+
+@database_sync_to_async
+def live_moderated_session(mode: str = Session.ModerationMode.POST):
+    session = SessionFactory(moderation_mode=mode)
+    moderator = ModeratorFactory(municipality=session.municipality).user
+    citizen = UserFactory(username="anna", first_name="Anna Jensen")
+    return session, moderator, citizen
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_hidden_post_disappears_from_a_watching_socket():
+    session, moderator, citizen = await live_moderated_session()
+    question = await database_sync_to_async(services.post_question)(
+        session=session, author=citizen, body="Køb billige ure her"
+    )
+    socket = await open_socket(f"/ws/sessions/{session.pk}/?since=1")
+
+    await database_sync_to_async(services.hide_post)(post=question, user=moderator, reason="spam")
+
+    assert await receive(socket) == {
+        "type": "post.removed",
+        "seq": 2,
+        "data": {"id": question.pk, "parent": None},
+    }
+    assert await receive(socket) == {
+        "type": "moderation.tally",
+        "seq": 3,
+        "data": {"hidden": 1, "reasons": [{"reason": "spam", "count": 1}]},
+    }
+    await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_premoderated_question_reaches_the_public_socket_only_when_approved():
+    session, moderator, citizen = await live_moderated_session(Session.ModerationMode.PRE)
+    public = await open_socket(f"/ws/sessions/{session.pk}/")
+    moderation = await open_socket(f"/ws/sessions/{session.pk}/moderation/", moderator)
+    assert await receive(moderation) == {"type": "ready"}
+
+    question = await database_sync_to_async(services.post_question)(
+        session=session, author=citizen, body="Hvornår kommer cykelstien?"
+    )
+
+    assert await receive(moderation) == {"type": "changed"}
+    assert await public.receive_nothing(timeout=0.3)
+
+    await database_sync_to_async(services.approve_post)(post=question, user=moderator)
+
+    event = await receive(public)
+    assert (event["type"], event["seq"], event["data"]["body"]) == (
+        "question.created",
+        1,
+        "Hvornår kommer cykelstien?",
+    )
+    assert {(await receive(moderation))["type"] for _ in range(2)} == {"changed"}
+    await public.disconnect()
+    await moderation.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_moderation_socket_refuses_citizens_and_strangers():
+    session, _moderator, citizen = await live_moderated_session()
+    odense = await database_sync_to_async(MunicipalityFactory)(name="Odense Kommune", slug="odense")
+    stranger = (await database_sync_to_async(ModeratorFactory)(municipality=odense)).user
+    for user in (None, citizen, stranger):
+        socket = await open_socket(f"/ws/sessions/{session.pk}/moderation/", user)
+        assert await receive(socket) == {
+            "type": "error",
+            "data": {"message": "Only moderators of this municipality can watch this."},
+        }
+        assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
