@@ -7,7 +7,9 @@ action leaves both unchanged.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from channels.db import database_sync_to_async
@@ -698,3 +700,164 @@ async def test_moderation_socket_refuses_citizens_and_strangers():
             "data": {"message": "Only moderators of this municipality can watch this."},
         }
         assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
+
+
+# Pages ------------------------------------------------------------------------------------
+
+
+def visible_text(response) -> str:
+    """The page's text as a reader gets it: tags dropped, entities decoded, spaces collapsed."""
+    body = response.content.decode()
+    body = re.sub(r"<(script|template)\b.*?</\1>", " ", body, flags=re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def page_text(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return visible_text(response)
+
+
+@pytest.fixture
+def live(mayor) -> Session:
+    return SessionFactory(politicians=[mayor])
+
+
+@pytest.fixture
+def live_moderator(live):
+    return ModeratorFactory(
+        municipality=live.municipality, user=UserFactory(username="mads", first_name="Mads")
+    ).user
+
+
+def test_author_sees_own_hidden_post_with_the_reason_others_do_not(
+    client, live, live_moderator, citizen, other_citizen
+):
+    question = PostFactory(session=live, author=citizen, body="Sagsbehandler Jens er doven")
+    services.hide_post(
+        post=question, user=live_moderator, reason="names_person", note="Nævn ikke ansatte"
+    )
+    url = f"/sessions/{live.pk}/"
+
+    client.force_login(citizen)
+    mine = page_text(client, url)
+    assert "Your posts that others do not see" in mine
+    assert (
+        "Hidden by a moderator. Reason: names an employee or private person. Nævn ikke ansatte"
+        in mine
+    )
+    assert "Sagsbehandler Jens er doven" in mine
+
+    client.force_login(other_citizen)
+    theirs = page_text(client, url)
+    assert "Sagsbehandler Jens er doven" not in client.get(url).content.decode()
+    assert "Nævn ikke ansatte" not in theirs
+    assert "1 post hidden: names an employee or private person 1" in theirs
+
+
+def test_session_page_shows_the_public_tally(client, live, live_moderator, citizen):
+    posts = [PostFactory(session=live, author=citizen) for _ in range(3)]
+    for post, reason in zip(posts, ["off_topic", "personal_attack", "off_topic"], strict=True):
+        services.hide_post(post=post, user=live_moderator, reason=reason)
+    assert "3 posts hidden: off-topic 2, personal attack 1" in page_text(
+        client, f"/sessions/{live.pk}/"
+    )
+
+
+def test_author_sees_pending_post_as_awaiting_approval(client, mayor, citizen):
+    session = SessionFactory(politicians=[mayor], moderation_mode=Session.ModerationMode.PRE)
+    services.post_question(session=session, author=citizen, body="Hvad med vejene?")
+    client.force_login(citizen)
+    text = page_text(client, f"/sessions/{session.pk}/")
+    assert "Awaiting approval: only you can see it until a moderator approves it." in text
+    assert "Hvad med vejene?" in text
+
+
+def test_banned_citizen_sees_why_and_the_form_refuses_with_the_message(
+    client, live, live_moderator, citizen
+):
+    services.ban_user(
+        municipality=live.municipality, user=live_moderator, target=citizen, reason="spam"
+    )
+    client.force_login(citizen)
+    message = (
+        "You are banned from posting, voting and reporting in Roskilde Kommune's sessions. "
+        "Reason: spam. You can still read."
+    )
+    assert message in page_text(client, f"/sessions/{live.pk}/")
+    response = client.post(f"/sessions/{live.pk}/ask/", {"body": "Hej"})
+    assert response.status_code == 400
+    assert message in visible_text(response)
+    assert Post.objects.count() == 0
+
+
+def test_report_form_without_javascript(client, live, citizen, other_citizen):
+    question = PostFactory(session=live, author=other_citizen)
+    client.force_login(citizen)
+    assert "Report" in page_text(client, f"/sessions/{live.pk}/")
+    response = client.post(f"/posts/{question.pk}/report/", {"reason": "spam"}, follow=True)
+    assert "Thank you. Moderators will look at it." in response.content.decode()
+    assert PostReport.objects.get().reason == "spam"
+
+
+def test_moderation_page_is_for_moderators_of_the_municipality(
+    client, live, live_moderator, citizen, staff
+):
+    url = f"/sessions/{live.pk}/moderation/"
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(citizen)
+    assert client.get(url).status_code == 403
+    odense = MunicipalityFactory(name="Odense Kommune", slug="odense")
+    client.force_login(ModeratorFactory(municipality=odense).user)
+    assert client.get(url).status_code == 403
+    client.force_login(staff)
+    assert client.get(url).status_code == 200
+    client.force_login(live_moderator)
+    assert client.get(url).status_code == 200
+    assert "Open the moderation view" in page_text(client, f"/sessions/{live.pk}/")
+
+
+def test_moderation_page_shows_queue_reports_and_log(client, mayor, citizen, other_citizen):
+    session = SessionFactory(politicians=[mayor], moderation_mode=Session.ModerationMode.PRE)
+    moderator = ModeratorFactory(municipality=session.municipality).user
+    services.post_question(session=session, author=citizen, body="Venter på godkendelse")
+    reported = PostFactory(session=session, author=citizen, body="Et anmeldt indlæg")
+    services.report_post(post=reported, reporter=other_citizen, reason="spam")
+    services.hide_post(post=reported, user=moderator, reason="spam", note="Reklame")
+
+    client.force_login(moderator)
+    text = page_text(client, f"/sessions/{session.pk}/moderation/")
+
+    assert "Awaiting approval (1)" in text
+    assert "Venter på godkendelse" in text
+    assert "1 report" in text
+    assert "Reklame" in text
+    assert "Moderation log" in text
+
+
+def test_moderation_forms_work_without_javascript(client, live, live_moderator, citizen):
+    question = PostFactory(session=live, author=citizen)
+    client.force_login(live_moderator)
+    url = f"/sessions/{live.pk}/moderation/"
+
+    response = client.post(
+        url, {"op": "post", "post": question.pk, "action": "hide", "reason": "spam"}, follow=True
+    )
+    assert "Done." in response.content.decode()
+    question.refresh_from_db()
+    assert question.status == Post.Status.HIDDEN
+
+    client.post(url, {"op": "ban", "username": "anna", "reason": "spam", "hours": "24"})
+    ban = Ban.objects.get()
+    assert (ban.user, ban.reason) == (citizen, "spam")
+    client.post(url, {"op": "lift", "ban": ban.pk})
+    ban.refresh_from_db()
+    assert ban.lifted_at is not None
+
+    client.post(url, {"op": "keyword-add", "phrase": "Søren", "action": "flag"})
+    keyword = WatchedKeyword.objects.get()
+    client.post(url, {"op": "keyword-remove", "keyword": keyword.pk})
+    assert WatchedKeyword.objects.count() == 0
+
+    response = client.post(url, {"op": "post", "post": question.pk, "action": "hide"}, follow=True)
+    assert "Choose a reason." in response.content.decode()
