@@ -147,6 +147,8 @@ root.addEventListener("submit", async (event) => {
   if (!form.dataset.url) return;
   event.preventDefault();
   const errorBox = form.querySelector(".form-error");
+  // Read the form before its buttons are disabled: a disabled submitter sends no value.
+  const payload = payloadOf(form, event.submitter);
   const buttons = form.querySelectorAll("button");
   for (const button of buttons) button.disabled = true;
   try {
@@ -158,7 +160,7 @@ root.addEventListener("submit", async (event) => {
         Accept: "application/json",
         "X-CSRFToken": form.elements.csrfmiddlewaretoken.value,
       },
-      body: JSON.stringify(payloadOf(form, event.submitter)),
+      body: JSON.stringify(payload),
     });
     if (!response.ok) throw new Error(errorText(await response.json().catch(() => null)));
     errorBox.textContent = "";
