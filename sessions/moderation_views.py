@@ -25,6 +25,7 @@ from . import selectors, services
 from .models import Ban, ModerationReason, Post, Session, WatchedKeyword
 from .payloads import TallyPayload, reason_label
 
+
 def tally_text(tally: TallyPayload) -> str:
     """ "3 posts hidden: off-topic 2, personal attack 1", or "" when nothing was removed."""
     if not tally["hidden"]:

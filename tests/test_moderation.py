@@ -41,6 +41,8 @@ from .factories import (
     SessionFactory,
     UserFactory,
 )
+from .test_event_protocol import apply as apply_public
+from .test_event_protocol import comparable, page_state
 
 pytestmark = pytest.mark.django_db
 
@@ -861,3 +863,58 @@ def test_moderation_forms_work_without_javascript(client, live, live_moderator, 
 
     response = client.post(url, {"op": "post", "post": question.pk, "action": "hide"}, follow=True)
     assert "Choose a reason." in response.content.decode()
+
+
+# The event protocol stays complete with moderation -----------------------------------------
+
+
+def apply_with_moderation(state: dict, event: dict) -> None:
+    """session.js with moderation: post.removed drops a post, moderation.tally sets the tally."""
+    data = event["data"]
+    if event["type"] == "post.removed":
+        if data["parent"] is None:
+            state["questions"] = [q for q in state["questions"] if q["id"] != data["id"]]
+        else:
+            for question in state["questions"]:
+                question["replies"] = [r for r in question["replies"] if r["id"] != data["id"]]
+        state["seq"] = event["seq"]
+    elif event["type"] == "moderation.tally":
+        state["tally"] = data
+        state["seq"] = event["seq"]
+    else:
+        apply_public(state, event)
+
+
+def test_initial_state_plus_moderation_events_equals_a_fresh_fetch(
+    live, live_moderator, citizen, other_citizen, settings
+):
+    settings.TOWNHALL_REPORTS_TO_HOLD = 2
+    first = services.post_question(session=live, author=citizen, body="Før siden blev åbnet")
+    state = page_state(live.pk)
+    state["tally"] = selectors.moderation_tally(live)
+
+    services.add_watched_keyword(
+        municipality=live.municipality, user=live_moderator, phrase="idiot", action="hold"
+    )
+    reply = services.post_reply(post=first, author=other_citizen, body="Enig")
+    held = services.post_question(session=live, author=other_citizen, body="Du er en idiot")
+    second = services.post_question(session=live, author=other_citizen, body="Cykelstien?")
+    services.hide_post(post=first, user=live_moderator, reason="off_topic")
+    services.hide_post(post=reply, user=live_moderator, reason="spam")
+    services.restore_post(post=first, user=live_moderator)
+    for reporter in (citizen, UserFactory()):
+        services.report_post(post=second, reporter=reporter, reason="spam")
+    services.reject_post(post=held, user=live_moderator, reason="personal_attack")
+    services.approve_post(post=second, user=live_moderator)
+
+    events = Event.objects.filter(session=live, seq__gt=state["seq"]).order_by("seq")
+    assert "idiot" not in json.dumps([e.data for e in events])
+    for event in events:
+        apply_with_moderation(state, {"type": event.type, "seq": event.seq, "data": event.data})
+    fresh = page_state(live.pk)
+    assert comparable(state) == comparable(fresh)
+    assert state["tally"] == selectors.moderation_tally(live)
+    assert state["tally"] == {
+        "hidden": 2,
+        "reasons": [{"reason": "personal_attack", "count": 1}, {"reason": "spam", "count": 1}],
+    }
