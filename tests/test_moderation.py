@@ -918,3 +918,22 @@ def test_initial_state_plus_moderation_events_equals_a_fresh_fetch(
         "hidden": 2,
         "reasons": [{"reason": "personal_attack", "count": 1}, {"reason": "spam", "count": 1}],
     }
+
+
+@pytest.mark.parametrize("model", ["moderationaction", "ban", "postreport", "watchedkeyword"])
+def test_admin_lists_moderation_records_read_only(
+    client, live, live_moderator, citizen, other_citizen, model
+):
+    question = PostFactory(session=live, author=other_citizen)
+    services.report_post(post=question, reporter=citizen, reason="spam")
+    services.hide_post(post=question, user=live_moderator, reason="spam")
+    services.ban_user(
+        municipality=live.municipality, user=live_moderator, target=citizen, reason="spam"
+    )
+    services.add_watched_keyword(municipality=live.municipality, user=live_moderator, phrase="x1")
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+    response = client.get(f"/admin/townhall_sessions/{model}/")
+
+    assert response.status_code == 200
+    assert client.get(f"/admin/townhall_sessions/{model}/add/").status_code == 403
