@@ -937,3 +937,14 @@ def test_admin_lists_moderation_records_read_only(
 
     assert response.status_code == 200
     assert client.get(f"/admin/townhall_sessions/{model}/add/").status_code == 403
+
+
+def test_tally_and_own_post_state_in_danish(client, live, live_moderator, citizen):
+    posts = [PostFactory(session=live, author=citizen) for _ in range(3)]
+    for post, reason in zip(posts, ["off_topic", "personal_attack", "off_topic"], strict=True):
+        services.hide_post(post=post, user=live_moderator, reason=reason)
+    client.force_login(citizen)
+    response = client.get(f"/sessions/{live.pk}/", HTTP_ACCEPT_LANGUAGE="da")
+    text = visible_text(response)
+    assert "3 indlæg skjult: uden for emnet 2, personangreb 1" in text
+    assert "Skjult af en moderator. Begrundelse: personangreb." in text
