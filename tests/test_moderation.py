@@ -948,3 +948,31 @@ def test_tally_and_own_post_state_in_danish(client, live, live_moderator, citize
     text = visible_text(response)
     assert "3 indlæg skjult: uden for emnet 2, personangreb 1" in text
     assert "Skjult af en moderator. Begrundelse: personangreb." in text
+
+
+def test_a_timed_ban_ends_within_five_years(session, citizen, moderator):
+    with pytest.raises(ValidationError) as refused:
+        services.ban_user(
+            municipality=session.municipality,
+            user=moderator,
+            target=citizen,
+            reason="spam",
+            ends_at=datetime(9999, 12, 31, tzinfo=UTC),
+            now=DURING,
+        )
+    assert refused.value.message_dict == {
+        "ends_at": ["End a ban within five years, or leave the end empty: until lifted."]
+    }
+    assert Ban.objects.count() == 0
+
+
+def test_notes_and_phrases_refuse_nul_characters(session, question, moderator):
+    with pytest.raises(ValidationError):
+        services.hide_post(post=question, user=moderator, reason="spam", note="a\x00b")
+    with pytest.raises(ValidationError):
+        services.add_watched_keyword(
+            municipality=session.municipality, user=moderator, phrase="a\x00b"
+        )
+    question.refresh_from_db()
+    assert question.status == Post.Status.PUBLISHED
+    assert WatchedKeyword.objects.count() == 0

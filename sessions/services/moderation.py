@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -41,6 +41,8 @@ from .common import User, locked, published, require_signed_in, resolve_now
 
 MAX_NOTE_LENGTH = 500
 MAX_PHRASE_LENGTH = 100
+# Beyond this an end date is a typo; a ban without an end lasts until it is lifted.
+LONGEST_TIMED_BAN = timedelta(days=5 * 365)
 
 
 class Banned(PermissionDenied):
@@ -197,6 +199,8 @@ def _clean_note(note: object) -> str:
     if not isinstance(note, str):
         raise ValidationError({"note": _("Write the note as text.")}, code="invalid")
     text = note.strip()
+    if "\x00" in text:
+        raise ValidationError({"note": _("The text contains a NUL character.")}, code="invalid")
     if len(text) > MAX_NOTE_LENGTH:
         raise ValidationError(
             {"note": _("Keep the note to %(limit)d characters.") % {"limit": MAX_NOTE_LENGTH}},
@@ -488,6 +492,11 @@ def ban_user(
         )
     if ends_at is not None and ends_at <= now:
         raise ValidationError({"ends_at": _("The ban must end in the future.")}, code="past")
+    if ends_at is not None and ends_at - now > LONGEST_TIMED_BAN:
+        raise ValidationError(
+            {"ends_at": _("End a ban within five years, or leave the end empty: until lifted.")},
+            code="too_long",
+        )
     if session is not None and session.municipality_id != municipality.pk:
         raise ValidationError(
             {"session": _("That session belongs to another municipality.")}, code="invalid"
@@ -570,6 +579,8 @@ def add_watched_keyword(
     if not isinstance(phrase, str) or not phrase.strip():
         raise ValidationError({"phrase": _("Write a word or phrase to watch.")}, code="blank")
     phrase = " ".join(phrase.split())
+    if "\x00" in phrase:
+        raise ValidationError({"phrase": _("The text contains a NUL character.")}, code="invalid")
     if len(phrase) > MAX_PHRASE_LENGTH:
         raise ValidationError(
             {"phrase": _("Keep it to %(limit)d characters.") % {"limit": MAX_PHRASE_LENGTH}},
