@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
+from sessions import services
 from sessions.models import Post, PostReport, Session
 from tests.factories import (
     ModeratorFactory,
@@ -106,3 +107,28 @@ def test_citizen_reports_a_post(daphne_url: str, browser: Browser):
 
     expect(question).to_contain_text("Thank you. Moderators will look at it.")
     assert PostReport.objects.get(post=post).reason == "personal_attack"
+
+
+def test_a_citizen_banned_while_their_page_is_open_is_told_why(daphne_url: str, browser: Browser):
+    session = SessionFactory()
+    moderator = UserFactory(username="moderator", first_name="Mads Moderator")
+    ModeratorFactory(municipality=session.municipality, user=moderator)
+    citizen_user = UserFactory(username="borger", first_name="Mette Borger")
+
+    citizen = log_in(browser, daphne_url, "borger")
+    open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
+    services.ban_user(
+        municipality=session.municipality,
+        user=moderator,
+        target=citizen_user,
+        reason="personal_attack",
+    )
+
+    citizen.get_by_label("Your question").fill("Må jeg stadig spørge?")
+    citizen.get_by_role("button", name="Ask", exact=True).click()
+
+    expect(citizen.locator(".ask-form .form-error")).to_have_text(
+        "You are banned from posting, voting and reporting in Roskilde Kommune's sessions. "
+        "Reason: personal attack. You can still read."
+    )
+    assert not Post.objects.exists()
