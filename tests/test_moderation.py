@@ -16,7 +16,9 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from sessions import selectors, services
 from sessions.models import (
@@ -976,3 +978,31 @@ def test_notes_and_phrases_refuse_nul_characters(session, question, moderator):
     question.refresh_from_db()
     assert question.status == Post.Status.PUBLISHED
     assert WatchedKeyword.objects.count() == 0
+
+
+def test_moderation_page_reads_in_a_fixed_number_of_queries(
+    client, live, live_moderator, django_assert_num_queries
+):
+    def fill(count: int) -> None:
+        for _ in range(count):
+            question = PostFactory(session=live, author=UserFactory())
+            reply = ReplyFactory(parent=question, author=UserFactory())
+            services.report_post(post=question, reporter=UserFactory(), reason="spam")
+            services.hide_post(post=reply, user=live_moderator, reason="spam")
+            services.ban_user(
+                municipality=live.municipality,
+                user=live_moderator,
+                target=reply.author,
+                reason="spam",
+                session=live,
+            )
+
+    client.force_login(live_moderator)
+    url = f"/sessions/{live.pk}/moderation/"
+    fill(2)
+    client.get(url)  # a first request, so both counted ones start alike
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    fill(10)
+    with django_assert_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == 200
