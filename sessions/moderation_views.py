@@ -72,12 +72,15 @@ def _ban_message(request: HttpRequest, session: Session) -> str:
     return ""
 
 
-def live_page_strings() -> dict[str, Any]:
-    """Strings session.js needs for moderation, translated for the page's language."""
+def live_page_strings() -> dict[str, str]:
+    """Strings session.js needs for moderation, translated for the page's language.
+
+    Reason labels as "reason_<code>"; the tally's head in the one and the many form.
+    """
     return {
         "tally_one": ngettext("%(count)s post hidden", "%(count)s posts hidden", 1),
         "tally_many": ngettext("%(count)s post hidden", "%(count)s posts hidden", 2),
-        "reasons": dict(ModerationReason.choices),
+        **{f"reason_{value}": str(label) for value, label in ModerationReason.choices},
         "awaiting_approval": _(
             "Awaiting approval: only you can see it until a moderator approves it."
         ),

@@ -372,7 +372,7 @@ function showTally(tally) {
     count: tally.hidden,
   });
   const parts = tally.reasons.map(
-    (row) => `${strings.reasons[row.reason] ?? strings.reasons.other} ${row.count}`,
+    (row) => `${strings[`reason_${row.reason}`] ?? strings.reason_other} ${row.count}`,
   );
   element.textContent = `${head}: ${parts.join(", ")}`;
 }
