@@ -84,6 +84,7 @@ def live_page_strings() -> dict[str, str]:
         "awaiting_approval": _(
             "Awaiting approval: only you can see it until a moderator approves it."
         ),
+        "hidden_by_moderator": _("Hidden by a moderator. Reason: %(reason)s."),
         "reported": _("Thank you. Moderators will look at it."),
     }
 

@@ -121,10 +121,15 @@ def session_payload(session: Session, now: datetime | None = None) -> SessionPay
 
 
 class RemovedPostPayload(TypedDict):
-    """post.removed: which post left the public view. Never its body."""
+    """post.removed: which post left the public view, and why. Never its body.
+
+    `status` is "hidden" (by a moderator, `reason` says why) or "pending" (held for review).
+    """
 
     id: int
     parent: int | None
+    status: str
+    reason: str
 
 
 class TallyReasonPayload(TypedDict):
@@ -181,7 +186,12 @@ class WatchedKeywordPayload(TypedDict):
 
 
 def removed_post_payload(post: Post) -> RemovedPostPayload:
-    return {"id": post.pk, "parent": post.parent_id}
+    return {
+        "id": post.pk,
+        "parent": post.parent_id,
+        "status": post.status,
+        "reason": post.moderation_reason,
+    }
 
 
 def moderation_post_payload(post: Post) -> ModerationPostPayload:

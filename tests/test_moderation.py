@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from sessions import selectors, services
 from sessions.models import (
@@ -47,6 +48,14 @@ from .test_event_protocol import apply as apply_public
 from .test_event_protocol import comparable, page_state
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A request in Danish leaves Danish active in this thread; the next test starts in English."""
+    with translation.override("en"):
+        yield
+
 
 START = datetime(2025, 3, 4, 17, 0, tzinfo=UTC)
 END = START + timedelta(hours=1)
@@ -112,7 +121,10 @@ def test_moderator_hides_a_post_and_everyone_is_told_without_its_body(session, q
     assert question.moderation_reason == "off_topic"
     assert question.moderation_note == "Not about the budget"
     assert log(session) == [
-        ("post.removed", {"id": question.pk, "parent": None}),
+        (
+            "post.removed",
+            {"id": question.pk, "parent": None, "status": "hidden", "reason": "off_topic"},
+        ),
         ("moderation.tally", {"hidden": 1, "reasons": [{"reason": "off_topic", "count": 1}]}),
     ]
     action = ModerationAction.objects.get()
@@ -336,7 +348,9 @@ def test_reports_from_three_different_users_hold_the_post(session, question, set
 
     question.refresh_from_db()
     assert (question.status, question.report_count) == ("pending", 3)
-    assert log(session) == [("post.removed", {"id": question.pk, "parent": None})]
+    assert log(session) == [
+        ("post.removed", {"id": question.pk, "parent": None, "status": "pending", "reason": ""})
+    ]
     hold = ModerationAction.objects.get()
     assert (hold.action, hold.moderator, hold.reason, hold.note) == (
         "hold",
@@ -655,7 +669,7 @@ async def test_a_hidden_post_disappears_from_a_watching_socket():
     assert await receive(socket) == {
         "type": "post.removed",
         "seq": 2,
-        "data": {"id": question.pk, "parent": None},
+        "data": {"id": question.pk, "parent": None, "status": "hidden", "reason": "spam"},
     }
     assert await receive(socket) == {
         "type": "moderation.tally",

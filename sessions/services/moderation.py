@@ -4,10 +4,11 @@ Who may: moderators of the session's municipality (the Moderator role) and staff
 Every action writes a ModerationAction row in the same transaction as the change.
 
 What the public sees: a post that leaves the public view records `post.removed` ({"id",
-"parent"}, never the body); a post that enters it (approved, restored) records the normal
-`question.created` / `reply.created`; a change to the count of removed posts records
-`moderation.tally`. Pending, hidden and rejected bodies never enter the public event log.
-Moderators' pages get a doorbell on their own group (events.notify_moderators) and read fresh.
+"parent", "status", "reason"}, never the body); a post that enters it (approved, restored)
+records the normal `question.created` / `reply.created`; a change to the count of removed
+posts records `moderation.tally`. Pending, hidden and rejected bodies never enter the public
+event log. Moderators' pages get a doorbell on their own group (events.notify_moderators) and
+read fresh.
 """
 
 from __future__ import annotations

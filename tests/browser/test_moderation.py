@@ -39,6 +39,10 @@ def test_hidden_post_disappears_from_a_citizens_open_page(daphne_url: str, brows
     citizen = log_in(browser, daphne_url, "borger")
     open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
     expect(citizen.locator(".question")).to_have_count(2)
+    troll = log_in(browser, daphne_url, "troll")
+    open_live(troll, f"{daphne_url}/sessions/{session.pk}/")
+    # Nobody reports their own post.
+    expect(troll.locator(".report-box")).to_have_count(0)
 
     moderator = log_in(browser, daphne_url, "moderator")
     open_moderation(moderator, f"{daphne_url}/sessions/{session.pk}/moderation/")
@@ -50,6 +54,11 @@ def test_hidden_post_disappears_from_a_citizens_open_page(daphne_url: str, brows
     expect(citizen.locator(".question")).to_have_count(1)
     expect(citizen.locator('[data-field="tally"]')).to_have_text("1 post hidden: spam 1")
     assert never_reloaded(citizen)
+    # Its author still sees it, marked with the reason, and nobody else does.
+    own = troll.locator(".own-post", has_text="billige ure")
+    expect(own).to_contain_text("Hidden by a moderator. Reason: spam.")
+    expect(troll.locator(".question", has_text="billige ure")).to_have_count(0)
+    expect(citizen.locator(".own-post")).to_have_count(0)
     # The moderation view shows the new state and the log entry, without a reload either.
     expect(spam.locator('[data-field="status"]')).to_have_text("Hidden")
     expect(moderator.locator('[data-live="log"]')).to_contain_text("Mads Moderator")

@@ -352,6 +352,19 @@ function announce(post) {
 // Moderation --------------------------------------------------------------------------------
 
 function removePost(removed) {
+  // The author keeps seeing their own post, marked with what happened to it.
+  const mine = articleFor(removed.id);
+  if (mine?.dataset.mine === "true") {
+    const post = { id: removed.id, parent: removed.parent, body: field(mine, "body").textContent };
+    const reason = strings[`reason_${removed.reason}`] ?? strings.reason_other;
+    showOwnPost(
+      post,
+      removed.status === "hidden"
+        ? format(strings.hidden_by_moderator, { reason })
+        : strings.awaiting_approval,
+      removed.status,
+    );
+  }
   if (removed.parent === null) {
     removeQuestion(removed.id);
   } else {
@@ -377,20 +390,30 @@ function showTally(tally) {
   element.textContent = `${head}: ${parts.join(", ")}`;
 }
 
-// The author's own post that waits for a moderator: shown only here, marked as waiting.
-function showOwnPending(post) {
-  if (document.getElementById(`own-post-${post.id}`)) return;
+// The author's own post that others do not see (waiting for a moderator, or hidden): shown
+// only here, marked with its state.
+function showOwnPost(post, state, status) {
+  document.getElementById(`own-post-${post.id}`)?.remove();
   const item = document.getElementById("own-post-template").content.firstElementChild.cloneNode(true);
   item.id = `own-post-${post.id}`;
   item.dataset.ownPostId = post.id;
-  item.className = "own-post status-pending";
-  field(item, "own-state").textContent = strings.awaiting_approval;
+  item.className = `own-post status-${status}`;
+  field(item, "own-state").textContent = state;
   field(item, "body").textContent = post.body;
   const question = post.parent === null ? null : questions.get(post.parent);
   field(item, "reply-to").hidden = !question;
   if (question) field(item, "reply-to-text").textContent = question.body.slice(0, 80);
   field(root, "own-post-list").append(item);
   field(root, "own-posts").hidden = false;
+}
+
+// A post of this reader's: they cannot report it, and they keep seeing it if it is removed.
+function markMine(id) {
+  const element = articleFor(id);
+  if (!element) return;
+  element.dataset.mine = "true";
+  const main = element.querySelector(":scope > .question-main") ?? element;
+  main.querySelector(":scope > .report-box")?.remove();
 }
 
 // Approved: it now shows where everyone sees it, so not here any more.
@@ -507,9 +530,13 @@ async function submit(form, submitter) {
         body: textarea.value,
       });
       textarea.value = "";
-      if (question.status === "pending") showOwnPending(question);
+      if (question.status === "pending") {
+        showOwnPost(question, strings.awaiting_approval, "pending");
+        break;
+      }
       // The socket usually brings it first; a later event must not be overwritten by this.
-      else if (!questions.has(question.id)) upsertQuestion(question);
+      if (!questions.has(question.id)) upsertQuestion(question);
+      markMine(question.id);
       break;
     }
     case "reply": {
@@ -518,8 +545,12 @@ async function submit(form, submitter) {
         mark_answered: Boolean(form.elements.mark_answered?.checked),
       });
       textarea.value = "";
-      if (reply.status === "pending") showOwnPending(reply);
-      else if (!articleFor(reply.id)) upsertReply(reply);
+      if (reply.status === "pending") {
+        showOwnPost(reply, strings.awaiting_approval, "pending");
+        break;
+      }
+      if (!articleFor(reply.id)) upsertReply(reply);
+      markMine(reply.id);
       break;
     }
     case "vote": {
