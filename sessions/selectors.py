@@ -219,7 +219,9 @@ def posts_needing_attention(session: Session) -> list[Post]:
 def moderation_log(session: Session, limit: int = 100) -> list[ModerationAction]:
     """The session's moderation actions, newest first."""
     return list(
-        ModerationAction.objects.filter(session=session).select_related("moderator", "user")[:limit]
+        ModerationAction.objects.filter(session=session).select_related(
+            "moderator", "user", "post"
+        )[:limit]
     )
 
 
