@@ -7,7 +7,18 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from . import services
-from .models import Event, Moderator, Municipality, Politician, Post, Session
+from .models import (
+    Ban,
+    Event,
+    ModerationAction,
+    Moderator,
+    Municipality,
+    Politician,
+    Post,
+    PostReport,
+    Session,
+    WatchedKeyword,
+)
 
 
 @admin.register(Municipality)
@@ -99,8 +110,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class PostAdmin(ReadOnlyAdmin):
     # A post changed here would skip the services and the event log, and live pages would drift
     # from the database. Moderation gets its own view, through services.
-    list_display = ["__str__", "session", "author", "politician", "status", "created_at"]
-    list_filter = ["status", "session__municipality"]
+    list_display = [
+        "__str__",
+        "session",
+        "author",
+        "politician",
+        "status",
+        "flagged",
+        "report_count",
+        "created_at",
+    ]
+    list_filter = ["status", "flagged", "session__municipality"]
     search_fields = ["body"]
 
 
@@ -108,3 +128,43 @@ class PostAdmin(ReadOnlyAdmin):
 class EventAdmin(ReadOnlyAdmin):
     list_display = ["session", "seq", "type", "created_at"]
     list_filter = ["type"]
+
+
+# Moderation: shown here for the record; every change goes through the moderation view or the
+# API, so that it is logged, checked against the moderator's municipality and broadcast.
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "moderator", "post", "user", "reason", "session"]
+    list_filter = ["action", "reason", "municipality"]
+    search_fields = ["note", "user__username", "moderator__username"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Ban)
+class BanAdmin(ReadOnlyAdmin):
+    list_display = [
+        "user",
+        "municipality",
+        "reason",
+        "created_by",
+        "created_at",
+        "ends_at",
+        "lifted_at",
+    ]
+    list_filter = ["municipality", "reason"]
+    search_fields = ["user__username", "note"]
+
+
+@admin.register(PostReport)
+class PostReportAdmin(ReadOnlyAdmin):
+    list_display = ["post", "reporter", "reason", "created_at"]
+    list_filter = ["reason", "post__session__municipality"]
+
+
+@admin.register(WatchedKeyword)
+class WatchedKeywordAdmin(ReadOnlyAdmin):
+    list_display = ["phrase", "action", "municipality", "created_at"]
+    list_filter = ["municipality", "action"]
+    search_fields = ["phrase"]

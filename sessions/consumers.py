@@ -11,10 +11,12 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import events
+from . import events, selectors
+from .models import Session
 
 # Close codes in the application range (4000-4999), mirroring HTTP where they can.
 CLOSE_BAD_REQUEST = 4400
+CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 
 
@@ -86,6 +88,59 @@ class SessionConsumer(AsyncWebsocketConsumer):
 
     async def send_error(self, message: str) -> None:
         await self.send(text_data=json.dumps({"type": "error", "data": {"message": message}}))
+
+
+class ModerationConsumer(AsyncWebsocketConsumer):
+    """`/ws/sessions/<id>/moderation/`: doorbells for the session's moderation view.
+
+    Only moderators of the session's municipality and staff may connect. Every public event
+    and every moderation change rings `{"type": "changed"}`; the page then reads its state
+    fresh over HTTP. Nothing to replay: a reconnecting page simply reads again.
+    """
+
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        allowed = await database_sync_to_async(_may_moderate)(self.scope.get("user"), session_id)
+        await self.accept()
+        if allowed is None:
+            await self.send_error("There is no such session.")
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        if not allowed:
+            await self.send_error("Only moderators of this municipality can watch this.")
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        for group in (events.group_name(session_id), events.moderation_group_name(session_id)):
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+        await self.send(text_data=json.dumps({"type": "ready"}))
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        await self.send(text_data=json.dumps({"type": "pong"}))
+
+    async def session_event(self, message: dict) -> None:
+        await self.send(text_data=json.dumps({"type": "changed", "seq": message["seq"]}))
+
+    async def moderation_changed(self, message: dict) -> None:
+        await self.send(text_data=json.dumps({"type": "changed"}))
+
+    async def send_error(self, message: str) -> None:
+        await self.send(text_data=json.dumps({"type": "error", "data": {"message": message}}))
+
+
+def _may_moderate(user: object, session_id: int) -> bool | None:
+    """True or False, or None when there is no such session."""
+    session = Session.objects.filter(pk=session_id).first()
+    if session is None:
+        return None
+    return user is not None and selectors.is_moderator(user, session)
 
 
 def _parse_since(query_string: bytes) -> tuple[int | None, str | None]:

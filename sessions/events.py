@@ -27,10 +27,19 @@ REPLY_CREATED = "reply.created"
 POST_UPDATED = "post.updated"
 VOTE_CHANGED = "vote.changed"
 SESSION_UPDATED = "session.updated"
+# A post left the public view (hidden, or held for review): {"id", "parent"}, never its body.
+POST_REMOVED = "post.removed"
+# The public tally of posts moderators removed, by reason.
+MODERATION_TALLY = "moderation.tally"
 
 
 def group_name(session_id: int) -> str:
     return f"session-{session_id}"
+
+
+def moderation_group_name(session_id: int) -> str:
+    """Moderators' sockets of a session: doorbells for what the public log must not carry."""
+    return f"moderation-{session_id}"
 
 
 def encode(event: Event) -> str:
@@ -72,6 +81,29 @@ def broadcast(event: Event) -> None:
     except Exception:
         # The event is stored: sockets catch up from the log on their next event or reconnect.
         logger.exception("Broadcast of event %s failed", event)
+
+
+def notify_moderators(session: Session) -> None:
+    """After commit, tell the session's moderation views that something only they see changed.
+
+    A doorbell without content: a pending post's body never leaves the database this way, and
+    the moderation view reads its state fresh, so there is nothing to replay.
+    """
+    assert connection.in_atomic_block, "events.notify_moderators() must run in transaction.atomic()"
+    session_id = session.pk
+    transaction.on_commit(lambda: _ring_moderators(session_id))
+
+
+def _ring_moderators(session_id: int) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            moderation_group_name(session_id), {"type": "moderation.changed"}
+        )
+    except Exception:
+        logger.exception("Moderators' doorbell for session %s failed", session_id)
 
 
 def events_after(session_id: int, seq: int) -> list[tuple[int, str]]:

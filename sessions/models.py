@@ -154,6 +154,17 @@ class Session(models.Model):
         )
 
 
+class ModerationReason(models.TextChoices):
+    """Why a moderator removed a post or banned a user: a fixed set, so the public tally adds up."""
+
+    OFF_TOPIC = "off_topic", _("off-topic")
+    PERSONAL_ATTACK = "personal_attack", _("personal attack")
+    HATE_SPEECH = "hate_speech", _("hate speech")
+    NAMES_PERSON = "names_person", _("names an employee or private person")
+    SPAM = "spam", _("spam")
+    OTHER = "other", _("other")
+
+
 class Post(models.Model):
     """A question (no parent) or a reply to one."""
 
@@ -195,6 +206,17 @@ class Post(models.Model):
     is_answered = models.BooleanField(_("answered"), default=False)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     vote_count = models.PositiveIntegerField(_("votes"), default=0)
+    # Moderation state: the ModerationAction rows are the history, these the current state.
+    flagged = models.BooleanField(
+        _("flagged for moderators"),
+        default=False,
+        help_text=_("Published, but a watched keyword matched: moderators should look at it."),
+    )
+    report_count = models.PositiveIntegerField(_("reports"), default=0)
+    moderation_reason = models.CharField(
+        _("reason for removal"), max_length=20, choices=ModerationReason, blank=True
+    )
+    moderation_note = models.CharField(_("moderator's note"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -252,3 +274,186 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}#{self.seq} {self.type}"
+
+
+class ModerationAction(models.Model):
+    """One entry of the moderation log: who did what to which post or user, why, and when.
+
+    `moderator` is empty for what Townhall did by itself (a watched keyword, enough reports).
+    """
+
+    class Action(models.TextChoices):
+        HIDE = "hide", _("hidden")
+        RESTORE = "restore", _("restored")
+        REJECT = "reject", _("rejected")
+        APPROVE = "approve", _("approved")
+        HOLD = "hold", _("held for review")
+        FLAG = "flag", _("flagged")
+        BAN = "ban", _("banned")
+        UNBAN = "unban", _("ban lifted")
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="moderation_actions",
+        verbose_name=_("municipality"),
+    )
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="moderation_actions",
+        verbose_name=_("session"),
+    )
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moderation_actions_taken",
+        verbose_name=_("moderator"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action)
+    post = models.ForeignKey(
+        Post,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="moderation_actions",
+        verbose_name=_("post"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="moderation_actions_received",
+        verbose_name=_("user account"),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=ModerationReason, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("moderation actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(post__isnull=False) | Q(user__isnull=False),
+                name="moderation_action_has_a_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.post_id or self.user_id}"
+
+
+class Ban(models.Model):
+    """A user who may read but not post, vote or report in a municipality's sessions."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="bans", verbose_name=_("municipality")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="bans",
+        verbose_name=_("user account"),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=ModerationReason)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="bans_given",
+        verbose_name=_("banned by"),
+    )
+    created_at = models.DateTimeField(_("created"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ban")
+        verbose_name_plural = _("bans")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("created_at")),
+                name="ban_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.municipality}"
+
+    def is_active_at(self, now: datetime) -> bool:
+        return self.lifted_at is None and (self.ends_at is None or now < self.ends_at)
+
+    @classmethod
+    def active_q(cls, now: datetime) -> Q:
+        """The bans in force at `now`, as a filter."""
+        return Q(lifted_at__isnull=True) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+
+
+class PostReport(models.Model):
+    """A citizen's report of a post, with a reason; one per user per post."""
+
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="reports", verbose_name=_("post")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="post_reports",
+        verbose_name=_("reported by"),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=ModerationReason)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(fields=["post", "reporter"], name="one_report_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reporter_id} → {self.post_id}"
+
+
+class WatchedKeyword(models.Model):
+    """A word or phrase a municipality watches for: a matching post is held or flagged."""
+
+    class Action(models.TextChoices):
+        HOLD = "hold", _("hold for review")
+        FLAG = "flag", _("publish, flagged for moderators")
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="watched_keywords",
+        verbose_name=_("municipality"),
+    )
+    phrase = models.CharField(_("word or phrase"), max_length=100)
+    # The phrase as matching sees it (see sessions/services/moderation.normalize); kept unique.
+    normalized = models.CharField(max_length=200, editable=False)
+    action = models.CharField(_("action"), max_length=10, choices=Action, default=Action.HOLD)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        ordering = ["normalized"]
+        verbose_name = _("watched keyword")
+        verbose_name_plural = _("watched keywords")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "normalized"],
+                name="unique_watched_keyword",
+                violation_error_message=_("This municipality already watches that word."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.phrase

@@ -12,7 +12,15 @@ from typing import TypedDict
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from .models import Politician, Post, Session
+from .models import (
+    Ban,
+    ModerationAction,
+    ModerationReason,
+    Politician,
+    Post,
+    Session,
+    WatchedKeyword,
+)
 
 
 class PoliticianPayload(TypedDict):
@@ -107,3 +115,136 @@ def session_payload(session: Session, now: datetime | None = None) -> SessionPay
         "accepts_questions_early": session.accepts_questions_early,
         "panel": [politician_payload(p) for p in session.politicians.all()],
     }
+
+
+# Moderation ---------------------------------------------------------------------------------
+
+
+class RemovedPostPayload(TypedDict):
+    """post.removed: which post left the public view, and why. Never its body.
+
+    `status` is "hidden" (by a moderator, `reason` says why) or "pending" (held for review).
+    """
+
+    id: int
+    parent: int | None
+    status: str
+    reason: str
+
+
+class TallyReasonPayload(TypedDict):
+    reason: str
+    count: int
+
+
+class TallyPayload(TypedDict):
+    """moderation.tally: posts moderators removed (hidden or rejected), by reason."""
+
+    hidden: int
+    reasons: list[TallyReasonPayload]
+
+
+class ModerationPostPayload(PostPayload):
+    """A post as moderators see it: any status, with flag, reports and the reason for removal."""
+
+    author_id: int
+    flagged: bool
+    report_count: int
+    moderation_reason: str
+    moderation_note: str
+
+
+class ModerationActionPayload(TypedDict):
+    id: int
+    action: str
+    moderator: str | None
+    post: int | None
+    user: str | None
+    reason: str
+    note: str
+    created_at: str
+
+
+class BanPayload(TypedDict):
+    id: int
+    municipality: int
+    user: int
+    username: str
+    reason: str
+    note: str
+    created_by: str
+    created_at: str
+    ends_at: str | None
+    lifted_at: str | None
+
+
+class WatchedKeywordPayload(TypedDict):
+    id: int
+    municipality: int
+    phrase: str
+    action: str
+
+
+def removed_post_payload(post: Post) -> RemovedPostPayload:
+    return {
+        "id": post.pk,
+        "parent": post.parent_id,
+        "status": post.status,
+        "reason": post.moderation_reason,
+    }
+
+
+def moderation_post_payload(post: Post) -> ModerationPostPayload:
+    return {
+        **post_payload(post),
+        "author_id": post.author_id,
+        "flagged": post.flagged,
+        "report_count": post.report_count,
+        "moderation_reason": post.moderation_reason,
+        "moderation_note": post.moderation_note,
+    }
+
+
+def moderation_action_payload(action: ModerationAction) -> ModerationActionPayload:
+    return {
+        "id": action.pk,
+        "action": action.action,
+        "moderator": display_name(action.moderator) if action.moderator else None,
+        "post": action.post_id,
+        "user": display_name(action.user) if action.user else None,
+        "reason": action.reason,
+        "note": action.note,
+        "created_at": iso(action.created_at),
+    }
+
+
+def ban_payload(ban: Ban) -> BanPayload:
+    return {
+        "id": ban.pk,
+        "municipality": ban.municipality_id,
+        "user": ban.user_id,
+        "username": ban.user.get_username(),
+        "reason": ban.reason,
+        "note": ban.note,
+        "created_by": display_name(ban.created_by),
+        "created_at": iso(ban.created_at),
+        "ends_at": iso(ban.ends_at) if ban.ends_at else None,
+        "lifted_at": iso(ban.lifted_at) if ban.lifted_at else None,
+    }
+
+
+def watched_keyword_payload(keyword: WatchedKeyword) -> WatchedKeywordPayload:
+    return {
+        "id": keyword.pk,
+        "municipality": keyword.municipality_id,
+        "phrase": keyword.phrase,
+        "action": keyword.action,
+    }
+
+
+def reason_label(reason: str) -> str:
+    """The translated label of a reason code; an unknown or empty code reads as "other"."""
+    try:
+        return str(ModerationReason(reason).label)
+    except ValueError:
+        return str(ModerationReason.OTHER.label)

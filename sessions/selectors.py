@@ -6,11 +6,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Moderator, Politician, Post, Session, Vote
-from .payloads import QuestionPayload, question_payload
+from .models import (
+    Ban,
+    ModerationAction,
+    Moderator,
+    Municipality,
+    Politician,
+    Post,
+    Session,
+    Vote,
+    WatchedKeyword,
+)
+from .payloads import QuestionPayload, TallyPayload, question_payload
 
 # Public orderings of a session's questions, by the name clients use.
 QUESTION_ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -102,11 +112,16 @@ def may_mark_answered(user: AbstractBaseUser | AnonymousUser, session: Session) 
 
 
 def is_moderator(user: AbstractBaseUser | AnonymousUser, session: Session) -> bool:
+    return moderates(user, session.municipality_id)
+
+
+def moderates(user: AbstractBaseUser | AnonymousUser, municipality_id: int) -> bool:
+    """Staff moderate everywhere; a moderator only their municipality's sessions."""
     if not user.is_authenticated:
         return False
     return (
         user.is_staff
-        or Moderator.objects.filter(user=user, municipality_id=session.municipality_id).exists()
+        or Moderator.objects.filter(user=user, municipality_id=municipality_id).exists()
     )
 
 
@@ -116,3 +131,99 @@ def voted_question_ids(user: AbstractBaseUser | AnonymousUser, session: Session)
     return set(
         Vote.objects.filter(user=user, post__session=session).values_list("post_id", flat=True)
     )
+
+
+# Moderation ---------------------------------------------------------------------------------
+
+REMOVED_STATUSES = (Post.Status.HIDDEN, Post.Status.REJECTED)
+
+
+def active_ban(
+    user: AbstractBaseUser | AnonymousUser, municipality_id: int, now: datetime
+) -> Ban | None:
+    """The ban in force for this user in this municipality at `now`, if any."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Ban.objects.filter(Ban.active_q(now), user=user, municipality_id=municipality_id)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def active_bans(municipality: Municipality, now: datetime) -> QuerySet[Ban]:
+    return Ban.objects.filter(Ban.active_q(now), municipality=municipality).select_related(
+        "user", "created_by"
+    )
+
+
+def moderation_tally(session: Session) -> TallyPayload:
+    """Posts moderators removed from this session (hidden or rejected), by reason, most first."""
+    rows = (
+        Post.objects.filter(session=session, status__in=REMOVED_STATUSES)
+        .values("moderation_reason")
+        .annotate(count=Count("id"))
+        .order_by("-count", "moderation_reason")
+    )
+    counts: dict[str, int] = {}
+    for row in rows:
+        reason = row["moderation_reason"] or "other"
+        counts[reason] = counts.get(reason, 0) + row["count"]
+    reasons = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return {
+        "hidden": sum(counts.values()),
+        "reasons": [{"reason": reason, "count": count} for reason, count in reasons],
+    }
+
+
+def own_unpublished_posts(
+    user: AbstractBaseUser | AnonymousUser, session: Session
+) -> QuerySet[Post]:
+    """The user's own posts that others do not see: pending, hidden or rejected. Oldest first."""
+    if not user.is_authenticated:
+        return Post.objects.none()
+    return (
+        Post.objects.filter(session=session, author=user)
+        .exclude(status=Post.Status.PUBLISHED)
+        .select_related("parent")
+        .order_by("created_at", "id")
+    )
+
+
+def _moderation_posts(session: Session) -> QuerySet[Post]:
+    return Post.objects.filter(session=session).select_related("author", "politician", "parent")
+
+
+def moderation_stream(session: Session, limit: int = 200) -> list[Post]:
+    """The session's posts of every status, newest first."""
+    return list(_moderation_posts(session).order_by("-created_at", "-id")[:limit])
+
+
+def pending_posts(session: Session) -> list[Post]:
+    """Posts awaiting approval, oldest first: the moderators' queue."""
+    return list(
+        _moderation_posts(session).filter(status=Post.Status.PENDING).order_by("created_at", "id")
+    )
+
+
+def posts_needing_attention(session: Session) -> list[Post]:
+    """Published posts that a watched keyword flagged or citizens reported, most reported first."""
+    return list(
+        _moderation_posts(session)
+        .filter(status=Post.Status.PUBLISHED)
+        .filter(Q(flagged=True) | Q(report_count__gt=0))
+        .order_by("-report_count", "-created_at")
+    )
+
+
+def moderation_log(session: Session, limit: int = 100) -> list[ModerationAction]:
+    """The session's moderation actions, newest first."""
+    return list(
+        ModerationAction.objects.filter(session=session).select_related(
+            "moderator", "user", "post"
+        )[:limit]
+    )
+
+
+def watched_keywords(municipality: Municipality) -> QuerySet[WatchedKeyword]:
+    return WatchedKeyword.objects.filter(municipality=municipality)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import moderation_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,12 @@ urlpatterns = [
     path("posts/<int:post_id>/reply/", views.reply, name="reply"),
     path("posts/<int:post_id>/vote/", views.vote, name="vote"),
     path("posts/<int:post_id>/answered/", views.mark_answered, name="mark-answered"),
+    path(
+        "sessions/<int:session_id>/moderation/",
+        moderation_views.moderation_page,
+        name="moderation",
+    ),
+    path("posts/<int:post_id>/report/", moderation_views.report, name="report"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", views.SignupView.as_view(), name="signup"),

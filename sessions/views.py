@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView
 
-from . import selectors, services
+from . import moderation_views, selectors, services
 from .forms import AskForm, ExtendForm, ReplyForm, SignupForm
 from .models import Post, Session
 from .payloads import iso, question_payload, session_payload
@@ -81,6 +81,8 @@ def _render_session_page(
         # so a post added live has the same markup as one rendered by the server.
         "blank_question": _blank_post(session),
         "blank_reply": _blank_post(session),
+        # Moderation: the public tally, the reader's own unpublished posts, report reasons.
+        **moderation_views.session_page_context(request, session),
     }
     return render(request, "sessions/session.html", context, status=status)
 
@@ -115,6 +117,7 @@ def live_page_strings() -> dict[str, str]:
         "new_question": _("New question from %(author)s."),
         "new_reply": _("New reply from %(author)s."),
         "new_answer": _("%(author)s answered."),
+        **moderation_views.live_page_strings(),
     }
 
 
@@ -135,6 +138,8 @@ def ask(request: HttpRequest, session_id: int) -> HttpResponse:
             )
         except ValidationError as error:
             form.add_error(None, error)
+        except services.Banned as banned:
+            form.add_error(None, str(banned))
         else:
             return _back_to(session.pk, question.pk)
     return _render_session_page(request, session, ask_form=form, status=400)
@@ -157,6 +162,8 @@ def reply(request: HttpRequest, post_id: int) -> HttpResponse:
                 )
         except ValidationError as error:
             form.add_error(None, error)
+        except services.Banned as banned:
+            form.add_error(None, str(banned))
         else:
             return _back_to(post.session_id, created.pk)
     session = selectors.session_with_panel(post.session_id)
@@ -174,6 +181,8 @@ def vote(request: HttpRequest, post_id: int) -> HttpResponse:
         service(question=question, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except services.Banned as banned:
+        messages.error(request, str(banned))
     return _back_to(question.session_id, question.pk)
 
 

@@ -17,7 +17,16 @@ from django.utils import timezone
 
 from sessions import events
 from sessions.management.commands.seed_demo import DEMO_LOGINS, DEMO_PASSWORD
-from sessions.models import Event, Moderator, Municipality, Politician, Post, Session, Vote
+from sessions.models import (
+    Event,
+    Moderator,
+    Municipality,
+    Politician,
+    Post,
+    Session,
+    Vote,
+    WatchedKeyword,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +64,7 @@ def counts() -> dict[str, int]:
         "votes": Vote.objects.count(),
         "users": get_user_model().objects.count(),
         "events": Event.objects.count(),
+        "watched words": WatchedKeyword.objects.count(),
     }
 
 
@@ -73,6 +83,7 @@ def test_second_run_adds_nothing():
     assert first["sessions"] == 3
     assert first["posts"] > 0
     assert first["votes"] > 0
+    assert first["watched words"] == 3
 
 
 def test_roskilde_question_time_is_live_now_with_the_mayor(seeded_twice):

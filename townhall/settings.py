@@ -186,3 +186,5 @@ DEMO_DATA_ALLOWED = DEBUG
 
 # Townhall's own limits.
 TOWNHALL_MAX_POST_LENGTH = 2000
+# Reports from this many different users hold a post for review (moderation).
+TOWNHALL_REPORTS_TO_HOLD = int(os.environ.get("TOWNHALL_REPORTS_TO_HOLD", "3"))

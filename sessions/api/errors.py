@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -18,6 +18,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # A refusal that names itself (e.g. services.Banned, code "banned") keeps its code.
+    if isinstance(exc, PermissionDenied) and getattr(exc, "code", None):
+        return Response({"detail": str(exc), "code": exc.code}, status=403)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             # Django's "__all__" (e.g. a model constraint) becomes DRF's "non_field_errors".

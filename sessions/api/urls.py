@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from . import views
+from . import moderation, views
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -32,4 +32,24 @@ urlpatterns = [
     path("posts/<int:post_id>/answered/", views.AnsweredView.as_view(), name="api-answered"),
     path("municipalities/", views.MunicipalityListView.as_view(), name="api-municipalities"),
     path("politicians/", views.PoliticianListView.as_view(), name="api-politicians"),
+    # Moderation (issue 7)
+    path("posts/<int:post_id>/moderate/", moderation.ModerateView.as_view(), name="api-moderate"),
+    path("posts/<int:post_id>/report/", moderation.ReportView.as_view(), name="api-report"),
+    path(
+        "sessions/<int:session_id>/moderation/",
+        moderation.SessionModerationView.as_view(),
+        name="api-session-moderation",
+    ),
+    path(
+        "municipalities/<int:municipality_id>/bans/",
+        moderation.BanListView.as_view(),
+        name="api-bans",
+    ),
+    path("bans/<int:ban_id>/", moderation.BanDetailView.as_view(), name="api-ban"),
+    path(
+        "municipalities/<int:municipality_id>/keywords/",
+        moderation.KeywordListView.as_view(),
+        name="api-keywords",
+    ),
+    path("keywords/<int:keyword_id>/", moderation.KeywordDetailView.as_view(), name="api-keyword"),
 ]

@@ -10,6 +10,19 @@ PermissionDenied for who-may-not (403). Messages are written for the person who 
 
 from .common import clean_body
 from .directory import create_municipality, create_politician
+from .moderation import (
+    Banned,
+    add_watched_keyword,
+    approve_post,
+    ban_user,
+    hide_post,
+    lift_ban,
+    moderate_post,
+    reject_post,
+    remove_watched_keyword,
+    report_post,
+    restore_post,
+)
 from .questions import answer_question, mark_answered, post_question, post_reply, unvote, vote
 from .sessions import (
     EDITABLE_FIELDS,
@@ -26,7 +39,11 @@ from .sessions import (
 __all__ = [
     "EDITABLE_FIELDS",
     "MAX_EXTENSION_MINUTES",
+    "Banned",
+    "add_watched_keyword",
     "answer_question",
+    "approve_post",
+    "ban_user",
     "check_panel",
     "check_session_times",
     "clean_body",
@@ -35,10 +52,17 @@ __all__ = [
     "create_politician",
     "create_session",
     "extend_session",
+    "hide_post",
+    "lift_ban",
     "mark_answered",
+    "moderate_post",
     "open_session",
     "post_question",
     "post_reply",
+    "reject_post",
+    "remove_watched_keyword",
+    "report_post",
+    "restore_post",
     "unvote",
     "update_session",
     "vote",

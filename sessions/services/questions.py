@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from .. import events
 from ..models import Post, Session, Vote
-from ..payloads import VotePayload, post_payload, question_payload
+from ..payloads import VotePayload, post_payload
 from ..selectors import may_mark_answered, politician_for
 from .common import (
     User,
@@ -22,14 +22,17 @@ from .common import (
     require_signed_in,
     resolve_now,
 )
+from .moderation import record_new_post, require_not_banned, screen
 
 
 def post_question(
     *, session: Session, author: User, body: object, now: datetime | None = None
 ) -> Post:
-    """Ask a question in a session that accepts posts.
+    """Ask a question in a session that accepts posts. Banned users are refused (Banned).
 
-    Locks the session row; broadcasts question.created.
+    Pre-moderation or a watched "hold" keyword makes it pending (broadcast to moderators only);
+    a "flag" keyword publishes it flagged. Locks the session row; broadcasts question.created
+    when it is published.
     """
     require_signed_in(author, _("Sign in to ask a question."))
     text = clean_body(body)
@@ -37,14 +40,20 @@ def post_question(
     with transaction.atomic():
         session = locked(session)
         require_open_for_posts(session, now)
+        require_not_banned(author, session.municipality, now)
+        screening = screen(session, author, text)
         question = Post.objects.create(
             session=session,
             author=author,
             politician=politician_for(author, session),
             body=text,
             created_at=now,
+            status=screening.status,
+            flagged=screening.flagged,
         )
-        events.record(session, events.QUESTION_CREATED, question_payload(question, []), now)
+        # Published: question.created. Held (pre-moderation, a watched keyword): only the
+        # moderators hear of it, and the author gets it back with status "pending".
+        record_new_post(session, question, screening, now)
     return question
 
 
@@ -54,6 +63,8 @@ def _create_reply(session: Session, question: Post, author: User, text: str, now
     # everyone else posts only while the session accepts posts.
     if politician is None:
         require_open_for_posts(session, now)
+    require_not_banned(author, session.municipality, now)
+    screening = screen(session, author, text)
     reply = Post.objects.create(
         session=session,
         parent=question,
@@ -61,8 +72,10 @@ def _create_reply(session: Session, question: Post, author: User, text: str, now
         politician=politician,
         body=text,
         created_at=now,
+        status=screening.status,
+        flagged=screening.flagged,
     )
-    events.record(session, events.REPLY_CREATED, post_payload(reply), now)
+    record_new_post(session, reply, screening, now)
     return reply
 
 
@@ -75,7 +88,7 @@ def _root_question(post: Post) -> Post:
 def post_reply(*, post: Post, author: User, body: object, now: datetime | None = None) -> Post:
     """Reply in a question's thread. A panel politician's reply carries their badge.
 
-    Locks the session row; broadcasts reply.created.
+    Moderated like post_question. Locks the session row; broadcasts reply.created when published.
     """
     require_signed_in(author, _("Sign in to reply."))
     text = clean_body(body)
@@ -138,7 +151,8 @@ def mark_answered(
     return question
 
 
-def _votable(question: Post, session: Session, now: datetime) -> None:
+def _votable(question: Post, session: Session, user: User, now: datetime) -> None:
+    require_not_banned(user, session.municipality, now)
     if question.parent_id is not None:
         raise ValidationError(_("Only questions can be upvoted."), code="not_question")
     published(question)
@@ -162,7 +176,7 @@ def vote(*, question: Post, user: User, now: datetime | None = None) -> Post:
         with transaction.atomic():
             session = locked(question.session)
             question = Post.objects.get(pk=question.pk)
-            _votable(question, session, now)
+            _votable(question, session, user, now)
             if Vote.objects.filter(post=question, user=user).exists():
                 raise ValidationError(
                     _("You have already voted for this question."), code="already_voted"
@@ -185,7 +199,7 @@ def unvote(*, question: Post, user: User, now: datetime | None = None) -> Post:
     with transaction.atomic():
         session = locked(question.session)
         question = Post.objects.get(pk=question.pk)
-        _votable(question, session, now)
+        _votable(question, session, user, now)
         deleted, _ignored = Vote.objects.filter(post=question, user=user).delete()
         if not deleted:
             raise ValidationError(_("You have not voted for this question."), code="not_voted")

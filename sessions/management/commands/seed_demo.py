@@ -25,7 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions import services
-from sessions.models import Moderator, Municipality, Politician, Post, Session
+from sessions.models import Moderator, Municipality, Politician, Post, Session, WatchedKeyword
+from sessions.services.moderation import normalize
 
 DEMO_PASSWORD = "townhall-demo"
 # (role, username): the accounts the README and the Makefile tell people to sign in with.
@@ -99,6 +100,14 @@ ROSKILDE_CITIZENS = [
     Account("borger-rk-4", "Birgit Lund"),
     Account("borger-rk-5", "Kasper Winther"),
     Account("borger-rk-6", "Ida Mortensen"),
+]
+
+# Roskilde's moderators watch these words: an (invented) case worker's name and a slur are held
+# for review, an accusation is published but flagged.
+ROSKILDE_WATCHED_WORDS = [
+    ("Lone Mikkelsen", WatchedKeyword.Action.HOLD),
+    ("idiot", WatchedKeyword.Action.HOLD),
+    ("svindel", WatchedKeyword.Action.FLAG),
 ]
 
 LIVE_TITLE = "Digital spørgetime med borgmesteren"
@@ -609,6 +618,13 @@ class Command(BaseCommand):
             slug=FAABORG_MIDTFYN[0], defaults={"name": FAABORG_MIDTFYN[1]}
         )
         Moderator.objects.get_or_create(municipality=roskilde, user=moderator)
+        for phrase, action in ROSKILDE_WATCHED_WORDS:
+            if not WatchedKeyword.objects.filter(
+                municipality=roskilde, normalized=normalize(phrase)
+            ).exists():
+                services.add_watched_keyword(
+                    municipality=roskilde, user=editor, phrase=phrase, action=action
+                )
 
         accounts = {user.get_username(): user for user in (citizen, mayor_user)}
         for account in ROSKILDE_CITIZENS + FM_CITIZENS:

@@ -349,15 +349,97 @@ function announce(post) {
   field(root, "announcer").textContent = format(text, { author });
 }
 
+// Moderation --------------------------------------------------------------------------------
+
+function removePost(removed) {
+  // The author keeps seeing their own post, marked with what happened to it.
+  const mine = articleFor(removed.id);
+  if (mine?.dataset.mine === "true") {
+    const post = { id: removed.id, parent: removed.parent, body: field(mine, "body").textContent };
+    const reason = strings[`reason_${removed.reason}`] ?? strings.reason_other;
+    showOwnPost(
+      post,
+      removed.status === "hidden"
+        ? format(strings.hidden_by_moderator, { reason })
+        : strings.awaiting_approval,
+      removed.status,
+    );
+  }
+  if (removed.parent === null) {
+    removeQuestion(removed.id);
+  } else {
+    const question = questions.get(removed.parent);
+    if (question) question.replies = question.replies.filter((r) => r.id !== removed.id);
+    articleFor(removed.id)?.remove();
+  }
+}
+
+function showTally(tally) {
+  const element = field(root, "tally");
+  element.hidden = tally.hidden === 0;
+  if (!tally.hidden) {
+    element.textContent = "";
+    return;
+  }
+  const head = format(tally.hidden === 1 ? strings.tally_one : strings.tally_many, {
+    count: tally.hidden,
+  });
+  const parts = tally.reasons.map(
+    (row) => `${strings[`reason_${row.reason}`] ?? strings.reason_other} ${row.count}`,
+  );
+  element.textContent = `${head}: ${parts.join(", ")}`;
+}
+
+// The author's own post that others do not see (waiting for a moderator, or hidden): shown
+// only here, marked with its state.
+function showOwnPost(post, state, status) {
+  document.getElementById(`own-post-${post.id}`)?.remove();
+  const item = document.getElementById("own-post-template").content.firstElementChild.cloneNode(true);
+  item.id = `own-post-${post.id}`;
+  item.dataset.ownPostId = post.id;
+  item.className = `own-post status-${status}`;
+  field(item, "own-state").textContent = state;
+  field(item, "body").textContent = post.body;
+  const question = post.parent === null ? null : questions.get(post.parent);
+  field(item, "reply-to").hidden = !question;
+  if (question) field(item, "reply-to-text").textContent = question.body.slice(0, 80);
+  field(root, "own-post-list").append(item);
+  field(root, "own-posts").hidden = false;
+}
+
+// A post of this reader's: they cannot report it, and they keep seeing it if it is removed.
+function markMine(id) {
+  const element = articleFor(id);
+  if (!element) return;
+  element.dataset.mine = "true";
+  const main = element.querySelector(":scope > .question-main") ?? element;
+  main.querySelector(":scope > .report-box")?.remove();
+}
+
+// Approved: it now shows where everyone sees it, so not here any more.
+function forgetOwnPost(id) {
+  document.getElementById(`own-post-${id}`)?.remove();
+  const list = field(root, "own-post-list");
+  field(root, "own-posts").hidden = list.children.length === 0;
+}
+
 function applyEvent(event) {
   switch (event.type) {
     case "question.created":
       announce(event.data);
+      forgetOwnPost(event.data.id);
       upsertQuestion(event.data);
       break;
     case "reply.created":
       announce(event.data);
+      forgetOwnPost(event.data.id);
       upsertReply(event.data);
+      break;
+    case "post.removed":
+      removePost(event.data);
+      break;
+    case "moderation.tally":
+      showTally(event.data);
       break;
     case "post.updated":
       updatePost(event.data);
@@ -448,8 +530,13 @@ async function submit(form, submitter) {
         body: textarea.value,
       });
       textarea.value = "";
+      if (question.status === "pending") {
+        showOwnPost(question, strings.awaiting_approval, "pending");
+        break;
+      }
       // The socket usually brings it first; a later event must not be overwritten by this.
       if (!questions.has(question.id)) upsertQuestion(question);
+      markMine(question.id);
       break;
     }
     case "reply": {
@@ -458,7 +545,12 @@ async function submit(form, submitter) {
         mark_answered: Boolean(form.elements.mark_answered?.checked),
       });
       textarea.value = "";
+      if (reply.status === "pending") {
+        showOwnPost(reply, strings.awaiting_approval, "pending");
+        break;
+      }
       if (!articleFor(reply.id)) upsertReply(reply);
+      markMine(reply.id);
       break;
     }
     case "vote": {
@@ -481,6 +573,16 @@ async function submit(form, submitter) {
       // The new flag arrives as a post.updated event.
       const answered = form.elements.answered.value === "true";
       await callApi("POST", `/api/posts/${postId}/answered/`, form, { answered });
+      break;
+    }
+    case "report": {
+      await callApi("POST", `/api/posts/${postId}/report/`, form, {
+        reason: form.elements.reason.value,
+      });
+      const thanks = document.createElement("p");
+      thanks.className = "reported";
+      thanks.textContent = strings.reported;
+      form.closest(".report-box").replaceWith(thanks);
       break;
     }
     case "control": {
