@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 from channels.layers import channel_layers
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from sessions.models import Politician, Session
+from sessions.ratelimit_settings import DEFAULT_RATE_LIMITS
 
 from .factories import PoliticianFactory, SessionFactory, UserFactory
 
@@ -80,6 +82,21 @@ def fast_password_hashing(settings) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
+
+
+@pytest.fixture(autouse=True)
+def rate_limits(request, settings) -> Iterator[None]:
+    """Rate limits off, except in tests marked `rate_limits`: most tests post fast on purpose.
+
+    Marked tests get the default limits and an empty cache, so no count leaks between tests.
+    """
+    if request.node.get_closest_marker("rate_limits"):
+        settings.TOWNHALL_RATE_LIMITS = dict(DEFAULT_RATE_LIMITS)
+    else:
+        settings.TOWNHALL_RATE_LIMITS = {}
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

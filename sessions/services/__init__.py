@@ -11,6 +11,7 @@ PermissionDenied for who-may-not (403). Messages are written for the person who 
 from .common import clean_body
 from .directory import create_municipality, create_politician
 from .questions import answer_question, mark_answered, post_question, post_reply, unvote, vote
+from .ratelimits import RateLimited, check_rate_limit
 from .sessions import (
     EDITABLE_FIELDS,
     MAX_EXTENSION_MINUTES,
@@ -26,8 +27,10 @@ from .sessions import (
 __all__ = [
     "EDITABLE_FIELDS",
     "MAX_EXTENSION_MINUTES",
+    "RateLimited",
     "answer_question",
     "check_panel",
+    "check_rate_limit",
     "check_session_times",
     "clean_body",
     "close_session",
