@@ -97,7 +97,9 @@ def test_the_per_ip_limit_counts_everyone_on_one_address(settings, live_session,
         services.post_question(
             session=live_session, author=people[3], body="Hej?", client_ip="10.0.0.7"
         )
-    services.post_question(session=live_session, author=people[4], body="Hej?", client_ip="10.0.0.8")
+    services.post_question(
+        session=live_session, author=people[4], body="Hej?", client_ip="10.0.0.8"
+    )
 
     assert Post.objects.filter(author=people[3]).count() == 0
     assert Post.objects.filter(author=people[4]).count() == 1
@@ -116,9 +118,7 @@ def test_panel_politicians_moderators_and_staff_are_exempt_from_posting_limits(
     assert Post.objects.count() == 21
 
 
-def test_thirty_first_vote_in_a_minute_is_refused_and_not_counted(
-    live_session, citizen, frozen
-):
+def test_thirty_first_vote_in_a_minute_is_refused_and_not_counted(live_session, citizen, frozen):
     questions = PostFactory.create_batch(31, session=live_session)
     for question in questions[:30]:
         services.vote(question=question, user=citizen)

@@ -234,6 +234,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("TOWNHALL_LOGIN_FAILURE_LIMIT") or 5)
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TOWNHALL_LOGIN_COOLOFF_MINUTES") or 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Quiet: its start-up banner would land in the output of every management command.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "sessions.account_views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "sessions.client_ip.client_ip_for_axes"
 AXES_COOLOFF_MESSAGE = _("Too many failed logins for this username. Try again later.")
