@@ -12,7 +12,7 @@ from .models import Event, Moderator, Municipality, Politician, Post, Session
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "retention_days"]
     prepopulated_fields = {"slug": ["name"]}
 
 
