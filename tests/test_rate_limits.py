@@ -232,3 +232,14 @@ def test_proxy_header_is_believed_only_when_the_proxy_is_trusted(settings):
     settings.TOWNHALL_TRUSTED_PROXY_HEADER = "X-Forwarded-For"
     # The right-most address is the one the trusted proxy added; the rest the client wrote.
     assert client_ip(request) == "203.0.113.9"
+
+
+def test_the_limit_message_is_danish_for_a_danish_client(api_client, citizen, live_session, frozen):
+    api_client.force_authenticate(citizen)
+    for number in range(5):
+        ask(api_client, live_session, f"Spørgsmål {number}?")
+
+    response = ask(api_client, live_session, "Endnu et?", HTTP_ACCEPT_LANGUAGE="da")
+
+    retry_after = response.json()["retry_after"]
+    assert response.json()["detail"] == f"Du gør det for tit. Prøv igen om {retry_after} sekunder."
