@@ -127,8 +127,8 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Rate-limit counters and login lockouts must hold across several Daphne processes: Redis when
-# REDIS_URL is set, memory for the one process of the embedded mode.
+# Rate-limit counters must hold across several Daphne processes: Redis when REDIS_URL is set,
+# memory for the one process of the embedded mode. (Login lockouts are rows in the database.)
 if REDIS_URL:
     CACHES = {
         "default": {
