@@ -173,3 +173,15 @@ def test_validation_error_for_wrong_password_names_the_field(citizen):
     assert refused.value.message_dict == {
         "password": ["That is not your password. Your account was not deleted."]
     }
+
+
+@pytest.mark.parametrize("username", ["deleted-7", "Participant-3-1"])
+def test_usernames_of_anonymised_accounts_cannot_be_taken_at_signup(client, username):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": username, "password1": "Cykelsti-2026!", "password2": "Cykelsti-2026!"},
+    )
+
+    assert response.status_code == 200
+    assert "Please choose another username." in response.content.decode()
+    assert not get_user_model().objects.filter(username=username).exists()

@@ -129,6 +129,8 @@ def test_deployment_checklist_passes_under_production_settings():
     environment = {**os.environ, **PRODUCTION}
     # The checklist wants the HTTPS redirect on, as production has it.
     environment.pop("DJANGO_SECURE_SSL_REDIRECT")
+    # Set for Playwright's sake by tests/browser/conftest.py; never in a deployment.
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=PROJECT,
