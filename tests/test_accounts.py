@@ -185,3 +185,18 @@ def test_usernames_of_anonymised_accounts_cannot_be_taken_at_signup(client, user
     assert response.status_code == 200
     assert "Please choose another username." in response.content.decode()
     assert not get_user_model().objects.filter(username=username).exists()
+
+
+def test_open_pages_hear_that_the_author_is_now_a_deleted_user(
+    citizen, live_session, annas_thread, django_capture_on_commit_callbacks
+):
+    ReplyFactory(parent=annas_thread, author=citizen, status=Post.Status.HIDDEN)
+
+    with django_capture_on_commit_callbacks(execute=False) as broadcasts:
+        delete_account(user=citizen, password=PASSWORD)
+
+    updated = Event.objects.filter(type="post.updated")
+    assert [(event.data["id"], event.data["author"]) for event in updated] == [
+        (annas_thread.pk, "deleted user")
+    ]
+    assert len(broadcasts) == 1

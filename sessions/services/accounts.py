@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from ..models import Event, Moderator, Politician, Post, Vote
-from ..payloads import DELETED_USERNAME_PREFIX, display_name, iso
-from .common import User, require_signed_in, resolve_now
+from .. import events
+from ..models import Event, Moderator, Politician, Post, Session, Vote
+from ..payloads import DELETED_USERNAME_PREFIX, display_name, iso, post_payload
+from .common import User, locked, require_signed_in, resolve_now
 
 
 def _profile(user: User) -> dict[str, Any]:
@@ -121,7 +122,7 @@ def _end_login_sessions(user: User) -> None:
             login_session.delete()
 
 
-def delete_account(*, user: User, password: str) -> None:
+def delete_account(*, user: User, password: str, now: datetime | None = None) -> None:
     """Delete a citizen's account, confirmed with their password.
 
     The account is anonymised in place, not removed: its posts stay under "deleted user" so
@@ -129,6 +130,9 @@ def delete_account(*, user: User, password: str) -> None:
     anonymous participant. Name, e-mail and password go; tokens, login sessions, login-attempt
     records, moderator roles and links to politician profiles are removed. Staff accounts are
     removed by an administrator instead.
+
+    Locks the sessions the account posted in; broadcasts post.updated for each of its published
+    posts, so open pages rename it too.
     """
     require_signed_in(user, _("Sign in to delete your account."))
     if user.is_staff or user.is_superuser:
@@ -155,3 +159,16 @@ def delete_account(*, user: User, password: str) -> None:
         _end_login_sessions(user)
         post_ids = Post.objects.filter(author=user).values_list("pk", flat=True)
         rename_authors_in_event_log(post_ids, display_name(user))
+        _announce_renamed_posts(user, resolve_now(now))
+
+
+def _announce_renamed_posts(user: User, now: datetime) -> None:
+    """Open pages show "deleted user" at once: a post.updated per published post, per session."""
+    posts = Post.objects.filter(author=user, status=Post.Status.PUBLISHED).select_related(
+        "author", "politician"
+    )
+    session_ids = sorted(set(posts.values_list("session_id", flat=True)))
+    for session_id in session_ids:  # in id order, so two such runs cannot deadlock
+        session = locked(Session(pk=session_id))
+        for post in posts.filter(session_id=session_id).order_by("pk"):
+            events.record(session, events.POST_UPDATED, post_payload(post), now)
