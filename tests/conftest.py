@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from channels.layers import channel_layers
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -85,18 +85,17 @@ def fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
-def rate_limits(request, settings) -> Iterator[None]:
+def rate_limits(request, settings) -> None:
     """Rate limits off, except in tests marked `rate_limits`: most tests post fast on purpose.
 
-    Marked tests get the default limits and an empty cache, so no count leaks between tests.
+    Marked tests get the default limits and counters of their own (a fresh key prefix), so no
+    count leaks between tests, and the shared cache is never flushed (with Redis it would be).
     """
     if request.node.get_closest_marker("rate_limits"):
         settings.TOWNHALL_RATE_LIMITS = dict(DEFAULT_RATE_LIMITS)
+        settings.RATELIMIT_CACHE_PREFIX = f"rl:test-{uuid.uuid4().hex}:"
     else:
         settings.TOWNHALL_RATE_LIMITS = {}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(scope="session")
