@@ -234,6 +234,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("TOWNHALL_LOGIN_FAILURE_LIMIT") or 5)
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TOWNHALL_LOGIN_COOLOFF_MINUTES") or 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Failed attempts are kept only for the cool-off; successful logins are not logged (an IP address
+# per login is personal data Townhall has no use for).
+AXES_DISABLE_ACCESS_LOG = True
 # Quiet: its start-up banner would land in the output of every management command.
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "sessions.account_views.locked_out"
