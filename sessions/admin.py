@@ -23,7 +23,7 @@ from .models import (
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "retention_days"]
     prepopulated_fields = {"slug": ["name"]}
 
 

@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from .payloads import DELETED_USERNAME_PREFIX, PSEUDONYM_USERNAME_PREFIX
+
 
 class AskForm(forms.Form):
     # Length and blank rules are the service's (services.clean_body); the widget only hints them.
@@ -46,3 +48,18 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "first_name")
+
+    def clean_username(self) -> str:
+        username = super().clean_username()
+        # Kept for anonymised accounts (deleted, or retention pseudonyms), which take them later.
+        if username.lower().startswith((DELETED_USERNAME_PREFIX, PSEUDONYM_USERNAME_PREFIX)):
+            raise forms.ValidationError(_("Please choose another username."), code="reserved")
+        return username
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -13,6 +13,15 @@ from django.utils.translation import gettext_lazy as _
 class Municipality(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), unique=True)
+    retention_days = models.PositiveIntegerField(
+        _("retention (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Days after a session closes before its citizens are pseudonymised "
+            "(manage.py apply_retention). Empty: keep forever."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

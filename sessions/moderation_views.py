@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
+from .client_ip import client_ip
 from .models import Ban, ModerationReason, Post, Session, WatchedKeyword
 from .payloads import TallyPayload, reason_label
 
@@ -95,7 +96,12 @@ def report(request: HttpRequest, post_id: int) -> HttpResponse:
     """A citizen reports a post from the session page (without JavaScript)."""
     post = get_object_or_404(Post, pk=post_id)
     try:
-        services.report_post(post=post, reporter=request.user, reason=request.POST.get("reason"))
+        services.report_post(
+            post=post,
+            reporter=request.user,
+            reason=request.POST.get("reason"),
+            client_ip=client_ip(request),
+        )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _messages_of(error))
     else:

@@ -11,6 +11,7 @@ from typing import TypedDict
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import (
     Ban,
@@ -69,9 +70,24 @@ def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+# Accounts that stand for a person no longer named: a deleted account (anonymised in place, so
+# its posts and votes stay) and a retention pseudonym (one per citizen per session). Both are
+# inactive with an unusable password, so nobody can sign up or sign in as one.
+DELETED_USERNAME_PREFIX = "deleted-"
+PSEUDONYM_USERNAME_PREFIX = "participant-"
+
+
 def display_name(user: AbstractBaseUser) -> str:
-    """What others see of a user: the full name they gave, else the username. Never the e-mail."""
-    return user.get_full_name() or user.get_username()
+    """What others see of a user: the full name they gave, else the username. Never the e-mail.
+
+    A deleted account shows as "deleted user"; a retention pseudonym as "Participant <n>".
+    """
+    username = user.get_username()
+    if not user.is_active and username.startswith(DELETED_USERNAME_PREFIX):
+        return gettext("deleted user")
+    if not user.is_active and username.startswith(PSEUDONYM_USERNAME_PREFIX):
+        return gettext("Participant %(number)s") % {"number": username.rsplit("-", 1)[-1]}
+    return user.get_full_name() or username
 
 
 def politician_payload(politician: Politician) -> PoliticianPayload:

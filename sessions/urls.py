@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import moderation_views, views
+from . import account_views, moderation_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,4 +20,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", views.SignupView.as_view(), name="signup"),
+    path("accounts/export/", account_views.export_data, name="account-export"),
+    path("accounts/delete/", account_views.delete_account, name="account-delete"),
 ]

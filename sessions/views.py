@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import CreateView
 
 from . import moderation_views, selectors, services
+from .client_ip import client_ip
 from .forms import AskForm, ExtendForm, ReplyForm, SignupForm
 from .models import Post, Session
 from .payloads import iso, question_payload, session_payload
@@ -134,15 +135,27 @@ def ask(request: HttpRequest, session_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             question = services.post_question(
-                session=session, author=request.user, body=form.cleaned_data["body"]
+                session=session,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                client_ip=client_ip(request),
             )
         except ValidationError as error:
             form.add_error(None, error)
+            if isinstance(error, services.RateLimited):
+                return _rate_limited(_render_session_page(request, session, ask_form=form), error)
         except services.Banned as banned:
             form.add_error(None, str(banned))
         else:
             return _back_to(session.pk, question.pk)
     return _render_session_page(request, session, ask_form=form, status=400)
+
+
+def _rate_limited(response: HttpResponse, error: services.RateLimited) -> HttpResponse:
+    """The page with the form and its message, answered 429 with Retry-After."""
+    response.status_code = 429
+    response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @login_required
@@ -158,10 +171,19 @@ def reply(request: HttpRequest, post_id: int) -> HttpResponse:
                 )
             else:
                 created = services.post_reply(
-                    post=post, author=request.user, body=form.cleaned_data["body"]
+                    post=post,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    client_ip=client_ip(request),
                 )
         except ValidationError as error:
             form.add_error(None, error)
+            if isinstance(error, services.RateLimited):
+                session = selectors.session_with_panel(post.session_id)
+                page = _render_session_page(
+                    request, session, failed_reply=(post.parent_id or post.pk, form)
+                )
+                return _rate_limited(page, error)
         except services.Banned as banned:
             form.add_error(None, str(banned))
         else:
@@ -178,7 +200,7 @@ def vote(request: HttpRequest, post_id: int) -> HttpResponse:
     question = get_object_or_404(Post, pk=post_id)
     service = services.unvote if request.POST.get("action") == "unvote" else services.vote
     try:
-        service(question=question, user=request.user)
+        service(question=question, user=request.user, client_ip=client_ip(request))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except services.Banned as banned:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from sessions.models import Politician, Session
+from sessions.ratelimit_settings import DEFAULT_RATE_LIMITS
 
 from .factories import PoliticianFactory, SessionFactory, UserFactory
 
@@ -80,6 +82,20 @@ def fast_password_hashing(settings) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
+
+
+@pytest.fixture(autouse=True)
+def rate_limits(request, settings) -> None:
+    """Rate limits off, except in tests marked `rate_limits`: most tests post fast on purpose.
+
+    Marked tests get the default limits and counters of their own (a fresh key prefix), so no
+    count leaks between tests, and the shared cache is never flushed (with Redis it would be).
+    """
+    if request.node.get_closest_marker("rate_limits"):
+        settings.TOWNHALL_RATE_LIMITS = dict(DEFAULT_RATE_LIMITS)
+        settings.RATELIMIT_CACHE_PREFIX = f"rl:test-{uuid.uuid4().hex}:"
+    else:
+        settings.TOWNHALL_RATE_LIMITS = {}
 
 
 @pytest.fixture(scope="session")

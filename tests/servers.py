@@ -57,7 +57,13 @@ class DaphneServer:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> DaphneServer:
-        env = {**os.environ, "DJANGO_DEBUG": "1", **self.environment}
+        # Rate limits off unless a test asks: browser tests and benchmarks post fast on purpose.
+        env = {
+            **os.environ,
+            "DJANGO_DEBUG": "1",
+            "TOWNHALL_RATE_LIMITS": "off",
+            **self.environment,
+        }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         # The test database, never the one DATABASE_URL names for the test run itself.
         env["DATABASE_URL"] = self.environment.get("DATABASE_URL") or test_database_url()

@@ -4,11 +4,14 @@ See README.md, "Configuration", for the list of variables.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from sessions.ratelimit_settings import DEFAULT_RATE_LIMITS, parse_rate_limits
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,6 +49,7 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "sessions.apps.TownhallSessionsConfig",
 ]
 
@@ -59,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "townhall.urls"
@@ -120,6 +127,25 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Rate-limit counters must hold across several Daphne processes: Redis when REDIS_URL is set,
+# memory for the one process of the embedded mode. (Login lockouts are rows in the database.)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "townhall",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username-and-IP before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -169,9 +195,54 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS") or 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+
+# Security headers on every response (Django's defaults, stated so they are not lost).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp 4): no inline script or style anywhere, the pages' own
+# ES modules and stylesheet only. Politicians' photos may come from another site (photo_url).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https:"],
+        # 'self' covers the page's own WebSocket (ws: or wss: on the same host).
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Client IPs, for rate limits and login lockouts. Behind a proxy, REMOTE_ADDR is the proxy's:
+# name the header it sets (e.g. X-Forwarded-For) only when that proxy is trusted, since a client
+# can write the header itself. See sessions/client_ip.py.
+TOWNHALL_TRUSTED_PROXY_HEADER = os.environ.get("TOWNHALL_TRUSTED_PROXY_HEADER", "")
+
+# Login brute force (django-axes): locked by username and IP together, so a stranger elsewhere
+# cannot lock a citizen out. The lockout lasts AXES_COOLOFF_TIME, then the counter starts again.
+AXES_FAILURE_LIMIT = int(os.environ.get("TOWNHALL_LOGIN_FAILURE_LIMIT") or 5)
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TOWNHALL_LOGIN_COOLOFF_MINUTES") or 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Failed attempts are kept only for the cool-off; successful logins are not logged (an IP address
+# per login is personal data Townhall has no use for).
+AXES_DISABLE_ACCESS_LOG = True
+# Quiet: its start-up banner would land in the output of every management command.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "sessions.account_views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "sessions.client_ip.client_ip_for_axes"
+AXES_COOLOFF_MESSAGE = _("Too many failed logins for this username. Try again later.")
+AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
 
 LOGGING = {
     "version": 1,
@@ -188,3 +259,10 @@ DEMO_DATA_ALLOWED = DEBUG
 TOWNHALL_MAX_POST_LENGTH = 2000
 # Reports from this many different users hold a post for review (moderation).
 TOWNHALL_REPORTS_TO_HOLD = int(os.environ.get("TOWNHALL_REPORTS_TO_HOLD", "3"))
+
+# Rate limits per action, per user and per IP address ("<action>:ip"); see
+# sessions/services/ratelimits.py. TOWNHALL_RATE_LIMITS in the environment changes single
+# entries ("question=5/m,vote=30/m,vote:ip=300/m", "vote=off") or turns all off ("off").
+TOWNHALL_RATE_LIMITS = parse_rate_limits(
+    os.environ.get("TOWNHALL_RATE_LIMITS", ""), DEFAULT_RATE_LIMITS
+)

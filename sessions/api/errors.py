@@ -16,11 +16,16 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ..services.ratelimits import RateLimited
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     # A refusal that names itself (e.g. services.Banned, code "banned") keeps its code.
     if isinstance(exc, PermissionDenied) and getattr(exc, "code", None):
         return Response({"detail": str(exc), "code": exc.code}, status=403)
+    if isinstance(exc, RateLimited):
+        body = {"detail": exc.message, "code": "rate_limited", "retry_after": exc.retry_after}
+        return Response(body, status=429, headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             # Django's "__all__" (e.g. a model constraint) becomes DRF's "non_field_errors".

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, services
+from ..client_ip import client_ip
 from ..models import Ban, ModerationReason, Municipality, Post, Session, WatchedKeyword
 from ..payloads import (
     ban_payload,
@@ -121,7 +122,12 @@ class ReportView(APIView):
     def post(self, request: Request, post_id: int) -> Response:
         post = get_object_or_404(Post, pk=post_id)
         fields = _valid(ReportInput, request)
-        report = services.report_post(post=post, reporter=request.user, reason=fields["reason"])
+        report = services.report_post(
+            post=post,
+            reporter=request.user,
+            reason=fields["reason"],
+            client_ip=client_ip(request),
+        )
         return Response(
             {"post": report.post_id, "reason": report.reason}, status=status.HTTP_201_CREATED
         )

@@ -1,7 +1,7 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from . import moderation, views
+from .auth import obtain_auth_token
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

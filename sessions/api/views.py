@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, services
+from ..client_ip import client_ip
 from ..models import Municipality, Politician, Post, Session
 from ..payloads import post_payload, question_payload, session_payload
 from .serializers import (
@@ -83,7 +84,9 @@ class QuestionListView(APIView):
     def post(self, request: Request, session_id: int) -> Response:
         session = get_object_or_404(Session, pk=session_id)
         fields = _valid(BodyInput, request)
-        question = services.post_question(session=session, author=request.user, body=fields["body"])
+        question = services.post_question(
+            session=session, author=request.user, body=fields["body"], client_ip=client_ip(request)
+        )
         return Response(question_payload(question, []), status=status.HTTP_201_CREATED)
 
 
@@ -98,7 +101,9 @@ class ReplyView(APIView):
                 question=post, author=request.user, body=fields["body"]
             )
         else:
-            reply = services.post_reply(post=post, author=request.user, body=fields["body"])
+            reply = services.post_reply(
+                post=post, author=request.user, body=fields["body"], client_ip=client_ip(request)
+            )
         return Response(post_payload(reply), status=status.HTTP_201_CREATED)
 
 
@@ -106,11 +111,19 @@ class VoteView(APIView):
     permission_classes = [IsAuthenticated]
 
     def post(self, request: Request, post_id: int) -> Response:
-        question = services.vote(question=get_object_or_404(Post, pk=post_id), user=request.user)
+        question = services.vote(
+            question=get_object_or_404(Post, pk=post_id),
+            user=request.user,
+            client_ip=client_ip(request),
+        )
         return Response({"post": question.pk, "vote_count": question.vote_count, "voted": True})
 
     def delete(self, request: Request, post_id: int) -> Response:
-        question = services.unvote(question=get_object_or_404(Post, pk=post_id), user=request.user)
+        question = services.unvote(
+            question=get_object_or_404(Post, pk=post_id),
+            user=request.user,
+            client_ip=client_ip(request),
+        )
         return Response({"post": question.pk, "vote_count": question.vote_count, "voted": False})
 
 

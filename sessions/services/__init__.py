@@ -24,6 +24,7 @@ from .moderation import (
     restore_post,
 )
 from .questions import answer_question, mark_answered, post_question, post_reply, unvote, vote
+from .ratelimits import RateLimited, check_rate_limit
 from .sessions import (
     EDITABLE_FIELDS,
     MAX_EXTENSION_MINUTES,
@@ -40,11 +41,13 @@ __all__ = [
     "EDITABLE_FIELDS",
     "MAX_EXTENSION_MINUTES",
     "Banned",
+    "RateLimited",
     "add_watched_keyword",
     "answer_question",
     "approve_post",
     "ban_user",
     "check_panel",
+    "check_rate_limit",
     "check_session_times",
     "clean_body",
     "close_session",

@@ -39,6 +39,7 @@ from ..models import (
 from ..payloads import post_payload, question_payload, reason_label, removed_post_payload
 from ..selectors import active_ban, moderates, moderation_tally, politician_for
 from .common import User, locked, published, require_signed_in, resolve_now
+from .ratelimits import check_rate_limit
 
 MAX_NOTE_LENGTH = 500
 MAX_PHRASE_LENGTH = 100
@@ -409,14 +410,20 @@ def moderate_post(
 
 
 def report_post(
-    *, post: Post, reporter: User, reason: object, now: datetime | None = None
+    *,
+    post: Post,
+    reporter: User,
+    reason: object,
+    now: datetime | None = None,
+    client_ip: str | None = None,
 ) -> PostReport:
     """A citizen reports a published post, once. Enough reports from different users
-    (settings.TOWNHALL_REPORTS_TO_HOLD) hold it for review.
+    (settings.TOWNHALL_REPORTS_TO_HOLD) hold it for review. Rate-limited ("report").
 
     Locks the session row; broadcasts post.removed when it holds the post.
     """
     require_signed_in(reporter, _("Sign in to report a post."))
+    check_rate_limit(action="report", user=reporter, ip=client_ip, session=post.session)
     now = resolve_now(now)
     reason = _clean_reason(reason, required=True)
     try:

@@ -23,12 +23,19 @@ from .common import (
     resolve_now,
 )
 from .moderation import record_new_post, require_not_banned, screen
+from .ratelimits import check_rate_limit
 
 
 def post_question(
-    *, session: Session, author: User, body: object, now: datetime | None = None
+    *,
+    session: Session,
+    author: User,
+    body: object,
+    now: datetime | None = None,
+    client_ip: str | None = None,
 ) -> Post:
-    """Ask a question in a session that accepts posts. Banned users are refused (Banned).
+    """Ask a question in a session that accepts posts. Banned users are refused (Banned);
+    rate-limited per user and per client_ip (RateLimited).
 
     Pre-moderation or a watched "hold" keyword makes it pending (broadcast to moderators only);
     a "flag" keyword publishes it flagged. Locks the session row; broadcasts question.created
@@ -36,6 +43,7 @@ def post_question(
     """
     require_signed_in(author, _("Sign in to ask a question."))
     text = clean_body(body)
+    check_rate_limit(action="question", user=author, ip=client_ip, session=session)
     now = resolve_now(now)
     with transaction.atomic():
         session = locked(session)
@@ -85,13 +93,22 @@ def _root_question(post: Post) -> Post:
     return published(post.parent) if post.parent_id else post
 
 
-def post_reply(*, post: Post, author: User, body: object, now: datetime | None = None) -> Post:
+def post_reply(
+    *,
+    post: Post,
+    author: User,
+    body: object,
+    now: datetime | None = None,
+    client_ip: str | None = None,
+) -> Post:
     """Reply in a question's thread. A panel politician's reply carries their badge.
+    Rate-limited per user and per client_ip.
 
     Moderated like post_question. Locks the session row; broadcasts reply.created when published.
     """
     require_signed_in(author, _("Sign in to reply."))
     text = clean_body(body)
+    check_rate_limit(action="reply", user=author, ip=client_ip, session=post.session)
     now = resolve_now(now)
     with transaction.atomic():
         session = locked(post.session)
@@ -165,12 +182,15 @@ def _broadcast_vote_count(session: Session, question: Post, now: datetime) -> No
     events.record(session, events.VOTE_CHANGED, payload, now)
 
 
-def vote(*, question: Post, user: User, now: datetime | None = None) -> Post:
-    """Upvote a question, once per user, while the session is live.
+def vote(
+    *, question: Post, user: User, now: datetime | None = None, client_ip: str | None = None
+) -> Post:
+    """Upvote a question, once per user, while the session is live. Rate-limited ("vote").
 
     Locks the session row; broadcasts vote.changed.
     """
     require_signed_in(user, _("Sign in to vote."))
+    check_rate_limit(action="vote", user=user, ip=client_ip)
     now = resolve_now(now)
     try:
         with transaction.atomic():
@@ -192,9 +212,15 @@ def vote(*, question: Post, user: User, now: datetime | None = None) -> Post:
     return question
 
 
-def unvote(*, question: Post, user: User, now: datetime | None = None) -> Post:
-    """Take an upvote back while the session is live. Broadcasts vote.changed."""
+def unvote(
+    *, question: Post, user: User, now: datetime | None = None, client_ip: str | None = None
+) -> Post:
+    """Take an upvote back while the session is live. Counts as a vote for the rate limit.
+
+    Broadcasts vote.changed.
+    """
     require_signed_in(user, _("Sign in to vote."))
+    check_rate_limit(action="vote", user=user, ip=client_ip)
     now = resolve_now(now)
     with transaction.atomic():
         session = locked(question.session)

@@ -217,10 +217,11 @@ function upsertQuestion(question) {
   let article = articleFor(id);
   if (!article) {
     article = cloneTemplate("question-template", id);
-    fillMeta(article, question);
     showVoteButton(article);
     showReplyBox(article);
   }
+  // Also for a known question: its author's name may change (a deleted account).
+  fillMeta(article, question);
   article.dataset.votes = question.vote_count;
   field(article, "votes").textContent = question.vote_count;
   showAnswered(article, question);
