@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from . import views
+from . import reports, views
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -26,6 +26,9 @@ urlpatterns = [
         "sessions/<int:session_id>/close/",
         views.SessionControlView.as_view(action="close"),
         name="api-session-close",
+    ),
+    path(
+        "sessions/<int:session_id>/report/", reports.SessionReportView.as_view(), name="api-report"
     ),
     path("posts/<int:post_id>/replies/", views.ReplyView.as_view(), name="api-replies"),
     path("posts/<int:post_id>/vote/", views.VoteView.as_view(), name="api-vote"),
