@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from . import services
-from .models import Event, Moderator, Municipality, Politician, Post, Session
+from .models import Event, ExportLog, Moderator, Municipality, Politician, Post, Session
 
 
 @admin.register(Municipality)
@@ -108,3 +108,29 @@ class PostAdmin(ReadOnlyAdmin):
 class EventAdmin(ReadOnlyAdmin):
     list_display = ["session", "seq", "type", "created_at"]
     list_filter = ["type"]
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    """The record of statistics downloads: read-only, written only by services.exports."""
+
+    list_display = [
+        "created_at",
+        "user",
+        "session",
+        "municipality",
+        "format",
+        "pseudonymised",
+        "source",
+    ]
+    list_filter = ["format", "source", "pseudonymised", "municipality"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ExportLog | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ExportLog | None = None) -> bool:
+        return False

@@ -125,7 +125,8 @@ def session_report(session: Session, *, pseudonymise: bool = False) -> dict[str,
 
     Keys: ``session``, ``generated_at``, ``pseudonymised``, ``totals`` (flat figures),
     ``per_citizen``, ``per_politician``, ``timeline`` (every minute of the session, citizens and
-    politicians apart). Ten queries, whatever the size of the session.
+    politicians apart). Nine queries once the session and its municipality are loaded
+    (load_session), whatever the size of the session.
     """
     posts = Post.objects.filter(session=session)
     published = posts.filter(status=PUBLISHED)
