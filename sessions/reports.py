@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, F, FloatField, Func, Min, Q
 from django.db.models.functions import TruncMinute, TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -45,6 +45,43 @@ QUESTION = Q(parent__isnull=True)
 REPLY = Q(parent__isnull=False)
 # The most active tenth of citizens, for "breadth".
 TOP_SHARE = 0.10
+
+
+class MinuteUTC(TruncMinute):
+    """TruncMinute in UTC. On SQLite, Django truncates through a Python function called once per
+    row (1.5 s for 100,000 posts); SQLite's own strftime gives the same minute, stored in UTC."""
+
+    def __init__(self, expression: str) -> None:
+        super().__init__(expression, tzinfo=UTC)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        sql, params = compiler.compile(self.lhs)
+        return f"strftime('%%Y-%%m-%%d %%H:%%M:00', {sql})", params
+
+
+class SecondsBetween(Func):
+    """Seconds from ``start`` to ``end``, computed by the database: subtracting datetimes in the
+    ORM calls a Python function per row on SQLite."""
+
+    output_field = FloatField()
+
+    def __init__(self, end: Any, start: Any) -> None:
+        super().__init__(end, start)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        end, start = self.source_expressions
+        end_sql, end_params = compiler.compile(end)
+        start_sql, start_params = compiler.compile(start)
+        return f"EXTRACT(EPOCH FROM ({end_sql} - {start_sql}))", [*end_params, *start_params]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        end, start = self.source_expressions
+        end_sql, end_params = compiler.compile(end)
+        start_sql, start_params = compiler.compile(start)
+        return (
+            f"((julianday({end_sql}) - julianday({start_sql})) * 86400.0)",
+            [*end_params, *start_params],
+        )
 
 
 class CitizenRow(TypedDict):
@@ -100,10 +137,6 @@ def citizen_pseudonym(user_id: int) -> str:
     return _("Citizen %(code)s") % {"code": digest[:8]}
 
 
-def _seconds(delta: timedelta) -> float:
-    return max(delta.total_seconds(), 0.0)
-
-
 def _median_seconds(values: list[float]) -> int | None:
     return round(statistics.median(values)) if values else None
 
@@ -148,7 +181,8 @@ def session_report(session: Session, *, pseudonymise: bool = False) -> dict[str,
         pending_comments=Count("pk", filter=Q(status=Post.Status.PENDING)),
         first_post_at=Min("created_at", filter=Q(status=PUBLISHED)),
     )
-    votes = Vote.objects.filter(post__session=session, post__status=PUBLISHED).count()
+    # Votes are on questions; looking them up from the session's questions is the quick way.
+    votes = Vote.objects.filter(post__in=published.filter(QUESTION)).count()
 
     per_citizen, citizen_ids = _per_citizen(session, published, pseudonymise)
     per_politician, first_answers = _per_politician(session, published)
@@ -230,16 +264,21 @@ def _per_citizen(
         .order_by()
     )
     citizen_posts = published.filter(AS_CITIZEN).values("author_id")
+    # "Written as a citizen" goes in HAVING, not WHERE: with it in WHERE, SQLite walks every
+    # citizen post of the installation through the politician index instead of the sessions'.
     returning_ids = set(
         Post.objects.filter(
-            AS_CITIZEN,
             status=PUBLISHED,
-            session__municipality_id=session.municipality_id,
-            session__starts_at__lt=session.starts_at,
+            session__in=Session.objects.filter(
+                municipality_id=session.municipality_id, starts_at__lt=session.starts_at
+            ).values("pk"),
             author_id__in=citizen_posts,
         )
+        .values("author_id")
+        .annotate(as_citizen=Count("pk", filter=AS_CITIZEN))
+        .filter(as_citizen__gt=0)
+        .order_by()
         .values_list("author_id", flat=True)
-        .distinct()
     )
     result: list[tuple[int, CitizenRow]] = []
     for row in rows:
@@ -299,14 +338,14 @@ def _per_politician(
         )
     first_replies = (
         published.filter(AS_POLITICIAN & REPLY, parent__status=PUBLISHED)
-        .values("politician_id", "parent_id", "parent__created_at")
-        .annotate(first=Min("created_at"))
+        .values("politician_id", "parent_id")
+        .annotate(seconds=SecondsBetween(Min("created_at"), F("parent__created_at")))
         .order_by()
     )
     response_times: dict[int, list[float]] = defaultdict(list)
     first_answers: dict[int, float] = {}
     for reply in first_replies:
-        seconds = _seconds(reply["first"] - reply["parent__created_at"])
+        seconds = max(reply["seconds"], 0.0)
         response_times[reply["politician_id"]].append(seconds)
         previous = first_answers.get(reply["parent_id"])
         first_answers[reply["parent_id"]] = seconds if previous is None else min(previous, seconds)
@@ -333,7 +372,7 @@ def _timeline(session: Session, published: Any, first_post_at: datetime | None) 
     posts were written in it.
     """
     grouped = (
-        published.annotate(minute=TruncMinute("created_at", tzinfo=UTC))
+        published.annotate(minute=MinuteUTC("created_at"))
         .values("minute")
         .annotate(
             citizens=Count("pk", filter=AS_CITIZEN),
