@@ -70,8 +70,8 @@ def total_labels() -> dict[str, str]:
         "citizen_replies_to_citizens": _("Citizens' replies to other citizens' questions"),
         "first_time_citizens": _("Citizens taking part for the first time"),
         "returning_citizens": _("Citizens who took part before"),
-        "top_citizens": _("Most active 10% of citizens (number)"),
-        "top_citizens_comment_share": _("Share of citizen comments by the most active 10%"),
+        "top_citizens": _("Most active tenth of citizens (number)"),
+        "top_citizens_comment_share": _("Share of citizen comments by the most active tenth"),
         "removed_comments": _("Removed posts (hidden or rejected, not counted above)"),
         "pending_comments": _("Posts awaiting approval (not counted above)"),
     }

@@ -72,7 +72,10 @@ class SecondsBetween(Func):
         end, start = self.source_expressions
         end_sql, end_params = compiler.compile(end)
         start_sql, start_params = compiler.compile(start)
-        return f"EXTRACT(EPOCH FROM ({end_sql} - {start_sql}))", [*end_params, *start_params]
+        return (
+            f"CAST(EXTRACT(EPOCH FROM ({end_sql} - {start_sql})) AS double precision)",
+            [*end_params, *start_params],
+        )
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
         end, start = self.source_expressions
@@ -345,7 +348,7 @@ def _per_politician(
     response_times: dict[int, list[float]] = defaultdict(list)
     first_answers: dict[int, float] = {}
     for reply in first_replies:
-        seconds = max(reply["seconds"], 0.0)
+        seconds = max(float(reply["seconds"]), 0.0)
         response_times[reply["politician_id"]].append(seconds)
         previous = first_answers.get(reply["parent_id"])
         first_answers[reply["parent_id"]] = seconds if previous is None else min(previous, seconds)

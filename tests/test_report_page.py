@@ -298,3 +298,30 @@ def test_municipality_overview_download_is_logged(client, staff, meeting):
         "faaborg-midtfyn",
         "xlsx",
     )
+
+
+def test_report_page_in_danish(client, staff, meeting):
+    client.force_login(staff)
+
+    response = client.get(f"/sessions/{meeting.session.pk}/report/", HTTP_ACCEPT_LANGUAGE="da")
+
+    text = page_text(response)
+    assert "152 kommentarer fra 44 borgere" in text
+    assert "169 kommentarer fra 15 politikere" in text
+    assert "30 af 44 spørgsmål besvaret (68 %)" in text
+
+
+def test_export_log_is_read_only_in_the_admin(client, meeting):
+    from .factories import UserFactory
+
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    client.get(f"/sessions/{meeting.session.pk}/report/download/", {"format": "csv"})
+
+    listing = client.get("/admin/townhall_sessions/exportlog/")
+    add = client.get("/admin/townhall_sessions/exportlog/add/")
+
+    assert listing.status_code == 200
+    assert "Digitalt borgermøde om budgettet" in listing.content.decode()
+    assert add.status_code == 403
+    assert ExportLog.objects.count() == 1
