@@ -170,9 +170,16 @@ def main() -> None:
             f"{totals['politicians']} politicians, {totals['removed_comments']:,} removed, "
             f"{len(report['timeline'])} minutes; {len(queries.captured_queries)} queries"
         )
+        timed(
+            "report (queries + Python)",
+            args.repeat,
+            lambda: reports.session_report(reports.load_session(session_id)),
+        )
         text = timed("JSON report", args.repeat, json_report)
         csv_bytes = timed("CSV export", args.repeat, file_export("csv"))
         xlsx_bytes = timed("XLSX export", args.repeat, file_export("xlsx"))
+        tables = exports.report_tables(report)
+        timed("XLSX writing alone", args.repeat, lambda: exports.to_xlsx(tables))
         print(
             f"sizes: JSON {len(text) / 1024:.0f} KiB, CSV {len(csv_bytes) / 1024:.0f} KiB, "
             f"XLSX {len(xlsx_bytes) / 1024:.0f} KiB"

@@ -325,3 +325,15 @@ def test_export_log_is_read_only_in_the_admin(client, meeting):
     assert "Digitalt borgermøde om budgettet" in listing.content.decode()
     assert add.status_code == 403
     assert ExportLog.objects.count() == 1
+
+
+def test_api_report_with_a_staff_token(api_client, staff, meeting):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=staff)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    response = api_client.get(f"/api/sessions/{meeting.session.pk}/report/?format=json")
+
+    assert response.status_code == 200
+    assert response.json()["totals"]["citizens"] == 44
