@@ -200,7 +200,15 @@ class Post(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("post")
         verbose_name_plural = _("posts")
-        indexes = [models.Index(fields=["session", "parent", "status"])]
+        indexes = [
+            models.Index(fields=["session", "parent", "status"]),
+            # Covers the statistics' aggregate queries (sessions/reports.py): they read a
+            # session's posts from the index alone, without visiting the table.
+            models.Index(
+                fields=["session", "status", "politician", "parent", "author", "created_at"],
+                name="post_report_cover",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.body[:60]
