@@ -458,7 +458,7 @@ def test_municipality_overview_per_month(meeting, django_assert_num_queries):
         ends_at=ENDS_AT + timedelta(days=1),
     )
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         overview = municipality_overview(municipality)
 
     assert overview["months"] == [
@@ -486,3 +486,26 @@ def test_municipality_overview_per_month(meeting, django_assert_num_queries):
         ("Digitalt borgermøde om budgettet", 44),
         ("Oktober", 2),
     ]
+
+
+def test_municipality_overview_months_are_local_time():
+    municipality = MunicipalityFactory(name="Odense Kommune", slug="odense")
+    # 23:30 UTC on 31 October is 00:30 on 1 November in Copenhagen.
+    late = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)
+    session = SessionFactory(
+        municipality=municipality, starts_at=late, ends_at=late + timedelta(hours=1)
+    )
+    PostFactory(session=session, created_at=late)
+
+    overview = municipality_overview(municipality)
+
+    assert [
+        (row["month"], row["sessions"], row["citizen_comments"]) for row in overview["months"]
+    ] == [("2026-11", 1, 1)]
+
+
+def test_municipality_overview_without_sessions():
+    overview = municipality_overview(MunicipalityFactory(name="Ny Kommune", slug="ny"))
+
+    assert overview["months"] == []
+    assert overview["sessions"] == []
