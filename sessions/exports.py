@@ -72,6 +72,8 @@ def total_labels() -> dict[str, str]:
         "returning_citizens": _("Citizens who took part before"),
         "top_citizens": _("Most active tenth of citizens (number)"),
         "top_citizens_comment_share": _("Share of citizen comments by the most active tenth"),
+        "comments_before_start": _("Comments written before the start"),
+        "comments_after_end": _("Comments written after the end"),
         "removed_comments": _("Removed posts (hidden or rejected, not counted above)"),
         "pending_comments": _("Posts awaiting approval (not counted above)"),
     }

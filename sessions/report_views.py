@@ -58,6 +58,7 @@ def session_report_page(request: HttpRequest, session_id: int) -> HttpResponse:
     report = reports.session_report(session)
     totals = report["totals"]
     labels = exports.total_labels()
+    _start, session_length = reports.session_minutes(session)
     context = {
         "session": session,
         "report": report,
@@ -76,7 +77,11 @@ def session_report_page(request: HttpRequest, session_id: int) -> HttpResponse:
         "citizen_chart": charts.bar_chart(
             [(row["name"], row["comments"]) for row in report["per_citizen"][:TOP_CITIZENS]]
         ),
-        "timeline_chart": charts.timeline_chart(report["timeline"]),
+        # The chart draws the session's own minutes; the table lists those outside it too.
+        "timeline_chart": charts.timeline_chart(
+            [row for row in report["timeline"] if 0 <= row["offset"] < session_length]
+        ),
+        "session_minutes": session_length,
         "top_citizens": TOP_CITIZENS,
     }
     return render(request, "sessions/report.html", context)

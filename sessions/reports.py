@@ -182,14 +182,14 @@ def session_report(session: Session, *, pseudonymise: bool = False) -> dict[str,
         ),
         removed_comments=Count("pk", filter=Q(status__in=REMOVED)),
         pending_comments=Count("pk", filter=Q(status=Post.Status.PENDING)),
-        first_post_at=Min("created_at", filter=Q(status=PUBLISHED)),
     )
     # Votes are on questions; looking them up from the session's questions is the quick way.
     votes = Vote.objects.filter(post__in=published.filter(QUESTION)).count()
 
     per_citizen, citizen_ids = _per_citizen(session, published, pseudonymise)
     per_politician, first_answers = _per_politician(session, published)
-    timeline = _timeline(session, published, counts["first_post_at"])
+    timeline = _timeline(session, published)
+    _start, length = session_minutes(session)
 
     citizen_comments = counts["citizen_comments"]
     top = math.ceil(len(per_citizen) * TOP_SHARE)
@@ -220,6 +220,12 @@ def session_report(session: Session, *, pseudonymise: bool = False) -> dict[str,
         "top_citizens": top,
         "top_citizens_comment_share": (
             round(top_comments / citizen_comments, 4) if citizen_comments else None
+        ),
+        "comments_before_start": sum(
+            row["citizens"] + row["politicians"] for row in timeline if row["offset"] < 0
+        ),
+        "comments_after_end": sum(
+            row["citizens"] + row["politicians"] for row in timeline if row["offset"] >= length
         ),
         "removed_comments": counts["removed_comments"],
         "pending_comments": counts["pending_comments"],
@@ -367,12 +373,23 @@ def _per_politician(
     return result, first_answers
 
 
-def _timeline(session: Session, published: Any, first_post_at: datetime | None) -> list[MinuteRow]:
+def session_minutes(session: Session) -> tuple[datetime, int]:
+    """The first minute (UTC) of a session and how many minutes it has. The end is exclusive:
+    a session from 19:00 to 20:00 has the 60 minutes 19:00 to 19:59."""
+    start = _minute(session.starts_at)
+    if session.ends_at <= session.starts_at:
+        return start, 0
+    last = _minute(session.ends_at - timedelta(microseconds=1))
+    return start, int((last - start).total_seconds() // 60) + 1
+
+
+def _timeline(session: Session, published: Any) -> list[MinuteRow]:
     """One query: published comments per minute (UTC), citizens and politicians apart.
 
-    Every minute from the session's start (or the first post, if earlier) to its end is listed,
-    zeros included, so a chart can draw it as it is; a minute after the end appears only if
-    posts were written in it.
+    Every minute of the session is listed, zeros included, so a chart can draw it as it is.
+    Outside the session (questions asked early, answers given days later) only the minutes in
+    which something was written are listed, so that a late answer does not add a month of
+    empty minutes; ``offset`` (minutes from the start) tells them apart.
     """
     grouped = (
         published.annotate(minute=MinuteUTC("created_at"))
@@ -384,25 +401,19 @@ def _timeline(session: Session, published: Any, first_post_at: datetime | None) 
         .order_by("minute")
     )
     by_minute = {_minute(row["minute"]): row for row in grouped}
-    start = _minute(min(session.starts_at, first_post_at or session.starts_at))
-    # The end is exclusive: a session from 19:00 to 20:00 has the minutes 19:00 to 19:59.
-    end = _minute(session.ends_at - timedelta(microseconds=1))
-    if by_minute:
-        end = max(end, max(by_minute))
-    session_start = _minute(session.starts_at)
+    start, length = session_minutes(session)
+    minutes = set(by_minute) | {start + timedelta(minutes=n) for n in range(length)}
     timeline: list[MinuteRow] = []
-    minute = start
-    while minute <= end:
+    for minute in sorted(minutes):
         row = by_minute.get(minute)
         timeline.append(
             {
                 "minute": minute.isoformat(),
-                "offset": int((minute - session_start).total_seconds() // 60),
+                "offset": int((minute - start).total_seconds() // 60),
                 "citizens": row["citizens"] if row else 0,
                 "politicians": row["politicians"] if row else 0,
             }
         )
-        minute += timedelta(minutes=1)
     return timeline
 
 

@@ -337,3 +337,26 @@ def test_api_report_with_a_staff_token(api_client, staff, meeting):
 
     assert response.status_code == 200
     assert response.json()["totals"]["citizens"] == 44
+
+
+def test_chart_draws_the_session_and_tells_of_comments_outside_it(client, staff):
+    from datetime import UTC, datetime, timedelta
+
+    from .factories import PostFactory, ReplyFactory
+
+    start = datetime(2026, 11, 26, 18, 0, tzinfo=UTC)
+    session = SessionFactory(starts_at=start, ends_at=start + timedelta(hours=1))
+    question = PostFactory(session=session, created_at=start - timedelta(minutes=5))
+    ReplyFactory(parent=question, created_at=start + timedelta(days=2))
+    client.force_login(staff)
+
+    response = client.get(f"/sessions/{session.pk}/report/")
+
+    html = response.content.decode()
+    points = html.split('<polyline class="series citizens" points="')[1].split('"')[0]
+    assert len(points.split()) == 60
+    assert "60 minutes; the table below lists every minute." in html
+    assert (
+        "Comments outside the session's minutes, not drawn but listed in the table: "
+        "1 before the start, 1 after the end." in page_text(response)
+    )

@@ -64,6 +64,8 @@ def test_faaborg_meeting_totals(meeting):
         "returning_citizens": 0,
         "top_citizens": 5,
         "top_citizens_comment_share": round(53 / 152, 4),
+        "comments_before_start": 0,
+        "comments_after_end": 0,
         "removed_comments": 4,
         "pending_comments": 1,
     }
@@ -218,6 +220,7 @@ def test_posts_exactly_at_start_and_end_are_counted_in_their_minutes():
     }
     # The end is exclusive, so 19:00 is listed only because a post was written in it.
     assert len(timeline) == 61
+    assert report["totals"]["comments_after_end"] == 1
     assert timeline[-1] == {
         "minute": "2026-11-26T19:00:00+00:00",
         "offset": 60,
@@ -226,15 +229,24 @@ def test_posts_exactly_at_start_and_end_are_counted_in_their_minutes():
     }
 
 
-def test_questions_asked_before_the_start_widen_the_timeline():
+def test_questions_asked_before_the_start_are_in_the_timeline():
     session = _session(accepts_questions_early=True)
     PostFactory(session=session, created_at=T0 - timedelta(minutes=2))
 
-    timeline = session_report(session)["timeline"]
+    report = session_report(session)
 
-    assert timeline[0]["offset"] == -2
-    assert timeline[0]["citizens"] == 1
-    assert len(timeline) == 62
+    timeline = report["timeline"]
+    # Outside the session only the minutes with posts are listed.
+    assert timeline[0] == {
+        "minute": "2026-11-26T17:58:00+00:00",
+        "offset": -2,
+        "citizens": 1,
+        "politicians": 0,
+    }
+    assert timeline[1]["offset"] == 0
+    assert len(timeline) == 61
+    assert report["totals"]["comments_before_start"] == 1
+    assert report["totals"]["comments_after_end"] == 0
 
 
 def test_removed_and_pending_posts_are_counted_apart_and_votes_on_them_not_at_all(mayor):
@@ -509,3 +521,20 @@ def test_municipality_overview_without_sessions():
 
     assert overview["months"] == []
     assert overview["sessions"] == []
+
+
+def test_an_answer_days_later_adds_one_minute_not_days_of_empty_ones():
+    session = _session()
+    question = PostFactory(session=session, created_at=T0)
+    ReplyFactory(parent=question, created_at=session.ends_at + timedelta(days=3, seconds=30))
+
+    report = session_report(session)
+
+    assert len(report["timeline"]) == 61
+    assert report["timeline"][-1] == {
+        "minute": "2026-11-29T19:00:00+00:00",
+        "offset": 60 + 3 * 24 * 60,
+        "citizens": 1,
+        "politicians": 0,
+    }
+    assert report["totals"]["comments_after_end"] == 1
