@@ -273,21 +273,23 @@ def _per_citizen(
         .order_by()
     )
     citizen_posts = published.filter(AS_CITIZEN).values("author_id")
-    # "Written as a citizen" goes in HAVING, not WHERE: with it in WHERE, SQLite walks every
-    # citizen post of the installation through the politician index instead of the sessions'.
+    # Citizens with a published citizen comment in an earlier session of the municipality.
+    # "author_id + 0" keeps SQLite off the author index: through it, SQLite visits every post
+    # these citizens ever wrote (0.4 s at 100,000 posts); without it, it reads the earlier
+    # sessions' posts from the covering index (milliseconds).
     returning_ids = set(
-        Post.objects.filter(
+        Post.objects.annotate(author_unindexed=F("author_id") + Value(0))
+        .filter(
+            AS_CITIZEN,
             status=PUBLISHED,
             session__in=Session.objects.filter(
                 municipality_id=session.municipality_id, starts_at__lt=session.starts_at
             ).values("pk"),
-            author_id__in=citizen_posts,
+            author_unindexed__in=citizen_posts,
         )
-        .values("author_id")
-        .annotate(as_citizen=Count("pk", filter=AS_CITIZEN))
-        .filter(as_citizen__gt=0)
-        .order_by()
         .values_list("author_id", flat=True)
+        .order_by()
+        .distinct()
     )
     result: list[tuple[int, CitizenRow]] = []
     for row in rows:
