@@ -103,3 +103,29 @@ def test_a_named_user_must_be_staff(meeting, citizen):
         run(str(meeting.session.pk), "--user", "anna")
 
     assert ExportLog.objects.count() == 0
+
+
+def test_json_csv_xlsx_and_the_command_agree_on_the_faaborg_meeting(
+    meeting, api_client, staff, tmp_path
+):
+    """ "152 comments from 44 citizens; the 15 politicians wrote 169", whichever way staff ask."""
+    keys = ("citizen_comments", "citizens", "politician_comments", "politicians")
+    url = f"/api/sessions/{meeting.session.pk}/report/"
+    api_client.force_authenticate(staff)
+
+    from_json = api_client.get(url).json()["totals"]
+    csv_text = api_client.get(url, {"format": "csv"}).content.decode("utf-8-sig")
+    # The totals are the CSV's only three-column table: label, value, key.
+    from_csv = {row[2]: row[1] for row in csv.reader(io.StringIO(csv_text)) if len(row) == 3}
+    workbook = openpyxl.load_workbook(io.BytesIO(api_client.get(url, {"format": "xlsx"}).content))
+    from_xlsx = {row[2]: row[1] for row in workbook["Totals"].iter_rows(values_only=True)}
+    from_command = json.loads(run(str(meeting.session.pk)))["totals"]
+    run(str(meeting.session.pk), "--format", "xlsx", "--output", str(tmp_path / "r.xlsx"))
+    command_sheet = openpyxl.load_workbook(tmp_path / "r.xlsx")["Totals"]
+    from_command_xlsx = {row[2]: row[1] for row in command_sheet.iter_rows(values_only=True)}
+
+    expected = (152, 44, 169, 15)
+    for figures in (from_json, from_xlsx, from_command, from_command_xlsx):
+        assert tuple(figures[key] for key in keys) == expected
+    assert tuple(from_csv[key] for key in keys) == ("152", "44", "169", "15")
+    assert ExportLog.objects.count() == 5
