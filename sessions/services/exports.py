@@ -32,7 +32,7 @@ def _check(user: User, format: str, source: str) -> None:
         raise PermissionDenied(_("Only staff can do that."))
     if format not in exports.FORMATS:
         raise ValidationError(
-            _("Unknown format %(format)s: choose json, csv or xlsx.") % {"format": format},
+            _("Unknown format %(format)s: choose json, csv or xlsx.") % {"format": format[:20]},
             code="bad_format",
         )
 
