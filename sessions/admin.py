@@ -10,6 +10,7 @@ from . import services
 from .models import (
     Ban,
     Event,
+    ExportLog,
     ModerationAction,
     Moderator,
     Municipality,
@@ -168,3 +169,29 @@ class WatchedKeywordAdmin(ReadOnlyAdmin):
     list_display = ["phrase", "action", "municipality", "created_at"]
     list_filter = ["municipality", "action"]
     search_fields = ["phrase"]
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    """The record of statistics downloads: read-only, written only by services.exports."""
+
+    list_display = [
+        "created_at",
+        "user",
+        "session",
+        "municipality",
+        "format",
+        "pseudonymised",
+        "source",
+    ]
+    list_filter = ["format", "source", "pseudonymised", "municipality"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ExportLog | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ExportLog | None = None) -> bool:
+        return False

@@ -231,7 +231,15 @@ class Post(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("post")
         verbose_name_plural = _("posts")
-        indexes = [models.Index(fields=["session", "parent", "status"])]
+        indexes = [
+            models.Index(fields=["session", "parent", "status"]),
+            # Covers the statistics' aggregate queries (sessions/reports.py): they read a
+            # session's posts from the index alone, without visiting the table.
+            models.Index(
+                fields=["session", "status", "politician", "parent", "author", "created_at"],
+                name="post_report_cover",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.body[:60]
@@ -466,3 +474,55 @@ class WatchedKeyword(models.Model):
 
     def __str__(self) -> str:
         return self.phrase
+
+
+class ExportLog(models.Model):
+    """One download of statistics: who, when, what, in which format. Written by
+    services.exports.record_export, never edited."""
+
+    class Format(models.TextChoices):
+        JSON = "json", "JSON"
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    class Source(models.TextChoices):
+        PAGE = "page", _("Report page")
+        API = "api", _("API")
+        COMMAND = "command", _("Command line")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="report_exports",
+        verbose_name=_("user account"),
+    )
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="report_exports",
+        verbose_name=_("session"),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="report_exports",
+        verbose_name=_("municipality"),
+    )
+    format = models.CharField(_("format"), max_length=10, choices=Format)
+    pseudonymised = models.BooleanField(_("pseudonymised"), default=False)
+    source = models.CharField(_("from"), max_length=10, choices=Source)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("statistics export")
+        verbose_name_plural = _("statistics exports")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.format} {self.session_id or ''}"

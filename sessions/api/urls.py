@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import moderation, views
+from . import moderation, reports, views
 from .auth import obtain_auth_token
 
 urlpatterns = [
@@ -26,6 +26,9 @@ urlpatterns = [
         "sessions/<int:session_id>/close/",
         views.SessionControlView.as_view(action="close"),
         name="api-session-close",
+    ),
+    path(
+        "sessions/<int:session_id>/report/", reports.SessionReportView.as_view(), name="api-report"
     ),
     path("posts/<int:post_id>/replies/", views.ReplyView.as_view(), name="api-replies"),
     path("posts/<int:post_id>/vote/", views.VoteView.as_view(), name="api-vote"),
