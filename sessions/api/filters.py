@@ -22,11 +22,13 @@ from .serializers import MAX_ID
 class MunicipalityParam(serializers.CharField):
     """A municipality by id or by slug; one that does not exist is a 400."""
 
-    default_error_messages = {"unknown": _('No municipality has the id or slug "%(value)s".')}
+    default_error_messages = {"unknown": _('No municipality has the id or slug "{value}".')}
 
     def to_internal_value(self, data: Any) -> Municipality:
         value = super().to_internal_value(data)
         found = None
+        if len(value) > 100:
+            self.fail("unknown", value=value[:100])
         if value.isdecimal() and int(value) <= MAX_ID:
             found = Municipality.objects.filter(pk=int(value)).first()
         if found is None:
@@ -46,9 +48,7 @@ class SessionListQuery(PageQuery):
         required=False,
         help_text="Only sessions in this state now (it follows the clock).",
     )
-    municipality = MunicipalityParam(
-        required=False, max_length=100, help_text="A municipality's id or slug."
-    )
+    municipality = MunicipalityParam(required=False, help_text="A municipality's id or slug.")
 
 
 class QuestionListQuery(PageQuery):
@@ -61,14 +61,29 @@ class QuestionListQuery(PageQuery):
 
 
 class PoliticianListQuery(PageQuery):
-    municipality = MunicipalityParam(
-        required=False, max_length=100, help_text="A municipality's id or slug."
-    )
+    municipality = MunicipalityParam(required=False, help_text="A municipality's id or slug.")
 
 
 def read_query(query_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    """The validated query string; a bad value raises a 400 naming the parameter."""
-    query = query_class(data=request.query_params)
+    """The validated query string; a bad value raises a 400 naming the parameter.
+
+    A parameter of the list given twice, or given empty, is refused too: which of two values
+    wins, or whether `?ordering=` means the default, is not for the server to guess.
+    """
+    query = query_class()
+    errors: dict[str, list[str]] = {}
+    values: dict[str, str] = {}
+    for name in query.fields:
+        given = request.query_params.getlist(name)
+        if len(given) > 1:
+            errors[name] = [str(_("Give this parameter once."))]
+        elif given == [""]:
+            errors[name] = [str(_("Give this parameter a value, or leave it out."))]
+        elif given:
+            values[name] = given[0]
+    if errors:
+        raise serializers.ValidationError(errors)
+    query = query_class(data=values)
     query.is_valid(raise_exception=True)
     return query.validated_data
 

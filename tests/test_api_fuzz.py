@@ -1,0 +1,171 @@
+"""schemathesis against the running API: generated requests from /api/schema/ to a live Daphne.
+
+Every operation in the schema gets a fixed number of generated requests (valid ones and, in
+negative mode, invalid ones), as a citizen and as staff (by token), on seeded data: a live
+session with a panel, questions and replies, plus a scheduled and a closed session, so the
+requests reach the services and not only the 404 for an unknown id. Each response must not be a
+server error and must match the schema: its status is one the operation documents, its body the
+shape documented for that status, and invalid input is refused. Derandomized, so a run repeats.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import requests
+import schemathesis
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.servers import DaphneServer
+
+from .factories import (
+    MunicipalityFactory,
+    PoliticianFactory,
+    PostFactory,
+    ReplyFactory,
+    SessionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+EXAMPLES_PER_MODE = 20
+# Checking a password costs a PBKDF2 hash in the server (even for an unknown user): fewer.
+EXAMPLES_FOR = {"auth_token": 4}
+# Run last, so that staff closing sessions does not leave the other operations a closed archive.
+LAST = ("sessions_open", "sessions_extend", "sessions_close")
+MINIMUM_REQUESTS = 1000
+
+
+@pytest.fixture
+def seeded() -> dict[str, object]:
+    """A municipality with a live session (panel, questions, replies), one scheduled, one closed."""
+    now = timezone.now()
+    roskilde = MunicipalityFactory()
+    MunicipalityFactory(name="Ærø Kommune", slug="aeroe")
+    mayor_user = UserFactory(username="mayor", first_name="Tomas Breddam")
+    mayor = PoliticianFactory(municipality=roskilde, name="Tomas Breddam", user=mayor_user)
+    other = PoliticianFactory(municipality=roskilde, name="Karen Holm")
+    citizen = UserFactory(username="anna", first_name="Anna Jensen")
+    staff = UserFactory(username="editor", is_staff=True)
+    live = SessionFactory(municipality=roskilde, politicians=[mayor, other])
+    scheduled = SessionFactory(
+        municipality=roskilde,
+        title="Borgermøde om skolerne",
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, hours=2),
+        politicians=[mayor],
+    )
+    closed = SessionFactory(
+        municipality=roskilde,
+        title="Budget 2025",
+        starts_at=now - timedelta(days=3),
+        ends_at=now - timedelta(days=3) + timedelta(hours=2),
+    )
+    questions = [
+        PostFactory(session=live, body=f"Hvornår åbner svømmehallen? #{number}")
+        for number in range(3)
+    ]
+    replies = [ReplyFactory(parent=questions[0], body="Det vil jeg også gerne vide.")]
+    old_question = PostFactory(session=closed, body="Hvad koster det?")
+    return {
+        "tokens": {
+            "citizen": Token.objects.create(user=citizen).key,
+            "staff": Token.objects.create(user=staff).key,
+        },
+        "session_ids": [live.pk, scheduled.pk, closed.pk],
+        "post_ids": [*(q.pk for q in questions), replies[0].pk, old_question.pk],
+    }
+
+
+@pytest.fixture
+def server(seeded) -> Iterator[DaphneServer]:
+    daphne = DaphneServer().start()
+    yield daphne
+    daphne.stop()
+
+
+def cases_for(operation, mode: GenerationMode, seeded: dict[str, object]):
+    """Generated cases; half of those with an id in the path use a seeded object's id."""
+    generated = operation.as_strategy(generation_mode=mode)
+    path_names = [parameter.name for parameter in operation.path_parameters]
+    if not path_names:
+        return generated
+    known = seeded["session_ids"] if path_names == ["session_id"] else seeded["post_ids"]
+    on_seeded = st.sampled_from(known).flatmap(
+        lambda pk: operation.as_strategy(generation_mode=mode, path_parameters={path_names[0]: pk})
+    )
+    return st.one_of(on_seeded, generated)
+
+
+def fuzz(operation, mode, cases, base_url, http, headers, requests_made) -> None:
+    """Run the operation's generated cases through the server; raise on the first failure."""
+    operation_id = operation.definition.raw["operationId"]
+
+    @settings(
+        max_examples=EXAMPLES_FOR.get(operation_id, EXAMPLES_PER_MODE),
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=cases)
+    def call(case) -> None:
+        response = case.call(base_url=base_url, session=http, headers=headers)
+        requests_made[operation_id] += 1
+        case.validate_response(response, checks=CHECKS, headers=headers)
+
+    call()
+
+
+def test_generated_requests_get_no_server_error_and_match_the_schema(server, seeded):
+    schema = schemathesis.openapi.from_url(f"{server.url}/api/schema/")
+    operations = sorted(
+        (result.ok() for result in schema.get_all_operations()),
+        key=lambda operation: operation.definition.raw["operationId"] in LAST,
+    )
+    requests_made: Counter[str] = Counter()
+    failures: list[str] = []
+    http = requests.Session()
+
+    for who in ("citizen", "staff"):
+        headers = {"Authorization": f"Token {seeded['tokens'][who]}"}
+        for operation in operations:
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                cases = cases_for(operation, mode, seeded)
+                try:
+                    fuzz(operation, mode, cases, server.url, http, headers, requests_made)
+                except (Exception, BaseExceptionGroup) as failure:
+                    failures.append(f"{who} {operation.label} ({mode.value}):\n{failure}")
+
+    total = sum(requests_made.values())
+    print(f"\nschemathesis: {total} requests over {len(requests_made)} operations")
+    for operation_id, count in sorted(requests_made.items()):
+        print(f"  {operation_id}: {count}")
+    for failure in failures:
+        print(failure)
+    assert failures == []
+    assert set(requests_made) == {op.definition.raw["operationId"] for op in operations}
+    assert total >= MINIMUM_REQUESTS
