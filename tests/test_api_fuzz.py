@@ -1,18 +1,19 @@
 """schemathesis against the running API: generated requests from /api/schema/ to a live Daphne.
 
 Every operation in the schema gets a fixed number of generated requests (valid ones and, in
-negative mode, invalid ones), as a citizen and as staff (by token), on seeded data: a live
-session with a panel, questions and replies, plus a scheduled and a closed session, so the
-requests reach the services and not only the 404 for an unknown id. Each response must not be a
+negative mode, invalid ones), as a citizen and as staff (by token) and a few anonymously, on
+seeded data: a live session with a panel, questions and replies, plus a scheduled and a closed
+session, and bodies that pass validation, so the requests reach the services and not only the
+404 for an unknown id. Each response must not be a
 server error and must match the schema: its status is one the operation documents, its body the
 shape documented for that status, and invalid input is refused. Derandomized, so a run repeats.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 import requests
@@ -51,6 +52,8 @@ CHECKS = [
     negative_data_rejection,
 ]
 EXAMPLES_PER_MODE = 20
+# Without a token most calls stop at the 401: a few show that they do.
+ANONYMOUS_EXAMPLES_PER_MODE = 5
 # Checking a password costs a PBKDF2 hash in the server (even for an unknown user): fewer.
 EXAMPLES_FOR = {"auth_token": 4}
 # Run last, so that staff closing sessions does not leave the other operations a closed archive.
@@ -95,6 +98,8 @@ def seeded() -> dict[str, object]:
             "staff": Token.objects.create(user=staff).key,
         },
         "session_ids": [live.pk, scheduled.pk, closed.pk],
+        "municipality_id": roskilde.pk,
+        "politician_ids": [mayor.pk, other.pk],
         "post_ids": [*(q.pk for q in questions), replies[0].pk, old_question.pk],
     }
 
@@ -106,25 +111,79 @@ def server(seeded) -> Iterator[DaphneServer]:
     daphne.stop()
 
 
-def cases_for(operation, mode: GenerationMode, seeded: dict[str, object]):
-    """Generated cases; half of those with an id in the path use a seeded object's id."""
-    generated = operation.as_strategy(generation_mode=mode)
-    path_names = [parameter.name for parameter in operation.path_parameters]
-    if not path_names:
-        return generated
-    known = seeded["session_ids"] if path_names == ["session_id"] else seeded["post_ids"]
-    on_seeded = st.sampled_from(known).flatmap(
-        lambda pk: operation.as_strategy(generation_mode=mode, path_parameters={path_names[0]: pk})
+def valid_bodies(seeded: dict[str, object]) -> dict[str, st.SearchStrategy]:
+    """Bodies that pass validation, so that creating and extending also get to succeed."""
+    now = timezone.now()
+    starts = st.datetimes(
+        min_value=(now - timedelta(days=30)).replace(tzinfo=None),
+        max_value=(now + timedelta(days=365)).replace(tzinfo=None),
+        timezones=st.just(UTC),
     )
-    return st.one_of(on_seeded, generated)
+    words = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1)
+    return {
+        "sessions_create": st.builds(
+            lambda start, minutes, title, panel: {
+                "municipality": seeded["municipality_id"],
+                "title": title[:200],
+                "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(minutes=minutes)).isoformat(),
+                "politicians": panel,
+            },
+            starts,
+            st.integers(-60, 60 * 24 * 40),
+            words,
+            st.lists(st.sampled_from(seeded["politician_ids"]), max_size=3),
+        ),
+        "sessions_extend": st.one_of(
+            st.fixed_dictionaries({"minutes": st.integers(-5, 800)}),
+            st.builds(lambda end: {"until": end.isoformat()}, starts),
+        ),
+        "politicians_create": st.fixed_dictionaries(
+            {
+                "municipality": st.just(seeded["municipality_id"]),
+                "name": words.map(lambda w: w[:200]),
+            },
+            optional={"party": words.map(lambda w: w[:200]), "role": words.map(lambda w: w[:200])},
+        ),
+        "municipalities_create": st.fixed_dictionaries(
+            {
+                "name": words.map(lambda w: w[:200]),
+                "slug": st.from_regex(r"[a-z0-9-]{1,50}", fullmatch=True),
+            }
+        ),
+        "questions_create": st.fixed_dictionaries({"body": words}),
+        "replies_create": st.fixed_dictionaries({"body": words, "mark_answered": st.booleans()}),
+    }
 
 
-def fuzz(operation, mode, cases, base_url, http, headers, requests_made) -> None:
+def cases_for(operation, mode: GenerationMode, seeded: dict[str, object]) -> st.SearchStrategy:
+    """Cases from the schema alone, and (three times as likely) cases on the seeded objects."""
+    operation_id = operation.definition.raw["operationId"]
+    path_names = [parameter.name for parameter in operation.path_parameters]
+    known = seeded["session_ids"] if path_names == ["session_id"] else seeded["post_ids"]
+
+    def seeded_case(pk: int | None, body: object) -> st.SearchStrategy:
+        fixed = {"path_parameters": {path_names[0]: pk}} if path_names else {}
+        if body is not None:
+            fixed["body"] = body
+        return operation.as_strategy(generation_mode=mode, **fixed)
+
+    pks = st.sampled_from(known) if path_names else st.none()
+    body = valid_bodies(seeded).get(operation_id)
+    bodies = body if body is not None and mode is GenerationMode.POSITIVE else st.none()
+    on_seeded = st.tuples(pks, bodies).flatmap(lambda drawn: seeded_case(*drawn))
+    return st.integers(0, 3).flatmap(
+        lambda n: operation.as_strategy(generation_mode=mode) if n == 0 else on_seeded
+    )
+
+
+def fuzz(operation, mode, cases, base_url, http, headers, requests_made, statuses) -> None:
     """Run the operation's generated cases through the server; raise on the first failure."""
     operation_id = operation.definition.raw["operationId"]
+    examples = EXAMPLES_FOR.get(operation_id, EXAMPLES_PER_MODE)
 
     @settings(
-        max_examples=EXAMPLES_FOR.get(operation_id, EXAMPLES_PER_MODE),
+        max_examples=examples if headers else ANONYMOUS_EXAMPLES_PER_MODE,
         derandomize=True,
         database=None,
         deadline=None,
@@ -135,6 +194,7 @@ def fuzz(operation, mode, cases, base_url, http, headers, requests_made) -> None
     def call(case) -> None:
         response = case.call(base_url=base_url, session=http, headers=headers)
         requests_made[operation_id] += 1
+        statuses[operation_id][response.status_code] += 1
         case.validate_response(response, checks=CHECKS, headers=headers)
 
     call()
@@ -144,26 +204,32 @@ def test_generated_requests_get_no_server_error_and_match_the_schema(server, see
     schema = schemathesis.openapi.from_url(f"{server.url}/api/schema/")
     operations = sorted(
         (result.ok() for result in schema.get_all_operations()),
-        key=lambda operation: operation.definition.raw["operationId"] in LAST,
+        key=lambda operation: (
+            LAST.index(operation.definition.raw["operationId"])
+            if operation.definition.raw["operationId"] in LAST
+            else -1
+        ),
     )
     requests_made: Counter[str] = Counter()
+    statuses: defaultdict[str, Counter[int]] = defaultdict(Counter)
     failures: list[str] = []
     http = requests.Session()
 
-    for who in ("citizen", "staff"):
-        headers = {"Authorization": f"Token {seeded['tokens'][who]}"}
+    for who in ("citizen", "staff", "anonymous"):
+        token = seeded["tokens"].get(who)
+        headers = {"Authorization": f"Token {token}"} if token else {}
         for operation in operations:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 cases = cases_for(operation, mode, seeded)
                 try:
-                    fuzz(operation, mode, cases, server.url, http, headers, requests_made)
+                    fuzz(operation, mode, cases, server.url, http, headers, requests_made, statuses)
                 except (Exception, BaseExceptionGroup) as failure:
                     failures.append(f"{who} {operation.label} ({mode.value}):\n{failure}")
 
     total = sum(requests_made.values())
     print(f"\nschemathesis: {total} requests over {len(requests_made)} operations")
     for operation_id, count in sorted(requests_made.items()):
-        print(f"  {operation_id}: {count}")
+        print(f"  {operation_id}: {count} {dict(sorted(statuses[operation_id].items()))}")
     for failure in failures:
         print(failure)
     assert failures == []

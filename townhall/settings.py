@@ -179,6 +179,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sessions.api.schema.forbid_unknown_fields",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SessionStatusEnum": "sessions.models.Session.Status",
         "PostStatusEnum": "sessions.models.Post.Status",

@@ -64,3 +64,14 @@ class AutoSchema(openapi.AutoSchema):
         if anyone_reads and self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths
+
+
+def forbid_unknown_fields(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Request bodies say what StrictInput enforces: no properties beyond those listed.
+
+    A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+    """
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result
