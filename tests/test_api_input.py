@@ -471,3 +471,19 @@ def test_nul_and_emoji_in_a_reply(api_client, citizen, live_session):
     assert emoji.status_code == 201
     assert emoji.json()["body"] == "Ja tak 👍 - æøå ÆØÅ"
     assert Post.objects.get(parent=question).body == "Ja tak 👍 - æøå ÆØÅ"
+
+
+def test_unknown_fields_and_filters_are_refused_in_danish(api_client, citizen, live_session):
+    api_client.force_authenticate(citizen)
+    danish = {"HTTP_ACCEPT_LANGUAGE": "da"}
+
+    body = api_client.post(
+        f"/api/sessions/{live_session.pk}/questions/",
+        {"body": "Hej", "forfatter": "mig"},
+        format="json",
+        **danish,
+    )
+    query = api_client.get("/api/sessions/", {"municipality": "aarhus"}, **danish)
+
+    assert body.json() == {"non_field_errors": ["Ukendte felter: forfatter."]}
+    assert query.json() == {"municipality": ["Ingen kommune har id'et eller slug'en \"aarhus\"."]}
