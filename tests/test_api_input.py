@@ -128,16 +128,31 @@ def test_sessions_filtered_by_municipality_and_status(api_client, two_towns):
     assert [s["title"] for s in response.json()["results"]] == ["Roskilde live"]
 
 
-def test_session_status_filter_follows_the_clock_at_the_exact_end(api_client, time_machine):
-    ends = timezone.now().replace(microsecond=0) + timedelta(hours=1)
-    SessionFactory(title="Ends now", starts_at=ends - timedelta(hours=1), ends_at=ends)
-    time_machine.move_to(ends, tick=False)
+@pytest.mark.parametrize(
+    ("moment", "status"),
+    [("before-start", "scheduled"), ("at-start", "live"), ("at-end", "closed")],
+)
+def test_session_status_filter_follows_the_clock_at_its_edges(
+    api_client, time_machine, moment, status
+):
+    starts = timezone.now().replace(microsecond=0) + timedelta(hours=1)
+    ends = starts + timedelta(hours=1)
+    SessionFactory(title="Spørgetime", starts_at=starts, ends_at=ends)
+    now = {"before-start": starts - timedelta(microseconds=1), "at-start": starts, "at-end": ends}
+    time_machine.move_to(now[moment], tick=False)
 
-    live = api_client.get("/api/sessions/", {"status": "live"}).json()
-    closed = api_client.get("/api/sessions/", {"status": "closed"}).json()
+    listed = {
+        name: [
+            (s["title"], s["status"])
+            for s in api_client.get("/api/sessions/", {"status": name}).json()["results"]
+        ]
+        for name in ("scheduled", "live", "closed")
+    }
 
-    assert live["results"] == []
-    assert [(s["title"], s["status"]) for s in closed["results"]] == [("Ends now", "closed")]
+    assert listed == {
+        name: [("Spørgetime", status)] if name == status else []
+        for name in ("scheduled", "live", "closed")
+    }
 
 
 @pytest.mark.parametrize(
@@ -148,8 +163,9 @@ def test_session_status_filter_follows_the_clock_at_the_exact_end(api_client, ti
         ({"municipality": "aarhus"}, {"municipality": [NO_TOWN("aarhus")]}),
         ({"municipality": "999999"}, {"municipality": [NO_TOWN("999999")]}),
         ({"municipality": "9" * 40}, {"municipality": [NO_TOWN("9" * 40)]}),
+        ({"municipality": "ros\x00kilde"}, {"municipality": [NO_TOWN("roskilde")]}),
     ],
-    ids=["status-typo", "status-empty", "unknown-slug", "unknown-id", "huge-id"],
+    ids=["status-typo", "status-empty", "unknown-slug", "unknown-id", "huge-id", "nul"],
 )  # fmt: skip
 def test_bad_session_filter_is_refused(api_client, two_towns, query, errors):
     response = api_client.get("/api/sessions/", query)

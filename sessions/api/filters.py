@@ -27,8 +27,9 @@ class MunicipalityParam(serializers.CharField):
     def to_internal_value(self, data: Any) -> Municipality:
         value = super().to_internal_value(data)
         found = None
-        if len(value) > 100:
-            self.fail("unknown", value=value[:100])
+        # PostgreSQL refuses a NUL in a query (a 500); no slug has one anyway.
+        if len(value) > 100 or "\x00" in value:
+            self.fail("unknown", value=value[:100].replace("\x00", ""))
         if value.isdecimal() and int(value) <= MAX_ID:
             found = Municipality.objects.filter(pk=int(value)).first()
         if found is None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.http import Http404, HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -42,6 +43,7 @@ from .schema import (
     NOT_FOUND,
     NOT_SIGNED_IN,
     READ_ERRORS,
+    UNSUPPORTED,
     WRITE_ERRORS,
 )
 from .serializers import (
@@ -92,15 +94,11 @@ def _valid(serializer_class: type, request: Request) -> dict:
     return serializer.validated_data
 
 
-def _object_or_404(items: type[Model] | QuerySet, pk: int) -> Any:
+def _object_or_404(model: type[Model], pk: int) -> Any:
     """get_object_or_404, also for an id too large for any database column (not a 500)."""
-    queryset = items._default_manager.all() if isinstance(items, type) else items
     if pk > MAX_ID:
-        raise Http404(f"No {queryset.model._meta.object_name} matches the given query.")
-    try:
-        return queryset.get(pk=pk)
-    except queryset.model.DoesNotExist:
-        raise Http404(f"No {queryset.model._meta.object_name} matches the given query.") from None
+        raise Http404(f"No {model._meta.object_name} matches the given query.")
+    return get_object_or_404(model, pk=pk)
 
 
 def _session_with_panel(session_id: int) -> Session:
@@ -119,7 +117,7 @@ class TokenView(ObtainAuthToken):
     @extend_schema(
         operation_id="auth_token",
         request=TokenInput,
-        responses={200: TokenOutput, 400: BAD_REQUEST, 401: NOT_SIGNED_IN, 415: BAD_REQUEST},
+        responses={200: TokenOutput, 400: BAD_REQUEST, 401: NOT_SIGNED_IN, 415: UNSUPPORTED},
         auth=[],
         tags=["auth"],
     )
