@@ -18,6 +18,7 @@ from datetime import UTC, timedelta
 import pytest
 import requests
 import schemathesis
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -59,6 +60,7 @@ EXAMPLES_FOR = {"auth_token": 4}
 # Run last, so that staff closing sessions does not leave the other operations a closed archive.
 LAST = ("sessions_open", "sessions_extend", "sessions_close")
 MINIMUM_REQUESTS = 1000
+PASSWORD = "Roskilde-2026"
 
 
 @pytest.fixture
@@ -71,6 +73,9 @@ def seeded() -> dict[str, object]:
     mayor = PoliticianFactory(municipality=roskilde, name="Tomas Breddam", user=mayor_user)
     other = PoliticianFactory(municipality=roskilde, name="Karen Holm")
     citizen = UserFactory(username="anna", first_name="Anna Jensen")
+    # Hashed as the server checks it (the tests' fast MD5 hasher is not the server's).
+    citizen.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    citizen.save(update_fields=["password"])
     staff = UserFactory(username="editor", is_staff=True)
     live = SessionFactory(municipality=roskilde, politicians=[mayor, other])
     scheduled = SessionFactory(
@@ -121,6 +126,9 @@ def valid_bodies(seeded: dict[str, object]) -> dict[str, st.SearchStrategy]:
     )
     words = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1)
     return {
+        "auth_token": st.sampled_from(
+            [{"username": "anna", "password": PASSWORD}, {"username": "anna", "password": "x"}]
+        ),
         "sessions_create": st.builds(
             lambda start, minutes, title, panel: {
                 "municipality": seeded["municipality_id"],
