@@ -125,7 +125,7 @@ def test_anyone_lists_sessions_newest_first(
     response = api_client.get("/api/sessions/")
 
     assert response.status_code == 200
-    assert [(s["title"], s["status"]) for s in response.json()] == [
+    assert [(s["title"], s["status"]) for s in response.json()["results"]] == [
         ("Trafik i midtbyen", "scheduled"),
         ("Digital spørgetime", "live"),
         ("Budget 2025", "closed"),
@@ -142,7 +142,7 @@ def test_sessions_filtered_by_status(
     response = api_client.get("/api/sessions/", {"status": status})
 
     assert response.status_code == 200
-    assert [(s["title"], s["status"]) for s in response.json()] == [(title, status)]
+    assert [(s["title"], s["status"]) for s in response.json()["results"]] == [(title, status)]
 
 
 def test_anyone_reads_one_session_with_its_status_and_panel(api_client, live_session, mayor):
@@ -273,7 +273,7 @@ def test_questions_are_listed_most_voted_first(api_client, live_session):
     response = api_client.get(f"/api/sessions/{live_session.pk}/questions/?ordering=-votes")
 
     assert response.status_code == 200
-    assert [(q["body"], q["vote_count"]) for q in response.json()] == [
+    assert [(q["body"], q["vote_count"]) for q in response.json()["results"]] == [
         ("Mest populær", 5),
         ("Lidt populær", 2),
         ("Ingen stemmer", 0),
@@ -288,7 +288,7 @@ def test_questions_are_listed_oldest_first_by_created(api_client, live_session):
 
     response = api_client.get(f"/api/sessions/{live_session.pk}/questions/?ordering=created")
 
-    assert [q["body"] for q in response.json()] == ["Første", "Anden", "Tredje"]
+    assert [q["body"] for q in response.json()["results"]] == ["Første", "Anden", "Tredje"]
 
 
 def test_question_list_shows_published_questions_and_replies_only(api_client, question):
@@ -298,12 +298,12 @@ def test_question_list_shows_published_questions_and_replies_only(api_client, qu
 
     response = api_client.get(f"/api/sessions/{question.session_id}/questions/")
 
-    assert [(q["body"], [r["body"] for r in q["replies"]]) for q in response.json()] == [
+    assert [(q["body"], [r["body"] for r in q["replies"]]) for q in response.json()["results"]] == [
         ("Hvornår åbner hallen?", ["Synlig"])
     ]
 
 
-def test_question_list_takes_three_queries_however_long_it_is(
+def test_question_list_takes_four_queries_however_long_it_is(
     api_client, live_session, mayor_user, django_assert_num_queries
 ):
     for number in range(20):
@@ -311,26 +311,28 @@ def test_question_list_takes_three_queries_however_long_it_is(
         ReplyFactory(parent=question, author=mayor_user, politician=live_session.politicians.get())
         ReplyFactory(parent=question)
 
-    # The session, the questions with authors and badges, the replies with theirs.
-    with django_assert_num_queries(3):
+    # The session, the count, the page of questions with authors and badges, their replies.
+    with django_assert_num_queries(4):
         response = api_client.get(f"/api/sessions/{live_session.pk}/questions/")
 
-    assert len(response.json()) == 20
-    assert all(len(question["replies"]) == 2 for question in response.json())
+    assert len(response.json()["results"]) == 20
+    assert all(len(question["replies"]) == 2 for question in response.json()["results"])
 
 
-def test_session_list_takes_two_queries_however_long_it_is(
+def test_session_list_takes_three_queries_however_long_it_is(
     api_client, mayor, django_assert_num_queries
 ):
     for _number in range(10):
         SessionFactory(politicians=[mayor])
 
-    # The sessions with their municipality, then every panel at once.
-    with django_assert_num_queries(2):
+    # The count, the page of sessions with their municipality, then every panel at once.
+    with django_assert_num_queries(3):
         response = api_client.get("/api/sessions/")
 
-    assert len(response.json()) == 10
-    assert all(session["panel"][0]["name"] == "Tomas Breddam" for session in response.json())
+    assert len(response.json()["results"]) == 10
+    assert all(
+        session["panel"][0]["name"] == "Tomas Breddam" for session in response.json()["results"]
+    )
 
 
 def test_citizen_asks_a_question_and_it_appears_in_the_list(api_client, citizen, live_session):
@@ -341,7 +343,7 @@ def test_citizen_asks_a_question_and_it_appears_in_the_list(api_client, citizen,
         {"body": "Hvad med cykelstierne?"},
         format="json",
     )
-    listed = api_client.get(f"/api/sessions/{live_session.pk}/questions/").json()
+    listed = api_client.get(f"/api/sessions/{live_session.pk}/questions/").json()["results"]
 
     question = Post.objects.get()
     assert response.status_code == 201
@@ -363,7 +365,7 @@ def test_danish_letters_and_emoji_round_trip(api_client, citizen, live_session):
     listed = api_client.get(f"/api/sessions/{live_session.pk}/questions/")
 
     assert created.json()["body"] == text
-    assert listed.json()[0]["body"] == text
+    assert listed.json()["results"][0]["body"] == text
     assert text.encode() in listed.content
     assert Post.objects.get().body == text
 
@@ -470,7 +472,7 @@ def test_mayor_answers_with_badge_and_marks_the_question_answered(
     )
 
     question.refresh_from_db()
-    listed = api_client.get(f"/api/sessions/{question.session_id}/questions/").json()
+    listed = api_client.get(f"/api/sessions/{question.session_id}/questions/").json()["results"]
     assert response.status_code == 201
     assert response.json()["politician"] == {
         "id": mayor.pk,
@@ -796,7 +798,7 @@ def test_anyone_lists_municipalities(api_client):
     response = api_client.get("/api/municipalities/")
 
     assert response.status_code == 200
-    assert response.json() == [
+    assert response.json()["results"] == [
         {"id": odense.pk, "name": "Odense Kommune", "slug": "odense"},
         {"id": roskilde.pk, "name": "Roskilde Kommune", "slug": "roskilde"},
     ]
@@ -806,7 +808,9 @@ def test_staff_adds_a_municipality(api_client, staff):
     api_client.force_authenticate(staff)
 
     response = api_client.post(
-        "/api/municipalities/", {"name": "Faaborg-Midtfyn Kommune", "slug": "faaborg-midtfyn"}
+        "/api/municipalities/",
+        {"name": "Faaborg-Midtfyn Kommune", "slug": "faaborg-midtfyn"},
+        format="json",
     )
 
     municipality = Municipality.objects.get()
@@ -821,7 +825,9 @@ def test_staff_adds_a_municipality(api_client, staff):
 def test_citizen_cannot_add_a_municipality(api_client, citizen):
     api_client.force_authenticate(citizen)
 
-    response = api_client.post("/api/municipalities/", {"name": "Min by", "slug": "min-by"})
+    response = api_client.post(
+        "/api/municipalities/", {"name": "Min by", "slug": "min-by"}, format="json"
+    )
 
     assert response.status_code == 403
     assert response.json() == STAFF_ONLY
@@ -832,10 +838,12 @@ def test_municipality_slug_must_be_unique(api_client, staff):
     MunicipalityFactory()
     api_client.force_authenticate(staff)
 
-    response = api_client.post("/api/municipalities/", {"name": "Roskilde", "slug": "roskilde"})
+    response = api_client.post(
+        "/api/municipalities/", {"name": "Roskilde", "slug": "roskilde"}, format="json"
+    )
 
     assert response.status_code == 400
-    assert response.json() == {"slug": ["municipality with this slug already exists."]}
+    assert response.json() == {"slug": ["Municipality with this Slug already exists."]}
     assert Municipality.objects.count() == 1
 
 
@@ -843,7 +851,7 @@ def test_anyone_lists_politicians(api_client, mayor, mayor_user):
     response = api_client.get("/api/politicians/")
 
     assert response.status_code == 200
-    assert response.json() == [
+    assert response.json()["results"] == [
         {
             "id": mayor.pk,
             "municipality": mayor.municipality_id,

@@ -24,6 +24,3 @@ class ObtainAuthTokenWithLockout(ObtainAuthToken):
                     {"detail": str(get_lockout_message()), "code": "locked_out"}, status=429
                 )
             raise
-
-
-obtain_auth_token = ObtainAuthTokenWithLockout.as_view()

@@ -1,10 +1,9 @@
 from django.urls import path
 
 from . import moderation, reports, views
-from .auth import obtain_auth_token
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("sessions/", views.SessionListView.as_view(), name="api-sessions"),
     path("sessions/<int:session_id>/", views.SessionDetailView.as_view(), name="api-session"),
     path(

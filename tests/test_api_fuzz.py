@@ -1,0 +1,243 @@
+"""schemathesis against the running API: generated requests from /api/schema/ to a live Daphne.
+
+Every operation in the schema gets a fixed number of generated requests (valid ones and, in
+negative mode, invalid ones), as a citizen and as staff (by token) and a few anonymously, on
+seeded data: a live session with a panel, questions and replies, plus a scheduled and a closed
+session, and bodies that pass validation, so the requests reach the services and not only the
+404 for an unknown id. Each response must not be a
+server error and must match the schema: its status is one the operation documents, its body the
+shape documented for that status, and invalid input is refused. Derandomized, so a run repeats.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import UTC, timedelta
+
+import pytest
+import requests
+import schemathesis
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.servers import DaphneServer
+
+from .factories import (
+    MunicipalityFactory,
+    PoliticianFactory,
+    PostFactory,
+    ReplyFactory,
+    SessionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+EXAMPLES_PER_MODE = 20
+# Without a token most calls stop at the 401: a few show that they do.
+ANONYMOUS_EXAMPLES_PER_MODE = 5
+# Checking a password costs a PBKDF2 hash in the server (even for an unknown user): fewer.
+EXAMPLES_FOR = {"auth_token": 4}
+# Run last, so that staff closing sessions does not leave the other operations a closed archive.
+LAST = ("sessions_open", "sessions_extend", "sessions_close")
+MINIMUM_REQUESTS = 1000
+PASSWORD = "Roskilde-2026"
+
+
+@pytest.fixture
+def seeded() -> dict[str, object]:
+    """A municipality with a live session (panel, questions, replies), one scheduled, one closed."""
+    now = timezone.now()
+    roskilde = MunicipalityFactory()
+    MunicipalityFactory(name="Ærø Kommune", slug="aeroe")
+    mayor_user = UserFactory(username="mayor", first_name="Tomas Breddam")
+    mayor = PoliticianFactory(municipality=roskilde, name="Tomas Breddam", user=mayor_user)
+    other = PoliticianFactory(municipality=roskilde, name="Karen Holm")
+    citizen = UserFactory(username="anna", first_name="Anna Jensen")
+    # Hashed as the server checks it (the tests' fast MD5 hasher is not the server's).
+    citizen.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    citizen.save(update_fields=["password"])
+    staff = UserFactory(username="editor", is_staff=True)
+    live = SessionFactory(municipality=roskilde, politicians=[mayor, other])
+    scheduled = SessionFactory(
+        municipality=roskilde,
+        title="Borgermøde om skolerne",
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, hours=2),
+        politicians=[mayor],
+    )
+    closed = SessionFactory(
+        municipality=roskilde,
+        title="Budget 2025",
+        starts_at=now - timedelta(days=3),
+        ends_at=now - timedelta(days=3) + timedelta(hours=2),
+    )
+    questions = [
+        PostFactory(session=live, body=f"Hvornår åbner svømmehallen? #{number}")
+        for number in range(3)
+    ]
+    replies = [ReplyFactory(parent=questions[0], body="Det vil jeg også gerne vide.")]
+    old_question = PostFactory(session=closed, body="Hvad koster det?")
+    return {
+        "tokens": {
+            "citizen": Token.objects.create(user=citizen).key,
+            "staff": Token.objects.create(user=staff).key,
+        },
+        "session_ids": [live.pk, scheduled.pk, closed.pk],
+        "municipality_id": roskilde.pk,
+        "politician_ids": [mayor.pk, other.pk],
+        "post_ids": [*(q.pk for q in questions), replies[0].pk, old_question.pk],
+    }
+
+
+@pytest.fixture
+def server(seeded) -> Iterator[DaphneServer]:
+    daphne = DaphneServer().start()
+    yield daphne
+    daphne.stop()
+
+
+def valid_bodies(seeded: dict[str, object]) -> dict[str, st.SearchStrategy]:
+    """Bodies that pass validation, so that creating and extending also get to succeed."""
+    now = timezone.now()
+    starts = st.datetimes(
+        min_value=(now - timedelta(days=30)).replace(tzinfo=None),
+        max_value=(now + timedelta(days=365)).replace(tzinfo=None),
+        timezones=st.just(UTC),
+    )
+    words = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1)
+    return {
+        "auth_token": st.sampled_from(
+            [{"username": "anna", "password": PASSWORD}, {"username": "anna", "password": "x"}]
+        ),
+        "sessions_create": st.builds(
+            lambda start, minutes, title, panel: {
+                "municipality": seeded["municipality_id"],
+                "title": title[:200],
+                "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(minutes=minutes)).isoformat(),
+                "politicians": panel,
+            },
+            starts,
+            st.integers(-60, 60 * 24 * 40),
+            words,
+            st.lists(st.sampled_from(seeded["politician_ids"]), max_size=3),
+        ),
+        "sessions_extend": st.one_of(
+            st.fixed_dictionaries({"minutes": st.integers(-5, 800)}),
+            st.builds(lambda end: {"until": end.isoformat()}, starts),
+        ),
+        "politicians_create": st.fixed_dictionaries(
+            {
+                "municipality": st.just(seeded["municipality_id"]),
+                "name": words.map(lambda w: w[:200]),
+            },
+            optional={"party": words.map(lambda w: w[:200]), "role": words.map(lambda w: w[:200])},
+        ),
+        "municipalities_create": st.fixed_dictionaries(
+            {
+                "name": words.map(lambda w: w[:200]),
+                "slug": st.from_regex(r"[a-z0-9-]{1,50}", fullmatch=True),
+            }
+        ),
+        "questions_create": st.fixed_dictionaries({"body": words}),
+        "replies_create": st.fixed_dictionaries({"body": words, "mark_answered": st.booleans()}),
+    }
+
+
+def cases_for(operation, mode: GenerationMode, seeded: dict[str, object]) -> st.SearchStrategy:
+    """Cases from the schema alone, and (three times as likely) cases on the seeded objects."""
+    operation_id = operation.definition.raw["operationId"]
+    path_names = [parameter.name for parameter in operation.path_parameters]
+    known = seeded["session_ids"] if path_names == ["session_id"] else seeded["post_ids"]
+
+    def seeded_case(pk: int | None, body: object) -> st.SearchStrategy:
+        fixed = {"path_parameters": {path_names[0]: pk}} if path_names else {}
+        if body is not None:
+            fixed["body"] = body
+        return operation.as_strategy(generation_mode=mode, **fixed)
+
+    pks = st.sampled_from(known) if path_names else st.none()
+    body = valid_bodies(seeded).get(operation_id)
+    bodies = body if body is not None and mode is GenerationMode.POSITIVE else st.none()
+    on_seeded = st.tuples(pks, bodies).flatmap(lambda drawn: seeded_case(*drawn))
+    return st.integers(0, 3).flatmap(
+        lambda n: operation.as_strategy(generation_mode=mode) if n == 0 else on_seeded
+    )
+
+
+def fuzz(operation, mode, cases, base_url, http, headers, requests_made, statuses) -> None:
+    """Run the operation's generated cases through the server; raise on the first failure."""
+    operation_id = operation.definition.raw["operationId"]
+    examples = EXAMPLES_FOR.get(operation_id, EXAMPLES_PER_MODE)
+
+    @settings(
+        max_examples=examples if headers else ANONYMOUS_EXAMPLES_PER_MODE,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=cases)
+    def call(case) -> None:
+        response = case.call(base_url=base_url, session=http, headers=headers)
+        requests_made[operation_id] += 1
+        statuses[operation_id][response.status_code] += 1
+        case.validate_response(response, checks=CHECKS, headers=headers)
+
+    call()
+
+
+def run_order(operation) -> int:
+    operation_id = operation.definition.raw["operationId"]
+    return LAST.index(operation_id) if operation_id in LAST else -1
+
+
+def test_generated_requests_get_no_server_error_and_match_the_schema(server, seeded):
+    schema = schemathesis.openapi.from_url(f"{server.url}/api/schema/")
+    operations = sorted((result.ok() for result in schema.get_all_operations()), key=run_order)
+    requests_made: Counter[str] = Counter()
+    statuses: defaultdict[str, Counter[int]] = defaultdict(Counter)
+    failures: list[str] = []
+
+    for who in ("citizen", "staff", "anonymous"):
+        token = seeded["tokens"].get(who)
+        headers = {"Authorization": f"Token {token}"} if token else {}
+        http = requests.Session()  # no cookie carried from one caller to the next
+        for operation in operations:
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                cases = cases_for(operation, mode, seeded)
+                try:
+                    fuzz(operation, mode, cases, server.url, http, headers, requests_made, statuses)
+                except (Exception, BaseExceptionGroup) as failure:
+                    failures.append(f"{who} {operation.label} ({mode.value}):\n{failure}")
+
+    total = sum(requests_made.values())
+    print(f"\nschemathesis: {total} requests over {len(requests_made)} operations")
+    for operation_id, count in sorted(requests_made.items()):
+        print(f"  {operation_id}: {count} {dict(sorted(statuses[operation_id].items()))}")
+    for failure in failures:
+        print(failure)
+    assert failures == []
+    assert set(requests_made) == {op.definition.raw["operationId"] for op in operations}
+    assert total >= MINIMUM_REQUESTS

@@ -1,0 +1,259 @@
+"""Who may call what: every API endpoint times every kind of user, with the status each must get.
+
+One row per endpoint (ROWS); each row names the status for each role. A role that must be
+refused gets exactly that refusal, and the refusal changes nothing that is stored. Every status
+is listed, so an unexpected 2xx fails the test as surely as an unexpected 403.
+
+To add an endpoint (the session report, moderation), add a Row: its path may use {session},
+{scheduled}, {question} and {municipality}; `body` may be a function of the world and the role;
+`prepare` runs first as the role (e.g. to vote before taking the vote back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from sessions import services
+from sessions.models import (
+    Event,
+    Moderator,
+    Municipality,
+    Politician,
+    Post,
+    Session,
+    Vote,
+)
+
+from .factories import (
+    ModeratorFactory,
+    MunicipalityFactory,
+    PoliticianFactory,
+    PostFactory,
+    SessionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROLES = (
+    "anonymous",
+    "citizen",
+    "panel_politician",
+    "other_politician",
+    "moderator",
+    "staff",
+)
+PASSWORD = "demo-password-123"
+
+
+def anyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int) -> dict[str, int]:
+    return {**anyone(status), "anonymous": 401}
+
+
+def staff_only(status: int) -> dict[str, int]:
+    return {**anyone(403), "anonymous": 401, "staff": status}
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    session: Session
+    scheduled: Session
+    question: Post
+    municipality: Municipality
+
+    def path(self, template: str) -> str:
+        return template.format(
+            session=self.session.pk,
+            scheduled=self.scheduled.pk,
+            question=self.question.pk,
+            municipality=self.municipality.pk,
+        )
+
+
+@dataclass
+class Row:
+    name: str
+    method: str
+    path: str
+    expect: dict[str, int]
+    body: dict[str, Any] | Callable[[World, str], dict[str, Any]] | None = None
+    prepare: Callable[[World, str], None] | None = field(default=None)
+
+
+def session_fields(world: World, role: str) -> dict[str, Any]:
+    starts = timezone.now() + timedelta(days=3)
+    return {
+        "municipality": world.municipality.pk,
+        "title": "Borgermøde om havnen",
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=2)).isoformat(),
+        "politicians": [world.users["panel_politician"].politician.pk],
+    }
+
+
+def own_credentials(world: World, role: str) -> dict[str, str]:
+    # Anyone may ask for a token: the anonymous caller signs in as the citizen.
+    user = world.users["citizen" if role == "anonymous" else role]
+    return {"username": user.username, "password": PASSWORD}
+
+
+def vote_first(world: World, role: str) -> None:
+    if role != "anonymous":
+        services.vote(question=world.question, user=world.users[role])
+
+
+ROWS = [
+    Row("token", "post", "/api/auth/token/", anyone(200), body=own_credentials),
+    Row("sessions_list", "get", "/api/sessions/", anyone(200)),
+    Row("sessions_create", "post", "/api/sessions/", staff_only(201), body=session_fields),
+    Row("sessions_retrieve", "get", "/api/sessions/{session}/", anyone(200)),
+    Row("sessions_open", "post", "/api/sessions/{scheduled}/open/", staff_only(200)),
+    Row(
+        "sessions_extend",
+        "post",
+        "/api/sessions/{session}/extend/",
+        staff_only(200),
+        body={"minutes": 15},
+    ),
+    Row("sessions_close", "post", "/api/sessions/{session}/close/", staff_only(200)),
+    Row("questions_list", "get", "/api/sessions/{session}/questions/", anyone(200)),
+    Row(
+        "questions_create",
+        "post",
+        "/api/sessions/{session}/questions/",
+        signed_in(201),
+        body={"body": "Hvornår åbner svømmehallen?"},
+    ),
+    Row(
+        "replies_create",
+        "post",
+        "/api/posts/{question}/replies/",
+        signed_in(201),
+        body={"body": "Det vil jeg også gerne vide."},
+    ),
+    Row(
+        "replies_create_answer",
+        "post",
+        "/api/posts/{question}/replies/",
+        {**anyone(403), "anonymous": 401, "panel_politician": 201},
+        body={"body": "Den åbner 1. juni.", "mark_answered": True},
+    ),
+    Row("vote_create", "post", "/api/posts/{question}/vote/", signed_in(200)),
+    Row(
+        "vote_destroy",
+        "delete",
+        "/api/posts/{question}/vote/",
+        signed_in(200),
+        prepare=vote_first,
+    ),
+    Row(
+        "answered_create",
+        "post",
+        "/api/posts/{question}/answered/",
+        {**anyone(403), "anonymous": 401, "panel_politician": 200, "staff": 200},
+        body={"answered": True},
+    ),
+    Row("municipalities_list", "get", "/api/municipalities/", anyone(200)),
+    Row(
+        "municipalities_create",
+        "post",
+        "/api/municipalities/",
+        staff_only(201),
+        body={"name": "Ærø Kommune", "slug": "aeroe"},
+    ),
+    Row("politicians_list", "get", "/api/politicians/", anyone(200)),
+    Row(
+        "politicians_create",
+        "post",
+        "/api/politicians/",
+        staff_only(201),
+        body=lambda world, role: {"municipality": world.municipality.pk, "name": "Jens Ø"},
+    ),
+]
+
+
+@pytest.fixture
+def world() -> World:
+    roskilde = MunicipalityFactory()
+    citizen = UserFactory(username="anna", first_name="Anna Jensen")
+    panel_user = UserFactory(username="mayor", first_name="Tomas Breddam")
+    panel_user.politician = PoliticianFactory(
+        municipality=roskilde, name="Tomas Breddam", role="Borgmester", user=panel_user
+    )
+    other_user = UserFactory(username="karen", first_name="Karen Holm")
+    PoliticianFactory(municipality=roskilde, name="Karen Holm", user=other_user)
+    moderator = UserFactory(username="moderator", first_name="Mette Moderator")
+    ModeratorFactory(municipality=roskilde, user=moderator)
+    staff = UserFactory(username="editor", first_name="Web Editor", is_staff=True)
+    session = SessionFactory(municipality=roskilde, politicians=[panel_user.politician])
+    starts = timezone.now() + timedelta(days=1)
+    scheduled = SessionFactory(
+        municipality=roskilde,
+        title="Trafik i midtbyen",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        politicians=[panel_user.politician],
+    )
+    question = PostFactory(session=session, author=UserFactory(username="bo"))
+    users = {
+        "citizen": citizen,
+        "panel_politician": panel_user,
+        "other_politician": other_user,
+        "moderator": moderator,
+        "staff": staff,
+    }
+    return World(users, session, scheduled, question, roskilde)
+
+
+def what_is_stored() -> dict[str, object]:
+    return {
+        "sessions": list(Session.objects.values_list("id", "starts_at", "ends_at")),
+        "posts": list(Post.objects.values_list("id", "is_answered", "vote_count")),
+        "votes": Vote.objects.count(),
+        "events": Event.objects.count(),
+        "municipalities": Municipality.objects.count(),
+        "politicians": Politician.objects.count(),
+        "tokens": Token.objects.count(),
+        "users": get_user_model().objects.count(),
+        "moderators": Moderator.objects.count(),
+    }
+
+
+def test_every_row_names_every_role():
+    assert [row.name for row in ROWS if set(row.expect) != set(ROLES)] == []
+    assert len({row.name for row in ROWS}) == len(ROWS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
+def test_permission_matrix(world, row, role):
+    client = APIClient()
+    if role != "anonymous":
+        token, _created = Token.objects.get_or_create(user=world.users[role])
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    if row.prepare:
+        row.prepare(world, role)
+    body = row.body(world, role) if callable(row.body) else row.body
+    before = what_is_stored()
+
+    response = getattr(client, row.method)(world.path(row.path), body, format="json")
+
+    expected = row.expect[role]
+    assert response.status_code == expected, response.content
+    if expected >= 400:
+        assert set(response.json()) <= {"detail", "code"}
+        assert what_is_stored() == before
