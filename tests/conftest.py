@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from channels.layers import channel_layers
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from sessions.models import Politician, Session
@@ -114,6 +114,15 @@ def pytest_collection_modifyitems(config, items) -> None:
     """Browser tests last: Playwright's sync API keeps an event loop running for the rest of the
     session, and the async consumer tests cannot start theirs inside it."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test starts in the default language: a request through LocaleMiddleware leaves the
+    language it picked active in the thread, so a Danish request would leak into the next test."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
