@@ -31,5 +31,9 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 def client_ip_for_axes(request: HttpRequest) -> str:
-    """django-axes wants a string; an unknown address counts as one shared unknown client."""
-    return client_ip(request) or "unknown"
+    """django-axes wants a string; an unknown address counts as one shared unknown client.
+
+    The stand-in must itself be an address: axes keeps it in an IP field, which PostgreSQL stores
+    as inet and refuses "unknown" for (Django's test client's force_login has no REMOTE_ADDR).
+    """
+    return client_ip(request) or "0.0.0.0"

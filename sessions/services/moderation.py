@@ -265,7 +265,11 @@ def _moderate(post: Post, user: User) -> tuple[Session, Post]:
     """Permission first (so a stranger learns nothing), then the session and post under lock."""
     require_moderator(user, post.session.municipality_id)
     session = locked(post.session)
-    post = Post.objects.select_for_update().select_related("author", "politician").get(pk=post.pk)
+    post = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("author", "politician")
+        .get(pk=post.pk)
+    )
     return session, post
 
 
