@@ -99,9 +99,14 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Each Daphne process has one channel-layer member, its relay (sessions/relay.py), so a channel
+# holds at most the events of a burst; room for 1,000 before the layer drops (the relay then
+# reads the gap from the log).
+CHANNEL_CAPACITY = 1000
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
+            # RedisChannelLayer, not RedisPubSubChannelLayer: see README, "Production".
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [
@@ -113,12 +118,33 @@ if REDIS_URL:
                         "socket_connect_timeout": 5,
                         "socket_keepalive": True,
                     }
-                ]
+                ],
+                "capacity": CHANNEL_CAPACITY,
             },
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY},
+        }
+    }
+
+# Live sockets (sessions/relay.py, sessions/presence.py; README, "Live events").
+# A client further behind than this many events gets {"type": "resync"} instead of a replay.
+TOWNHALL_REPLAY_LIMIT = int(os.environ.get("TOWNHALL_REPLAY_LIMIT", "1000"))
+# Bytes a slow socket may have waiting beyond its transport's buffer before a 1013 close.
+TOWNHALL_SOCKET_BUFFER_LIMIT = int(os.environ.get("TOWNHALL_SOCKET_BUFFER_LIMIT", str(256 * 1024)))
+# A fixed kernel send buffer per socket in bytes (0: Linux autotunes it, up to tcp_wmem's 4 MB).
+TOWNHALL_SOCKET_KERNEL_BUFFER = int(os.environ.get("TOWNHALL_SOCKET_KERNEL_BUFFER", "0"))
+# vote.changed frames go out at most this often per session (seconds), the last count always.
+TOWNHALL_VOTE_INTERVAL = float(os.environ.get("TOWNHALL_VOTE_INTERVAL", "0.25"))
+# Presence: frames at most this often (seconds); with Redis a viewer is renewed every HEARTBEAT
+# seconds and forgotten TTL seconds after its last renewal.
+TOWNHALL_PRESENCE_INTERVAL = float(os.environ.get("TOWNHALL_PRESENCE_INTERVAL", "2"))
+TOWNHALL_PRESENCE_HEARTBEAT = 15
+TOWNHALL_PRESENCE_TTL = 45
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
