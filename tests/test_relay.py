@@ -16,8 +16,8 @@ from rest_framework.authtoken.models import Token
 from websockets.sync.client import connect as ws_connect
 
 from sessions import events, services
-from sessions.relay import get_relay
 from sessions.models import Session
+from sessions.relay import get_relay
 from tests.servers import DaphneServer
 
 from .factories import SessionFactory, UserFactory
