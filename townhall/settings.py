@@ -103,24 +103,28 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # holds at most the events of a burst; room for 1,000 before the layer drops (the relay then
 # reads the gap from the log).
 CHANNEL_CAPACITY = 1000
-if REDIS_URL:
+REDIS_HOST = {
+    "address": REDIS_URL,
+    # redis-py 8 reads with a 5 s socket timeout by default, which kills the layer's blocking
+    # receive on an idle socket (channels_redis#422).
+    "socket_timeout": None,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+}
+# RedisChannelLayer by default; REDIS_CHANNEL_LAYER=pubsub picks RedisPubSubChannelLayer (the
+# benchmark compares them: README, "Production").
+if REDIS_URL and os.environ.get("REDIS_CHANNEL_LAYER", "core") == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
-            # RedisChannelLayer, not RedisPubSubChannelLayer: see README, "Production".
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_HOST]},
+        }
+    }
+elif REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        # redis-py 8 reads with a 5 s socket timeout by default, which kills the
-                        # layer's blocking receive on an idle socket (channels_redis#422).
-                        "socket_timeout": None,
-                        "socket_connect_timeout": 5,
-                        "socket_keepalive": True,
-                    }
-                ],
-                "capacity": CHANNEL_CAPACITY,
-            },
+            "CONFIG": {"hosts": [REDIS_HOST], "capacity": CHANNEL_CAPACITY},
         }
     }
 else:
