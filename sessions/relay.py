@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import json
 import logging
 import socket
@@ -42,6 +43,8 @@ TRANSPORT_HIGH_WATER = 64 * 1024
 DRAIN_POLL_SECONDS = 0.05
 # Yield to the event loop after this many sockets, so one big session does not starve the rest.
 SOCKETS_PER_SLICE = 500
+# gc.freeze() after every this many new viewers in the process.
+FREEZE_STEP = 1000
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -224,6 +227,7 @@ class Relay:
         self.presence: PresenceCounter = presence_counter()
         self.tasks: list[asyncio.Task] = []
         self.started = False
+        self.frozen_at = 0
 
     # Sockets ---------------------------------------------------------------------------------
 
@@ -313,7 +317,26 @@ class Relay:
                 if time.monotonic() - refreshed > 3600:
                     refreshed = time.monotonic()
 
+    def _freeze_after_ramps(self) -> None:
+        """Move long-lived sockets out of the garbage collector's sight after connection ramps.
+
+        Full collections over thousands of sockets' objects pause the loop for up to a second
+        (measured: README, "Benchmarks"); frozen objects are not scanned. When the viewers fall to
+        half, unfreeze, so what the departed sockets left in cycles can be collected.
+        """
+        if not setting("TOWNHALL_GC_FREEZE", True):
+            return
+        viewers = self.viewer_count()
+        if viewers >= self.frozen_at + FREEZE_STEP:
+            gc.collect()
+            gc.freeze()
+            self.frozen_at = viewers
+        elif self.frozen_at and viewers < self.frozen_at // 2:
+            gc.unfreeze()
+            self.frozen_at = viewers
+
     async def _tend(self, refresh: bool) -> None:
+        self._freeze_after_ramps()
         now = time.monotonic()
         idle_after = setting("TOWNHALL_RELAY_IDLE_SECONDS", 10.0)
         for fanout in list(self.sessions.values()):

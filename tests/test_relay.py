@@ -3,6 +3,7 @@ its session, gaps read from the log, vote counts coalesced, slow sockets closed 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket as sockets
 import time
@@ -234,3 +235,22 @@ def test_a_socket_that_reads_slowly_but_keeps_up_is_not_closed():
             assert [next_event(viewer)["seq"] for _ in range(5)] == [1, 2, 3, 4, 5]
     finally:
         server.stop()
+
+
+async def test_the_relay_leaves_the_group_once_the_last_socket_of_a_session_is_gone(settings):
+    settings.TOWNHALL_RELAY_IDLE_SECONDS = 0.1
+    settings.TOWNHALL_PRESENCE_INTERVAL = 0.05
+    session, _ = await live_session_with_citizen()
+    group = events.group_name(session.pk)
+    before = await group_members(group)
+    socket = await connect(session.pk)
+    assert len(await group_members(group)) == len(before) + 1
+
+    await socket.disconnect()
+    for _ in range(50):
+        if await group_members(group) == before:
+            break
+        await asyncio.sleep(0.05)
+
+    assert await group_members(group) == before
+    assert session.pk not in get_relay().sessions

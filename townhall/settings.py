@@ -148,6 +148,10 @@ TOWNHALL_VOTE_INTERVAL = float(os.environ.get("TOWNHALL_VOTE_INTERVAL", "0.25"))
 # seconds and forgotten TTL seconds after its last renewal.
 TOWNHALL_PRESENCE_INTERVAL = float(os.environ.get("TOWNHALL_PRESENCE_INTERVAL", "2"))
 TOWNHALL_PRESENCE_HEARTBEAT = 15
+# A relay leaves a session's channel-layer group this many seconds after its last socket left.
+TOWNHALL_RELAY_IDLE_SECONDS = float(os.environ.get("TOWNHALL_RELAY_IDLE_SECONDS", "10"))
+# gc.freeze() after connection ramps of 1,000 viewers (relay.py; measured in the README).
+TOWNHALL_GC_FREEZE = env_bool("TOWNHALL_GC_FREEZE", True)
 TOWNHALL_PRESENCE_TTL = 45
 
 AUTH_PASSWORD_VALIDATORS = [
