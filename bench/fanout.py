@@ -4,6 +4,7 @@ In one run, for each N (default 100, 1,000, 3,000, 5,000, 10,000):
   floor   a bare broadcast server written with the `websockets` library (websockets.broadcast),
           triggered by a message on a control socket: the floor for this machine;
   memory  the project under one Daphne process with the in-memory channel layer;
+  direct  the same with TOWNHALL_DIRECT_SEND=1 (ready frames straight to the TCP transport);
   redis   the project under two Daphne processes sharing Redis, viewers split between them, the
           questions posted through the first.
 Questions are posted through the API one at a time at a steady rate; for every (event, viewer)
@@ -468,6 +469,12 @@ def main() -> None:
         if "memory" in configs:
             project_servers["memory"] = [
                 DaphneServer(DATABASE_URL=database_url, **SERVER_ENV).start()
+            ]
+        if "direct" in configs:
+            project_servers["direct"] = [
+                DaphneServer(
+                    DATABASE_URL=database_url, TOWNHALL_DIRECT_SEND="1", **SERVER_ENV
+                ).start()
             ]
         if "redis" in configs:
             redis_env = {

@@ -44,6 +44,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
             self.base_send,
             limit=int(getattr(settings, "TOWNHALL_SOCKET_BUFFER_LIMIT", 256 * 1024)),
             kernel_buffer=int(getattr(settings, "TOWNHALL_SOCKET_KERNEL_BUFFER", 0)),
+            direct=bool(getattr(settings, "TOWNHALL_DIRECT_SEND", False)),
         )
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))

@@ -43,6 +43,8 @@ TRANSPORT_HIGH_WATER = 64 * 1024
 DRAIN_POLL_SECONDS = 0.05
 # Yield to the event loop after this many sockets, so one big session does not starve the rest.
 SOCKETS_PER_SLICE = 500
+# The ready frame, in the ASGI message under a key servers ignore (the direct path's).
+FRAME_KEY = "townhall.frame"
 # gc.freeze() after every this many new viewers in the process.
 FREEZE_STEP = 1000
 
@@ -69,14 +71,18 @@ class SocketWriter:
     (or Channels' test communicator) nothing is ever held.
     """
 
-    def __init__(self, send: Send, limit: int, kernel_buffer: int = 0) -> None:
+    def __init__(
+        self, send: Send, limit: int, kernel_buffer: int = 0, direct: bool = False
+    ) -> None:
         self.send = send
         self.limit = limit
         self.pending: deque[tuple[dict[str, Any], int]] = deque()
         self.pending_bytes = 0
         self.closed = False
         self.draining: asyncio.Task | None = None
-        self.transport = _twisted_tcp_transport(send)
+        self.protocol, self.transport, plain = _daphne_socket(send)
+        # The direct path (TOWNHALL_DIRECT_SEND): only straight on TCP, never under TLS.
+        self.direct = direct and plain and direct_send_supported()
         if self.transport is not None and kernel_buffer:
             # Linux lets a socket's send buffer grow to tcp_wmem's maximum (4 MB) for a client
             # that does not read; a fixed size bounds that too (and turns off the autotuning).
@@ -116,9 +122,39 @@ class SocketWriter:
         self.pending_bytes = 0
         self.transport = None
 
+    def write_direct(self, message: dict[str, Any]) -> bool:
+        """The direct path: the event's ready frame straight to the socket, when nothing is
+        buffered before it and autobahn has the connection open without compression.
+
+        Leans on Twisted's and autobahn's internals (pinned: DIRECT_SEND_VERSIONS); True when
+        the frame went out this way, False to take the ASGI path.
+        """
+        protocol, transport = self.protocol, self.transport
+        frame = message.get(FRAME_KEY)
+        if (
+            frame is None
+            or transport is None
+            or protocol.state != protocol.STATE_OPEN
+            or protocol._perMessageCompress is not None
+            or transport.disconnecting
+            or self.buffered()
+        ):
+            return False
+        try:
+            sent = transport.socket.send(frame)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            return False  # let the ASGI path (and Twisted) find out and clean up
+        if sent < len(frame):
+            transport.write(frame[sent:])
+        return True
+
     async def send_live(self, message: dict[str, Any], size: int) -> None:
         """Send now, or hold while the transport is full; close with 4013 past the limit."""
         if self.closed:
+            return
+        if self.direct and not self.pending and self.write_direct(message):
             return
         if self.pending or self.full():
             self.pending.append((message, size))
@@ -142,13 +178,14 @@ class SocketWriter:
         await self.send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
 
 
-def _twisted_tcp_transport(send: Send) -> Any:
-    """The Twisted TCP transport under a socket served by Daphne, or None.
+def _daphne_socket(send: Send) -> tuple[Any, Any, bool]:
+    """Daphne's WebSocket protocol and the Twisted TCP transport under it, or Nones; and whether
+    the protocol writes straight to that transport (no TLS between).
 
     Daphne hands each application `partial(server.handle_reply, protocol)` as its send;
     Channels' session middleware wraps that in a method of an object keeping it as `real_send`.
-    Below the WebSocket protocol sit Twisted's HTTP channel wrapper (and TLS, if Daphne
-    terminates it), then the TCP connection that buffers what the kernel has not taken yet.
+    Below the WebSocket protocol sit TLS (if Daphne terminates it), then the TCP connection that
+    buffers what the kernel has not taken yet.
     """
     for _ in range(5):
         inner = getattr(getattr(send, "__self__", None), "real_send", None)
@@ -156,17 +193,41 @@ def _twisted_tcp_transport(send: Send) -> Any:
             break
         send = inner
     if not (isinstance(send, functools.partial) and send.args):
-        return None
+        return None, None, False
     try:
         from twisted.internet.abstract import FileDescriptor
     except ImportError:
-        return None
-    layer = getattr(send.args[0], "transport", None)
-    for _ in range(5):
-        if layer is None or isinstance(layer, FileDescriptor):
-            return layer
+        return None, None, False
+    protocol = send.args[0]
+    layer = getattr(protocol, "transport", None)
+    for depth in range(5):
+        if layer is None:
+            break
+        if isinstance(layer, FileDescriptor):
+            return protocol, layer, depth == 0
         layer = getattr(layer, "transport", None)
-    return None
+    return None, None, False
+
+
+# The versions the direct path was written against; tests/test_relay.py fails when they change.
+DIRECT_SEND_VERSIONS = {"daphne": "4.2.3", "twisted": "26.10.0", "autobahn": "26.10.2"}
+
+
+@functools.cache
+def direct_send_supported() -> bool:
+    """The direct path runs only on the versions it was written for (else: the ASGI path)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = {name: version(name) for name in DIRECT_SEND_VERSIONS}
+    except PackageNotFoundError:
+        return False
+    if installed != DIRECT_SEND_VERSIONS:
+        logger.warning(
+            "TOWNHALL_DIRECT_SEND is on, but %s are not %s", installed, DIRECT_SEND_VERSIONS
+        )
+        return False
+    return True
 
 
 class Viewer(Protocol):
@@ -180,8 +241,17 @@ class Viewer(Protocol):
 
 
 def wire_message(text: str) -> tuple[dict[str, Any], int]:
-    """One ASGI message for every socket: Daphne reads it and does not change it."""
-    return {"type": "websocket.send", "text": text}, len(text.encode())
+    """One ASGI message for every socket (Daphne reads it and does not change it), carrying the
+    ready WebSocket frame for the direct path: the event is encoded once, whatever the path."""
+    payload = text.encode()
+    length = len(payload)
+    if length < 126:
+        header = bytes((0x81, length))
+    elif length < 65536:
+        header = bytes((0x81, 126)) + length.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + length.to_bytes(8, "big")
+    return {"type": "websocket.send", "text": text, FRAME_KEY: header + payload}, length
 
 
 class Fanout:

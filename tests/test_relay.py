@@ -8,6 +8,7 @@ import json
 import socket as sockets
 import time
 from base64 import b64encode
+from contextlib import ExitStack
 
 import pytest
 from channels.db import database_sync_to_async
@@ -18,7 +19,7 @@ from websockets.sync.client import connect as ws_connect
 
 from sessions import events, services
 from sessions.models import Session
-from sessions.relay import get_relay
+from sessions.relay import DIRECT_SEND_VERSIONS, direct_send_supported, get_relay
 from tests.servers import DaphneServer
 
 from .factories import SessionFactory, UserFactory
@@ -141,10 +142,10 @@ async def test_held_vote_counts_go_out_before_a_later_event_in_seq_order(setting
 # Through Daphne: a viewer that stops reading ------------------------------------------------
 
 
-def next_event(viewer) -> dict:
+def next_event(viewer, timeout: float = 5) -> dict:
     """The next event on a websockets client, past presence frames (which carry no seq)."""
     while True:
-        frame = json.loads(viewer.recv(timeout=5))
+        frame = json.loads(viewer.recv(timeout=timeout))
         if frame["type"] != "presence":
             return frame
 
@@ -200,10 +201,16 @@ def how_it_ended(raw: sockets.socket) -> str:
     return ending
 
 
-def test_a_socket_that_stops_reading_is_closed_with_4013_and_the_others_get_every_event():
+# Both paths to the socket, ASGI send and the direct one, pass the same tests.
+both_paths = pytest.mark.parametrize("direct", ["0", "1"], ids=["asgi-send", "direct-send"])
+
+
+@both_paths
+def test_a_socket_that_stops_reading_is_closed_with_4013_and_the_others_get_every_event(direct):
     session = SessionFactory()
     token = Token.objects.create(user=UserFactory(username="editor", is_staff=True)).key
     server = DaphneServer(
+        TOWNHALL_DIRECT_SEND=direct,
         TOWNHALL_SOCKET_BUFFER_LIMIT="4096",
         TOWNHALL_SOCKET_KERNEL_BUFFER="8192",
         TOWNHALL_RATE_LIMITS="off",
@@ -223,10 +230,13 @@ def test_a_socket_that_stops_reading_is_closed_with_4013_and_the_others_get_ever
         server.stop()
 
 
-def test_a_socket_that_reads_slowly_but_keeps_up_is_not_closed():
+@both_paths
+def test_a_socket_that_reads_slowly_but_keeps_up_is_not_closed(direct):
     session = SessionFactory()
     token = Token.objects.create(user=UserFactory(username="editor", is_staff=True)).key
-    server = DaphneServer(TOWNHALL_SOCKET_BUFFER_LIMIT="4096", TOWNHALL_RATE_LIMITS="off").start()
+    server = DaphneServer(
+        TOWNHALL_DIRECT_SEND=direct, TOWNHALL_SOCKET_BUFFER_LIMIT="4096", TOWNHALL_RATE_LIMITS="off"
+    ).start()
     try:
         with ws_connect(f"{server.ws_url}/ws/sessions/{session.pk}/", origin=server.url) as viewer:
             for n in range(5):
@@ -254,3 +264,44 @@ async def test_the_relay_leaves_the_group_once_the_last_socket_of_a_session_is_g
 
     assert await group_members(group) == before
     assert session.pk not in get_relay().sessions
+
+
+@both_paths
+def test_every_socket_under_daphne_gets_each_event_once_in_order(direct):
+    session = SessionFactory()
+    other = SessionFactory(title="Another session")
+    token = Token.objects.create(user=UserFactory(username="editor", is_staff=True)).key
+    server = DaphneServer(TOWNHALL_DIRECT_SEND=direct, TOWNHALL_RATE_LIMITS="off").start()
+    url = f"{server.ws_url}/ws/sessions"
+    try:
+        with ExitStack() as sockets_open:
+            viewers = [
+                sockets_open.enter_context(ws_connect(f"{url}/{session.pk}/", origin=server.url))
+                for _ in range(3)
+            ]
+            elsewhere = sockets_open.enter_context(
+                ws_connect(f"{url}/{other.pk}/", origin=server.url)
+            )
+            for n in range(5):
+                server.ask(session.pk, token, f"Spørgsmål {n} æøå")
+            for viewer in viewers:
+                events = [next_event(viewer) for _ in range(5)]
+                assert [(e["seq"], e["data"]["body"]) for e in events] == [
+                    (n + 1, f"Spørgsmål {n} æøå") for n in range(5)
+                ]
+                with pytest.raises(TimeoutError):
+                    next_event(viewer, timeout=0.3)
+            with pytest.raises(TimeoutError):
+                next_event(elsewhere, timeout=0.3)
+    finally:
+        server.stop()
+
+
+def test_the_direct_path_runs_on_the_versions_it_was_written_for():
+    """Fails when Daphne, Twisted or autobahn change: check relay.SocketWriter.write_direct
+    against the new versions (attributes it reads: protocol.state, _perMessageCompress,
+    transport.socket, dataBuffer, offset, _tempDataLen), then update DIRECT_SEND_VERSIONS."""
+    from importlib.metadata import version
+
+    assert {name: version(name) for name in DIRECT_SEND_VERSIONS} == DIRECT_SEND_VERSIONS
+    assert direct_send_supported()
