@@ -426,7 +426,9 @@ def main() -> None:
     parser.add_argument("--redis-layer", choices=["core", "pubsub"], default="core")
     parser.add_argument("--cycles", type=int, default=1000)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--gc-freeze", choices=["0", "1"], default="0", help="TOWNHALL_GC_FREEZE")
     args = parser.parse_args()
+    SERVER_ENV["TOWNHALL_GC_FREEZE"] = args.gc_freeze
     counts = [int(n) for n in args.viewers.split(",")]
     configs = args.configs.split(",")
 
@@ -444,7 +446,8 @@ def main() -> None:
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(
         f"# fanout {started} events={args.events} rate={args.rate}/s cores={os.cpu_count()} "
-        f"nofile={hard} layer={args.redis_layer} load={os.getloadavg()[0]:.1f}",
+        f"nofile={hard} layer={args.redis_layer} gc_freeze={args.gc_freeze} "
+        f"load={os.getloadavg()[0]:.1f}",
         flush=True,
     )
     rows: list[tuple[str, int, dict]] = []

@@ -390,11 +390,12 @@ class Relay:
     def _freeze_after_ramps(self) -> None:
         """Move long-lived sockets out of the garbage collector's sight after connection ramps.
 
-        Full collections over thousands of sockets' objects pause the loop for up to a second
-        (measured: README, "Benchmarks"); frozen objects are not scanned. When the viewers fall to
+        Full collections over thousands of sockets' objects can pause the loop (the production
+        issue saw 0.4-1 s spikes); frozen objects are not scanned. Off by default: the
+        benchmark here did not show a difference (README, "Benchmarks"). When the viewers fall to
         half, unfreeze, so what the departed sockets left in cycles can be collected.
         """
-        if not setting("TOWNHALL_GC_FREEZE", True):
+        if not setting("TOWNHALL_GC_FREEZE", False):
             return
         viewers = self.viewer_count()
         if viewers >= self.frozen_at + FREEZE_STEP:

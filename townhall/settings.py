@@ -153,8 +153,9 @@ TOWNHALL_RELAY_IDLE_SECONDS = float(os.environ.get("TOWNHALL_RELAY_IDLE_SECONDS"
 # Write ready frames straight to each socket's TCP transport when nothing is buffered, instead of
 # through ASGI send: pinned to Daphne 4.2.3, Twisted 26.10.0, autobahn 26.10.2 (relay.py).
 TOWNHALL_DIRECT_SEND = env_bool("TOWNHALL_DIRECT_SEND", False)
-# gc.freeze() after connection ramps of 1,000 viewers (relay.py; measured in the README).
-TOWNHALL_GC_FREEZE = env_bool("TOWNHALL_GC_FREEZE", True)
+# gc.freeze() after connection ramps of 1,000 viewers (relay.py): off until a measurement shows
+# it helps (README, "Benchmarks").
+TOWNHALL_GC_FREEZE = env_bool("TOWNHALL_GC_FREEZE", False)
 TOWNHALL_PRESENCE_TTL = 45
 
 AUTH_PASSWORD_VALIDATORS = [
