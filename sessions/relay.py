@@ -7,7 +7,9 @@ not one per socket, and the frame is encoded once for every socket. The relay al
 order for the whole process: an event that arrives ahead of an earlier one (two writers on two
 workers) makes it read the gap from the log once, for all its sockets.
 
-Vote counts are coalesced here (see `Fanout.offer`), and presence is counted here (presence.py).
+Vote counts are coalesced here (see `Relay._offer`), presence is counted here (presence.py), and
+a slow socket's frames wait here, bounded (`SocketWriter`). Frames go out through ASGI `send`, or,
+with TOWNHALL_DIRECT_SEND, straight to the socket's TCP connection (`SocketWriter.write_direct`).
 """
 
 from __future__ import annotations
@@ -267,6 +269,7 @@ class Fanout:
         # vote.changed frames held back: post id -> (seq, message, size)
         self.held_votes: dict[int, tuple[int, dict[str, Any], int]] = {}
         self.vote_flush: asyncio.TimerHandle | None = None
+        self.vote_task: asyncio.Task | None = None
         self.last_vote_flush = 0.0
         self.presence: int | None = None
         self.presence_message: tuple[dict[str, Any], int] | None = None
@@ -490,12 +493,14 @@ class Relay:
                     await self._send_held_votes(fanout)
                 else:
                     loop = asyncio.get_running_loop()
-                    fanout.vote_flush = loop.call_later(
-                        wait, lambda: asyncio.ensure_future(self._flush_votes(fanout))
-                    )
+                    fanout.vote_flush = loop.call_later(wait, self._start_vote_flush, fanout)
             return
         await self._send_held_votes(fanout)
         await fanout.send_to_all(event.seq, message, size)
+
+    def _start_vote_flush(self, fanout: Fanout) -> None:
+        # Keep the task: the loop holds only a weak reference to it.
+        fanout.vote_task = asyncio.ensure_future(self._flush_votes(fanout))
 
     async def _flush_votes(self, fanout: Fanout) -> None:
         async with fanout.lock:
