@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= 2
 
-.PHONY: install run test lint format browser messages clean
+.PHONY: install run serve-prod test lint format browser messages clean
 
 # The virtualenv and the runtime requirements, re-installed when requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -28,6 +29,18 @@ install: $(VENV)/.installed
 run: install
 	DEMO_SITE_URL=http://$(HOST):$(PORT)/ $(BIN)/python manage.py seed_demo
 	$(BIN)/daphne --bind $(HOST) --port $(PORT) townhall.asgi:application
+
+## serve-prod: WORKERS Daphne processes on PORT, PORT+1, ... sharing DATABASE_URL and REDIS_URL,
+## for a proxy to balance (README, "Production"); Ctrl-C stops them all
+serve-prod: install
+	@test -n "$$REDIS_URL" || { echo "serve-prod needs REDIS_URL (and DATABASE_URL): the workers share events through Redis"; exit 1; }
+	@pids=""; trap 'kill $$pids 2>/dev/null; wait' INT TERM EXIT; \
+	for n in $$(seq 0 $$(($(WORKERS) - 1))); do \
+	  $(BIN)/daphne --bind $(HOST) --port $$(($(PORT) + n)) --proxy-headers townhall.asgi:application & \
+	  pids="$$pids $$!"; \
+	done; \
+	echo "$(WORKERS) Daphne workers on $(HOST):$(PORT)-$$(($(PORT) + $(WORKERS) - 1))"; \
+	wait
 
 ## browser: Debian's Chromium for the Playwright tests (installed when missing)
 browser:

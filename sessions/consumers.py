@@ -1,17 +1,20 @@
 """The WebSocket of a session: replay what a client missed, then relay live events.
 
-No rules here: posting goes through the API and services.
+No rules here: posting goes through the API and services. Live events come from this process's
+relay (relay.py), never from a channel-layer group of the socket's own.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
-from . import events, selectors
+from . import events, presence, relay, selectors
 from .models import Session
 
 # Close codes in the application range (4000-4999), mirroring HTTP where they can.
@@ -21,39 +24,67 @@ CLOSE_NOT_FOUND = 4404
 
 
 class SessionConsumer(AsyncWebsocketConsumer):
-    """`/ws/sessions/<id>/?since=N`: events after N in order, then live ones, each seq once."""
+    """`/ws/sessions/<id>/?since=N&viewer=ID`: events after N in order, then live ones, each seq
+    once; `resync` instead when N is more than TOWNHALL_REPLAY_LIMIT events behind."""
+
+    # No channel of its own: a consumer with one waits on the channel layer for every socket,
+    # which is what the relay replaces (an alias that names no layer gives none).
+    channel_layer_alias = "townhall-sockets-have-no-channel"
 
     session_id: int
-    group: str
     last_seq: int
+    viewer_key: str
 
     async def connect(self) -> None:
-        self.group = ""
+        self.relay: relay.Relay | None = None
+        self.last_seq = 0
+        # Until the socket has caught up, live events wait here (the relay does not wait).
+        self.syncing = True
+        self.held: list[tuple[int, dict[str, Any], int]] = []
+        self.held_bytes = 0
+        self.writer = relay.SocketWriter(
+            self.base_send,
+            limit=int(getattr(settings, "TOWNHALL_SOCKET_BUFFER_LIMIT", 256 * 1024)),
+            kernel_buffer=int(getattr(settings, "TOWNHALL_SOCKET_KERNEL_BUFFER", 0)),
+            direct=bool(getattr(settings, "TOWNHALL_DIRECT_SEND", False)),
+        )
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
-        since, error = _parse_since(self.scope.get("query_string", b""))
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        since, error = _parse_since(query.get("since"))
         if error:
             await self.accept()
             await self.send_error(error)
             await self.close(code=CLOSE_BAD_REQUEST)
             return
-        # Join before reading the log, so nothing committed in between is missed; accept only
-        # then, so a client whose socket is open is already subscribed from a known seq.
-        # (Live events that arrive meanwhile wait: a consumer handles one message at a time.)
-        self.group = events.group_name(self.session_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        newest = await database_sync_to_async(events.current_seq)(self.session_id)
-        await self.accept()
-        if newest is None:
+        self.viewer_key = presence.viewer_key((query.get("viewer") or [None])[-1])
+        # Register with the relay before reading the log, so nothing committed in between is
+        # missed; accept only then, so a client whose socket is open is already subscribed.
+        try:
+            self.relay = relay.get_relay()
+            newest = await self.relay.join(self.session_id, self)
+        except relay.NoSuchSession:
+            self.relay = None
+            await self.accept()
             await self.send_error("There is no such session.")
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        # A client that claims more than the log holds resumes from the log's end.
-        self.last_seq = newest if since is None else min(since, newest)
-        await self.replay()
+        await self.accept()
+        if since is None or since >= newest:
+            # A client that claims more than the log holds resumes from the log's end.
+            self.last_seq = newest if since is None else min(since, newest)
+        elif newest - since > int(getattr(settings, "TOWNHALL_REPLAY_LIMIT", 1000)):
+            # Too far behind to replay: the client fetches the state anew; live events follow.
+            self.last_seq = newest
+            await self.send_frame({"type": "resync", "data": {"seq": newest}})
+        else:
+            self.last_seq = since
+            await self.replay()
+        await self.catch_up()
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        self.writer.release()
+        if self.relay is not None:
+            await self.relay.leave(self.session_id, self)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -61,33 +92,59 @@ class SessionConsumer(AsyncWebsocketConsumer):
         except ValueError:
             message = None
         if isinstance(message, dict) and message.get("type") == "ping":
-            await self.send(text_data=json.dumps({"type": "pong"}))
+            await self.send_frame({"type": "pong"})
             return
         await self.send_error(
             'This socket only carries events. Send {"type": "ping"}, or post through the API.'
         )
 
-    async def session_event(self, message: dict) -> None:
-        """A live event from the channel layer: send it unless this socket has had it."""
-        seq = message["seq"]
+    # From the relay ----------------------------------------------------------------------------
+
+    async def live(self, seq: int, message: dict[str, Any], size: int) -> None:
+        """A live event, in seq order; seqs may skip (coalesced vote counts), never go back."""
+        if self.syncing:
+            self.held.append((seq, message, size))
+            self.held_bytes += size
+            if self.held_bytes > self.writer.limit:
+                self.held = []
+                await self.writer.close_slow()
+            return
         if seq <= self.last_seq:
             return
-        if seq > self.last_seq + 1:
-            # An earlier event's doorbell has not rung here (yet): read the gap from the log.
-            await self.replay()
-            if seq <= self.last_seq:
-                return
-        await self.send(text_data=message["text"])
         self.last_seq = seq
+        await self.writer.send_live(message, size)
+
+    async def notice(self, message: dict[str, Any], size: int) -> None:
+        """A frame outside the log (presence): only for a socket that has caught up."""
+        if not self.syncing:
+            await self.writer.send_live(message, size)
+
+    # Own frames ----------------------------------------------------------------------------------
 
     async def replay(self) -> None:
         missed = await database_sync_to_async(events.events_after)(self.session_id, self.last_seq)
-        for seq, text in missed:
-            await self.send(text_data=text)
-            self.last_seq = seq
+        for event in missed:
+            await self.writer.send_waiting({"type": "websocket.send", "text": event.text})
+            self.last_seq = event.seq
+
+    async def catch_up(self) -> None:
+        """Send what the relay passed on during the replay, then take live events directly."""
+        while self.held:
+            held, self.held, self.held_bytes = self.held, [], 0
+            for seq, message, _size in held:
+                if seq > self.last_seq:
+                    self.last_seq = seq
+                    await self.writer.send_waiting(message)
+        self.syncing = False
+        current = self.relay.presence_message(self.session_id) if self.relay else None
+        if current is not None:
+            await self.writer.send_live(*current)
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.writer.send_waiting({"type": "websocket.send", "text": json.dumps(frame)})
 
     async def send_error(self, message: str) -> None:
-        await self.send(text_data=json.dumps({"type": "error", "data": {"message": message}}))
+        await self.send_frame({"type": "error", "data": {"message": message}})
 
 
 class ModerationConsumer(AsyncWebsocketConsumer):
@@ -143,8 +200,7 @@ def _may_moderate(user: object, session_id: int) -> bool | None:
     return user is not None and selectors.is_moderator(user, session)
 
 
-def _parse_since(query_string: bytes) -> tuple[int | None, str | None]:
-    values = parse_qs(query_string.decode("latin-1")).get("since")
+def _parse_since(values: list[str] | None) -> tuple[int | None, str | None]:
     if not values:
         return None, None
     try:

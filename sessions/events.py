@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -33,7 +33,17 @@ POST_REMOVED = "post.removed"
 MODERATION_TALLY = "moderation.tally"
 
 
+class WireEvent(NamedTuple):
+    """A stored event as the sockets get it."""
+
+    seq: int
+    type: str
+    text: str
+
+
 def group_name(session_id: int) -> str:
+    """The channel-layer group of a session: its members are the relays (relay.py), one per
+    process with sockets of the session, never the sockets themselves."""
     return f"session-{session_id}"
 
 
@@ -69,14 +79,21 @@ def record(session: Session, event_type: str, data: Any, now: datetime | None = 
 
 
 def broadcast(event: Event) -> None:
-    """Ring the doorbell: one channel-layer message per event, already encoded."""
+    """Ring the doorbell: one channel-layer message per event, already encoded, to each
+    process's relay."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
         async_to_sync(layer.group_send)(
             group_name(event.session_id),
-            {"type": "session.event", "seq": event.seq, "text": encode(event)},
+            {
+                "type": "session.event",
+                "session": event.session_id,
+                "seq": event.seq,
+                "event": event.type,
+                "text": encode(event),
+            },
         )
     except Exception:
         # The event is stored: sockets catch up from the log on their next event or reconnect.
@@ -106,10 +123,10 @@ def _ring_moderators(session_id: int) -> None:
         logger.exception("Moderators' doorbell for session %s failed", session_id)
 
 
-def events_after(session_id: int, seq: int) -> list[tuple[int, str]]:
+def events_after(session_id: int, seq: int) -> list[WireEvent]:
     """Stored events of a session with a seq above `seq`, in order, encoded for the wire."""
     return [
-        (event.seq, encode(event))
+        WireEvent(event.seq, event.type, encode(event))
         for event in Event.objects.filter(session_id=session_id, seq__gt=seq).order_by("seq")
     ]
 

@@ -118,6 +118,8 @@ def live_page_strings() -> dict[str, str]:
         "new_question": _("New question from %(author)s."),
         "new_reply": _("New reply from %(author)s."),
         "new_answer": _("%(author)s answered."),
+        "viewers_one": _("%(count)s person watching"),
+        "viewers_many": _("%(count)s people watching"),
         **moderation_views.live_page_strings(),
     }
 

@@ -132,3 +132,10 @@ def fresh_channel_layer() -> Iterator[None]:
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def quiet_presence(settings) -> None:
+    """No presence frames in the middle of other tests' sockets; tests/test_presence.py turns
+    them back on."""
+    settings.TOWNHALL_PRESENCE_INTERVAL = 3600

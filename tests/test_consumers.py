@@ -162,3 +162,32 @@ async def test_anonymous_visitor_may_watch():
     await ask(session, citizen, "Visible to all")
     assert (await receive(socket))["data"]["body"] == "Visible to all"
     await socket.disconnect()
+
+
+async def test_since_too_far_behind_gets_resync_then_live_events(settings):
+    settings.TOWNHALL_REPLAY_LIMIT = 2
+    session, citizen = await live_session_with_citizen()
+    for n in range(5):
+        await ask(session, citizen, f"Asked while away {n}")
+
+    socket = await connect(session.pk, "since=1")
+
+    assert await receive(socket) == {"type": "resync", "data": {"seq": 5}}
+    await ask(session, citizen, "Asked after the resync")
+    live = await receive(socket)
+    assert (live["seq"], live["data"]["body"]) == (6, "Asked after the resync")
+    assert await socket.receive_nothing(timeout=0.2)
+    await socket.disconnect()
+
+
+async def test_since_within_the_replay_limit_replays(settings):
+    settings.TOWNHALL_REPLAY_LIMIT = 2
+    session, citizen = await live_session_with_citizen()
+    for n in range(5):
+        await ask(session, citizen, f"Asked while away {n}")
+
+    socket = await connect(session.pk, "since=3")
+
+    assert [(await receive(socket))["seq"] for _ in range(2)] == [4, 5]
+    assert await socket.receive_nothing(timeout=0.2)
+    await socket.disconnect()

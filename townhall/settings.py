@@ -108,26 +108,64 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+# Each Daphne process has one channel-layer member, its relay (sessions/relay.py), so a channel
+# holds at most the events of a burst; room for 1,000 before the layer drops (the relay then
+# reads the gap from the log).
+CHANNEL_CAPACITY = 1000
+REDIS_HOST = {
+    "address": REDIS_URL,
+    # redis-py 8 reads with a 5 s socket timeout by default, which kills the layer's blocking
+    # receive on an idle socket (channels_redis#422).
+    "socket_timeout": None,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+}
+# RedisChannelLayer by default; REDIS_CHANNEL_LAYER=pubsub picks RedisPubSubChannelLayer (the
+# benchmark compares them: README, "Production").
+if REDIS_URL and os.environ.get("REDIS_CHANNEL_LAYER", "core") == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_HOST]},
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        # redis-py 8 reads with a 5 s socket timeout by default, which kills the
-                        # layer's blocking receive on an idle socket (channels_redis#422).
-                        "socket_timeout": None,
-                        "socket_connect_timeout": 5,
-                        "socket_keepalive": True,
-                    }
-                ]
-            },
+            "CONFIG": {"hosts": [REDIS_HOST], "capacity": CHANNEL_CAPACITY},
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY},
+        }
+    }
+
+# Live sockets (sessions/relay.py, sessions/presence.py; README, "Live events").
+# A client further behind than this many events gets {"type": "resync"} instead of a replay.
+TOWNHALL_REPLAY_LIMIT = int(os.environ.get("TOWNHALL_REPLAY_LIMIT", "1000"))
+# Bytes a slow socket may have waiting beyond its transport's buffer before a 1013 close.
+TOWNHALL_SOCKET_BUFFER_LIMIT = int(os.environ.get("TOWNHALL_SOCKET_BUFFER_LIMIT", str(256 * 1024)))
+# A fixed kernel send buffer per socket in bytes (0: Linux autotunes it, up to tcp_wmem's 4 MB).
+TOWNHALL_SOCKET_KERNEL_BUFFER = int(os.environ.get("TOWNHALL_SOCKET_KERNEL_BUFFER", "0"))
+# vote.changed frames go out at most this often per session (seconds), the last count always.
+TOWNHALL_VOTE_INTERVAL = float(os.environ.get("TOWNHALL_VOTE_INTERVAL", "0.25"))
+# Presence: frames at most this often (seconds); with Redis a viewer is renewed every HEARTBEAT
+# seconds and forgotten TTL seconds after its last renewal.
+TOWNHALL_PRESENCE_INTERVAL = float(os.environ.get("TOWNHALL_PRESENCE_INTERVAL", "2"))
+TOWNHALL_PRESENCE_HEARTBEAT = 15
+# A relay leaves a session's channel-layer group this many seconds after its last socket left.
+TOWNHALL_RELAY_IDLE_SECONDS = float(os.environ.get("TOWNHALL_RELAY_IDLE_SECONDS", "10"))
+# Write ready frames straight to each socket's TCP transport when nothing is buffered, instead of
+# through ASGI send: pinned to Daphne 4.2.3, Twisted 26.10.0, autobahn 26.10.2 (relay.py).
+TOWNHALL_DIRECT_SEND = env_bool("TOWNHALL_DIRECT_SEND", False)
+# gc.freeze() after connection ramps of 1,000 viewers (relay.py): off until a measurement shows
+# it helps (README, "Benchmarks").
+TOWNHALL_GC_FREEZE = env_bool("TOWNHALL_GC_FREEZE", False)
+TOWNHALL_PRESENCE_TTL = 45
 
 # Rate-limit counters must hold across several Daphne processes: Redis when REDIS_URL is set,
 # memory for the one process of the embedded mode. (Login lockouts are rows in the database.)

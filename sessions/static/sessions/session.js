@@ -458,6 +458,59 @@ function applyEvent(event) {
 
 let attempts = 0;
 
+// Presence and resync -------------------------------------------------------------------------
+
+// One id per browser (kept in localStorage), so two tabs, or a reconnect, count as one viewer.
+const viewerId = (() => {
+  const key = "townhall-viewer";
+  try {
+    let id = localStorage.getItem(key);
+    if (!id) {
+      id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+      localStorage.setItem(key, id);
+    }
+    return id;
+  } catch {
+    return "";
+  }
+})();
+
+function showPresence(viewers) {
+  const element = field(root, "presence");
+  element.textContent = format(viewers === 1 ? strings.viewers_one : strings.viewers_many, { count: viewers });
+  element.hidden = false;
+}
+
+// Too far behind for the server to replay: reload the page, keeping what the user was typing.
+const draftsKey = `townhall-drafts-${sessionId}`;
+
+function resync() {
+  const drafts = {};
+  for (const textarea of root.querySelectorAll("textarea[id]")) {
+    if (textarea.value) drafts[textarea.id] = textarea.value;
+  }
+  try {
+    sessionStorage.setItem(draftsKey, JSON.stringify(drafts));
+  } catch {
+    // Storage refused: the reload still brings the page up to date.
+  }
+  location.reload();
+}
+
+function restoreDrafts() {
+  let drafts = {};
+  try {
+    drafts = JSON.parse(sessionStorage.getItem(draftsKey) ?? "{}");
+    sessionStorage.removeItem(draftsKey);
+  } catch {
+    return;
+  }
+  for (const [id, value] of Object.entries(drafts)) {
+    const textarea = document.getElementById(id);
+    if (textarea && !textarea.value) textarea.value = value;
+  }
+}
+
 function showConnection(text) {
   const element = field(root, "connection");
   element.hidden = !text;
@@ -466,7 +519,9 @@ function showConnection(text) {
 
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/ws/sessions/${sessionId}/?since=${lastSeq}`);
+  const socket = new WebSocket(
+    `${scheme}://${location.host}/ws/sessions/${sessionId}/?since=${lastSeq}&viewer=${viewerId}`,
+  );
   socket.addEventListener("open", () => {
     attempts = 0;
     showConnection(null);
@@ -476,6 +531,14 @@ function connect() {
     const event = JSON.parse(message.data);
     if (event.type === "error") {
       console.warn("Townhall:", event.data.message);
+      return;
+    }
+    if (event.type === "presence") {
+      showPresence(event.data.viewers);
+      return;
+    }
+    if (event.type === "resync") {
+      resync();
       return;
     }
     if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
@@ -635,6 +698,7 @@ root.addEventListener("click", (event) => {
   history.replaceState(null, "", `#${article.id}`);
 });
 
+restoreDrafts();
 tick();
 setInterval(tick, 1000);
 connect();

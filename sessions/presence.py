@@ -1,0 +1,106 @@
+"""Presence: how many people watch a session now, across every Daphne process.
+
+A viewer is a browser, not a socket: the page sends a random id it keeps in localStorage
+(`?viewer=`), so two tabs, or a socket that reconnects to another worker, count once. A socket
+without a valid id counts on its own. Presence is not part of the event log: its frames,
+`{"type": "presence", "data": {"viewers": N}}`, carry no seq and are not replayed; a socket gets
+the current count when it has caught up, then changes, at most one frame per
+TOWNHALL_PRESENCE_INTERVAL seconds.
+
+Embedded mode (one process) counts the relay's own sockets. With Redis, each process keeps its
+viewers in a sorted set per session, scored with an expiry time it renews every
+TOWNHALL_PRESENCE_HEARTBEAT seconds, and removes a viewer when its last socket here closes;
+viewers of a crashed process expire TOWNHALL_PRESENCE_TTL seconds (under a minute) after the
+last renewal.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Protocol
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+VIEWER_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def viewer_key(requested: str | None) -> str:
+    """The key a socket counts under: the browser's id when it sent a sane one."""
+    if requested and VIEWER_ID.fullmatch(requested):
+        return f"v:{requested}"
+    return f"s:{uuid.uuid4().hex}"
+
+
+class PresenceCounter(Protocol):
+    def joined(self, session_id: int, key: str) -> None: ...
+
+    async def left(self, session_id: int, key: str) -> None: ...
+
+    async def count(self, session_id: int, local_keys: set[str]) -> int: ...
+
+
+class LocalPresence:
+    """One process: the viewers are the relay's own."""
+
+    def joined(self, session_id: int, key: str) -> None:
+        pass
+
+    async def left(self, session_id: int, key: str) -> None:
+        pass
+
+    async def count(self, session_id: int, local_keys: set[str]) -> int:
+        return len(local_keys)
+
+
+class RedisPresence:
+    """Several processes: a sorted set per session in Redis, member = viewer key, score = expiry."""
+
+    def __init__(self, url: str) -> None:
+        from redis.asyncio import Redis
+
+        self.redis = Redis.from_url(url)
+        self.ttl = float(getattr(settings, "TOWNHALL_PRESENCE_TTL", 45))
+        self.heartbeat = float(getattr(settings, "TOWNHALL_PRESENCE_HEARTBEAT", 15))
+        self.fresh: dict[int, set[str]] = {}
+        self.renewed: dict[int, float] = {}
+
+    @staticmethod
+    def key(session_id: int) -> str:
+        return f"townhall:presence:{session_id}"
+
+    def joined(self, session_id: int, key: str) -> None:
+        self.fresh.setdefault(session_id, set()).add(key)
+
+    async def left(self, session_id: int, key: str) -> None:
+        self.fresh.get(session_id, set()).discard(key)
+        try:
+            await self.redis.zrem(self.key(session_id), key)
+        except Exception:
+            logger.warning("Presence: could not remove a viewer; it expires", exc_info=True)
+
+    async def count(self, session_id: int, local_keys: set[str]) -> int:
+        now = time.time()
+        if now - self.renewed.get(session_id, 0) >= self.heartbeat:
+            renew, self.renewed[session_id] = local_keys, now
+        else:
+            renew = self.fresh.get(session_id, set()) & local_keys
+        self.fresh.pop(session_id, None)
+        key = self.key(session_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if renew:
+                pipe.zadd(key, dict.fromkeys(renew, now + self.ttl))
+                pipe.expire(key, int(self.ttl * 2))
+            pipe.zremrangebyscore(key, "-inf", now)
+            pipe.zcard(key)
+            results = await pipe.execute()
+        return int(results[-1])
+
+
+def presence_counter() -> PresenceCounter:
+    url = getattr(settings, "REDIS_URL", "")
+    return RedisPresence(url) if url else LocalPresence()
