@@ -353,7 +353,11 @@ class Relay:
         if self.started:
             return
         self.started = True
-        self.channel_name = await self.layer.new_channel(prefix="townhall-relay.")
+        # The layer's default prefix, not a name of our own: channels_redis reads all of a
+        # process's channels through one lock and one Redis list named by that prefix, so a
+        # channel with another prefix would hold the lock while blocking on its own list and
+        # starve every other consumer of the process (the moderators' sockets).
+        self.channel_name = await self.layer.new_channel()
         self.tasks = [
             asyncio.ensure_future(self._receive_forever()),
             asyncio.ensure_future(self._tend_forever()),
