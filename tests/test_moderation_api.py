@@ -69,7 +69,8 @@ def test_moderator_hides_a_post(api_client, question, moderator):
         "off_topic",
         "Ikke om budgettet",
     )
-    assert api_client.get(f"/api/sessions/{question.session_id}/questions/").json() == []
+    questions = api_client.get(f"/api/sessions/{question.session_id}/questions/").json()
+    assert questions["results"] == []
 
 
 @pytest.mark.parametrize(
@@ -170,7 +171,7 @@ def test_pending_question_is_returned_to_its_author_and_kept_from_the_public(
     )
     assert response.status_code == 201
     assert response.json()["status"] == "pending"
-    assert api_client.get(f"/api/sessions/{session.pk}/questions/").json() == []
+    assert api_client.get(f"/api/sessions/{session.pk}/questions/").json()["results"] == []
     assert Event.objects.filter(session=session).count() == 0
 
     api_client.force_authenticate(moderator)
@@ -182,7 +183,7 @@ def test_pending_question_is_returned_to_its_author_and_kept_from_the_public(
         f"/api/posts/{post_id}/moderate/", {"action": "approve"}, format="json"
     )
     assert response.json()["status"] == "published"
-    questions = api_client.get(f"/api/sessions/{session.pk}/questions/").json()
+    questions = api_client.get(f"/api/sessions/{session.pk}/questions/").json()["results"]
     assert [q["body"] for q in questions] == ["Hvad med vejene?"]
 
 
@@ -279,12 +280,17 @@ def test_ban_with_hours_and_lift(api_client, live_session, citizen, moderator):
     assert response.status_code == 201
     ban = Ban.objects.get()
     assert timedelta(hours=23, minutes=59) < ban.ends_at - ban.created_at <= timedelta(hours=24)
-    assert [b["id"] for b in api_client.get(url).json()] == [ban.pk]
+    assert api_client.get(url).json() == {
+        "count": 1,
+        "next": None,
+        "previous": None,
+        "results": [response.json()],
+    }
 
     response = api_client.delete(f"/api/bans/{ban.pk}/", {"note": "Undskyldte"}, format="json")
     assert response.status_code == 200
     assert response.json()["lifted_at"] is not None
-    assert api_client.get(url).json() == []
+    assert api_client.get(url).json()["results"] == []
     assert list(ModerationAction.objects.order_by("id").values_list("action", "session")) == [
         ("ban", live_session.pk),
         ("unban", None),
@@ -321,11 +327,16 @@ def test_keywords_are_added_listed_and_removed(api_client, live_session, moderat
         400,
         {"action": ["Choose hold or flag."]},
     )
-    assert [k["phrase"] for k in api_client.get(url).json()] == ["Søren Hansen"]
+    assert api_client.get(url).json() == {
+        "count": 1,
+        "next": None,
+        "previous": None,
+        "results": [keyword],
+    }
 
     api_client.force_authenticate(citizen)
     assert api_client.get(url).status_code == 403
 
     api_client.force_authenticate(moderator)
     assert api_client.delete(f"/api/keywords/{keyword['id']}/").status_code == 204
-    assert api_client.get(url).json() == []
+    assert api_client.get(url).json()["results"] == []
