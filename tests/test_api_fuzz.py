@@ -198,8 +198,11 @@ def valid_bodies(seeded: dict[str, object]) -> dict[str, st.SearchStrategy]:
         "questions_create": st.fixed_dictionaries({"body": words}),
         "replies_create": st.fixed_dictionaries({"body": words, "mark_answered": st.booleans()}),
         "posts_moderate": st.fixed_dictionaries(
-            {"action": st.sampled_from(["hide", "restore", "reject", "approve"])},
-            optional={"reason": reasons, "note": words.map(lambda w: w[:500])},
+            {
+                "action": st.sampled_from(["hide", "restore", "reject", "approve"]),
+                "reason": reasons,
+            },
+            optional={"note": words.map(lambda w: w[:500])},
         ),
         "posts_report": st.fixed_dictionaries({"reason": reasons}),
         "bans_create": st.fixed_dictionaries(
