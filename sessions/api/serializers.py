@@ -82,7 +82,8 @@ class ServiceCheckedChoiceField(serializers.ChoiceField):
     service's message (e.g. "Choose hold or flag."), not DRF's.
     """
 
-    default_error_messages = {"invalid": _("Not a valid string.")}
+    # DRF's own message (and translation), as StrictCharField gives.
+    default_error_messages = {"invalid": serializers.CharField.default_error_messages["invalid"]}
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
