@@ -2,9 +2,12 @@
 
 Every operation in the schema gets a fixed number of generated requests (valid ones and, in
 negative mode, invalid ones), as a citizen and as staff (by token) and a few anonymously, on
-seeded data: a live session with a panel, questions and replies, plus a scheduled and a closed
-session, and bodies that pass validation, so the requests reach the services and not only the
-404 for an unknown id. Each response must not be a
+seeded data: a live session with a panel, questions and replies (one awaiting approval, one
+flagged), plus a scheduled and a closed session, bans in force and watched words, and bodies that
+pass validation, so the requests reach the services and not only the 404 for an unknown id. Staff
+moderate everywhere, so they reach the moderation services; the citizen gets their 403s and
+reports posts. Rate limits are off in the server (DaphneServer); the token endpoint's lockout
+(429, documented) is not reached: 4 tries, half with a wrong password. Each response must not be a
 server error and must match the schema: its status is one the operation documents, its body the
 shape documented for that status, and invalid input is refused. Derandomized, so a run repeats.
 """
@@ -32,6 +35,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from sessions import services
+from sessions.models import ModerationReason, Post, WatchedKeyword
 from tests.servers import DaphneServer
 
 from .factories import (
@@ -57,8 +62,16 @@ EXAMPLES_PER_MODE = 20
 ANONYMOUS_EXAMPLES_PER_MODE = 5
 # Checking a password costs a PBKDF2 hash in the server (even for an unknown user): fewer.
 EXAMPLES_FOR = {"auth_token": 4}
-# Run last, so that staff closing sessions does not leave the other operations a closed archive.
-LAST = ("sessions_open", "sessions_extend", "sessions_close")
+# Run last, so that staff hiding posts, lifting bans and removing watched words, and closing
+# sessions, does not leave the other operations nothing to work on.
+LAST = (
+    "posts_moderate",
+    "bans_destroy",
+    "keywords_destroy",
+    "sessions_open",
+    "sessions_extend",
+    "sessions_close",
+)
 MINIMUM_REQUESTS = 1000
 PASSWORD = "Roskilde-2026"
 
@@ -68,7 +81,7 @@ def seeded() -> dict[str, object]:
     """A municipality with a live session (panel, questions, replies), one scheduled, one closed."""
     now = timezone.now()
     roskilde = MunicipalityFactory()
-    MunicipalityFactory(name="Ærø Kommune", slug="aeroe")
+    aeroe = MunicipalityFactory(name="Ærø Kommune", slug="aeroe")
     mayor_user = UserFactory(username="mayor", first_name="Tomas Breddam")
     mayor = PoliticianFactory(municipality=roskilde, name="Tomas Breddam", user=mayor_user)
     other = PoliticianFactory(municipality=roskilde, name="Karen Holm")
@@ -97,6 +110,18 @@ def seeded() -> dict[str, object]:
     ]
     replies = [ReplyFactory(parent=questions[0], body="Det vil jeg også gerne vide.")]
     old_question = PostFactory(session=closed, body="Hvad koster det?")
+    pending = PostFactory(session=live, body="Held for review", status=Post.Status.PENDING)
+    flagged = PostFactory(session=live, body="Flagged by a watched word", flagged=True)
+    # Users to ban and let back in (never the citizen, who must keep posting).
+    targets = [UserFactory(username=f"troll{number}") for number in range(3)]
+    bans = [
+        services.ban_user(municipality=roskilde, user=staff, target=target, reason="spam")
+        for target in targets[:2]
+    ]
+    keywords = [
+        services.add_watched_keyword(municipality=roskilde, user=staff, phrase=phrase)
+        for phrase in ("idiot", "fjols")
+    ]
     return {
         "tokens": {
             "citizen": Token.objects.create(user=citizen).key,
@@ -104,8 +129,18 @@ def seeded() -> dict[str, object]:
         },
         "session_ids": [live.pk, scheduled.pk, closed.pk],
         "municipality_id": roskilde.pk,
+        "municipality_ids": [roskilde.pk, aeroe.pk],
         "politician_ids": [mayor.pk, other.pk],
-        "post_ids": [*(q.pk for q in questions), replies[0].pk, old_question.pk],
+        "post_ids": [
+            *(q.pk for q in questions),
+            replies[0].pk,
+            old_question.pk,
+            pending.pk,
+            flagged.pk,
+        ],
+        "target_ids": [target.pk for target in targets],
+        "ban_ids": [ban.pk for ban in bans],
+        "keyword_ids": [keyword.pk for keyword in keywords],
     }
 
 
@@ -125,6 +160,7 @@ def valid_bodies(seeded: dict[str, object]) -> dict[str, st.SearchStrategy]:
         timezones=st.just(UTC),
     )
     words = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1)
+    reasons = st.sampled_from(ModerationReason.values)
     return {
         "auth_token": st.sampled_from(
             [{"username": "anna", "password": PASSWORD}, {"username": "anna", "password": "x"}]
@@ -161,6 +197,27 @@ def valid_bodies(seeded: dict[str, object]) -> dict[str, st.SearchStrategy]:
         ),
         "questions_create": st.fixed_dictionaries({"body": words}),
         "replies_create": st.fixed_dictionaries({"body": words, "mark_answered": st.booleans()}),
+        "posts_moderate": st.fixed_dictionaries(
+            {
+                "action": st.sampled_from(["hide", "restore", "reject", "approve"]),
+                "reason": reasons,
+            },
+            optional={"note": words.map(lambda w: w[:500])},
+        ),
+        "posts_report": st.fixed_dictionaries({"reason": reasons}),
+        "bans_create": st.fixed_dictionaries(
+            {"user": st.sampled_from(seeded["target_ids"]), "reason": reasons},
+            optional={
+                "hours": st.integers(1, 24 * 365),
+                "note": words.map(lambda w: w[:500]),
+                "session": st.sampled_from(seeded["session_ids"]),
+            },
+        ),
+        "bans_destroy": st.fixed_dictionaries({}, optional={"note": words.map(lambda w: w[:500])}),
+        "keywords_create": st.fixed_dictionaries(
+            {"phrase": words.map(lambda w: w[:100])},
+            optional={"action": st.sampled_from(WatchedKeyword.Action.values)},
+        ),
     }
 
 
@@ -168,7 +225,13 @@ def cases_for(operation, mode: GenerationMode, seeded: dict[str, object]) -> st.
     """Cases from the schema alone, and (three times as likely) cases on the seeded objects."""
     operation_id = operation.definition.raw["operationId"]
     path_names = [parameter.name for parameter in operation.path_parameters]
-    known = seeded["session_ids"] if path_names == ["session_id"] else seeded["post_ids"]
+    known_ids = {
+        "session_id": seeded["session_ids"],
+        "post_id": seeded["post_ids"],
+        "municipality_id": seeded["municipality_ids"],
+        "ban_id": seeded["ban_ids"],
+        "keyword_id": seeded["keyword_ids"],
+    }
 
     def seeded_case(pk: int | None, body: object) -> st.SearchStrategy:
         fixed = {"path_parameters": {path_names[0]: pk}} if path_names else {}
@@ -176,7 +239,7 @@ def cases_for(operation, mode: GenerationMode, seeded: dict[str, object]) -> st.
             fixed["body"] = body
         return operation.as_strategy(generation_mode=mode, **fixed)
 
-    pks = st.sampled_from(known) if path_names else st.none()
+    pks = st.sampled_from(known_ids[path_names[0]]) if path_names else st.none()
     body = valid_bodies(seeded).get(operation_id)
     bodies = body if body is not None and mode is GenerationMode.POSITIVE else st.none()
     on_seeded = st.tuples(pks, bodies).flatmap(lambda drawn: seeded_case(*drawn))

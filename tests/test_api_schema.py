@@ -10,19 +10,35 @@ from django.core.management import call_command
 from django.test import Client
 
 from sessions.api.serializers import (
+    BanOutput,
+    ModerationActionOutput,
+    ModerationPostOutput,
     PanelMemberOutput,
     PostOutput,
     QuestionOutput,
+    ReportCitizenOutput,
+    ReportMinuteOutput,
+    ReportPoliticianOutput,
     SessionOutput,
+    TallyOutput,
+    TallyReasonOutput,
     VoteOutput,
+    WatchedKeywordOutput,
 )
 from sessions.payloads import (
+    BanPayload,
+    ModerationActionPayload,
+    ModerationPostPayload,
     PoliticianPayload,
     PostPayload,
     QuestionPayload,
     SessionPayload,
+    TallyPayload,
+    TallyReasonPayload,
     VotePayload,
+    WatchedKeywordPayload,
 )
+from sessions.reports import CitizenRow, MinuteRow, PoliticianRow
 
 # DESIGN.md, "API contract (v1)", plus the clock and answered endpoints the pages use.
 CONTRACT = {
@@ -45,6 +61,20 @@ CONTRACT = {
     ("/api/posts/{post_id}/answered/", "post"),
 }
 
+# Statistics (issue 4) and moderation (issue 7), held to the same contract.
+MODERATION_AND_REPORT = {
+    ("/api/sessions/{session_id}/report/", "get"),
+    ("/api/posts/{post_id}/moderate/", "post"),
+    ("/api/posts/{post_id}/report/", "post"),
+    ("/api/sessions/{session_id}/moderation/", "get"),
+    ("/api/municipalities/{municipality_id}/bans/", "get"),
+    ("/api/municipalities/{municipality_id}/bans/", "post"),
+    ("/api/bans/{ban_id}/", "delete"),
+    ("/api/municipalities/{municipality_id}/keywords/", "get"),
+    ("/api/municipalities/{municipality_id}/keywords/", "post"),
+    ("/api/keywords/{keyword_id}/", "delete"),
+}
+
 
 @pytest.fixture(scope="module")
 def schema() -> dict:
@@ -64,7 +94,7 @@ def operations(schema: dict) -> dict[tuple[str, str], dict]:
 def test_schema_is_openapi_3_with_every_contract_path(schema):
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "Townhall API"
-    assert set(operations(schema)) >= CONTRACT
+    assert set(operations(schema)) >= CONTRACT | MODERATION_AND_REPORT
 
 
 def test_schema_is_served_as_yaml_by_default():
@@ -83,6 +113,15 @@ def test_schema_is_served_as_yaml_by_default():
         (QuestionOutput, QuestionPayload, set()),
         (PanelMemberOutput, PoliticianPayload, set()),
         (VoteOutput, VotePayload, {"voted"}),
+        (ModerationPostOutput, ModerationPostPayload, set()),
+        (ModerationActionOutput, ModerationActionPayload, set()),
+        (TallyOutput, TallyPayload, set()),
+        (TallyReasonOutput, TallyReasonPayload, set()),
+        (BanOutput, BanPayload, set()),
+        (WatchedKeywordOutput, WatchedKeywordPayload, set()),
+        (ReportCitizenOutput, CitizenRow, set()),
+        (ReportPoliticianOutput, PoliticianRow, set()),
+        (ReportMinuteOutput, MinuteRow, set()),
     ],
 )
 def test_documented_fields_are_the_payloads_fields(output, payload, extra):
@@ -110,6 +149,66 @@ def test_staff_writes_document_403(schema):
     ]
 
     assert [key for key in staff_writes if "403" not in operations(schema)[key]["responses"]] == []
+
+
+def test_moderation_and_report_document_who_may_and_what_is_missing(schema):
+    missing = {
+        key: sorted({"401", "403", "404"} - set(operations(schema)[key]["responses"]))
+        for key in MODERATION_AND_REPORT
+    }
+
+    assert {key: codes for key, codes in missing.items() if codes} == {}
+    assert "429" in operations(schema)[("/api/posts/{post_id}/report/", "post")]["responses"]
+    assert "429" in operations(schema)[("/api/auth/token/", "post")]["responses"]
+
+
+def test_report_documents_json_csv_and_xlsx(schema):
+    report = operations(schema)[("/api/sessions/{session_id}/report/", "get")]
+    parameters = {parameter["name"]: parameter for parameter in report["parameters"]}
+    content = report["responses"]["200"]["content"]
+
+    assert set(content) == {
+        "application/json",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    assert content["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/SessionReportOutput"
+    }
+    assert parameters["format"]["schema"]["enum"] == ["json", "csv", "xlsx"]
+    assert set(parameters) == {"session_id", "format", "pseudonymise"}
+    assert report["responses"]["403"]["content"].keys() == {"application/json"}
+
+
+def test_moderation_lists_are_pages_and_the_state_is_one_object(schema):
+    ops = operations(schema)
+    bans = ops[("/api/municipalities/{municipality_id}/bans/", "get")]
+    keywords = ops[("/api/municipalities/{municipality_id}/keywords/", "get")]
+    state = ops[("/api/sessions/{session_id}/moderation/", "get")]
+
+    assert bans["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PaginatedBanList"
+    }
+    assert keywords["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PaginatedWatchedKeywordList"
+    }
+    assert {parameter["name"] for parameter in bans["parameters"]} == {
+        "municipality_id",
+        "page",
+        "page_size",
+    }
+    assert state["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/SessionModerationOutput"
+    }
+
+
+def test_lifting_a_ban_documents_its_optional_body(schema):
+    lift = operations(schema)[("/api/bans/{ban_id}/", "delete")]
+    body = schema["components"]["schemas"]["LiftInputRequest"]
+
+    assert lift["requestBody"]["required"] is False
+    assert set(body["properties"]) == {"note", "session"}
+    assert body["additionalProperties"] is False
 
 
 def test_lists_document_pages_and_filters(schema):

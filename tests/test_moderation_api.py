@@ -69,7 +69,8 @@ def test_moderator_hides_a_post(api_client, question, moderator):
         "off_topic",
         "Ikke om budgettet",
     )
-    assert api_client.get(f"/api/sessions/{question.session_id}/questions/").json() == []
+    questions = api_client.get(f"/api/sessions/{question.session_id}/questions/").json()
+    assert questions["results"] == []
 
 
 @pytest.mark.parametrize(
@@ -170,7 +171,7 @@ def test_pending_question_is_returned_to_its_author_and_kept_from_the_public(
     )
     assert response.status_code == 201
     assert response.json()["status"] == "pending"
-    assert api_client.get(f"/api/sessions/{session.pk}/questions/").json() == []
+    assert api_client.get(f"/api/sessions/{session.pk}/questions/").json()["results"] == []
     assert Event.objects.filter(session=session).count() == 0
 
     api_client.force_authenticate(moderator)
@@ -182,7 +183,7 @@ def test_pending_question_is_returned_to_its_author_and_kept_from_the_public(
         f"/api/posts/{post_id}/moderate/", {"action": "approve"}, format="json"
     )
     assert response.json()["status"] == "published"
-    questions = api_client.get(f"/api/sessions/{session.pk}/questions/").json()
+    questions = api_client.get(f"/api/sessions/{session.pk}/questions/").json()["results"]
     assert [q["body"] for q in questions] == ["Hvad med vejene?"]
 
 
@@ -279,12 +280,17 @@ def test_ban_with_hours_and_lift(api_client, live_session, citizen, moderator):
     assert response.status_code == 201
     ban = Ban.objects.get()
     assert timedelta(hours=23, minutes=59) < ban.ends_at - ban.created_at <= timedelta(hours=24)
-    assert [b["id"] for b in api_client.get(url).json()] == [ban.pk]
+    assert api_client.get(url).json() == {
+        "count": 1,
+        "next": None,
+        "previous": None,
+        "results": [response.json()],
+    }
 
     response = api_client.delete(f"/api/bans/{ban.pk}/", {"note": "Undskyldte"}, format="json")
     assert response.status_code == 200
     assert response.json()["lifted_at"] is not None
-    assert api_client.get(url).json() == []
+    assert api_client.get(url).json()["results"] == []
     assert list(ModerationAction.objects.order_by("id").values_list("action", "session")) == [
         ("ban", live_session.pk),
         ("unban", None),
@@ -321,11 +327,182 @@ def test_keywords_are_added_listed_and_removed(api_client, live_session, moderat
         400,
         {"action": ["Choose hold or flag."]},
     )
-    assert [k["phrase"] for k in api_client.get(url).json()] == ["Søren Hansen"]
+    assert api_client.get(url).json() == {
+        "count": 1,
+        "next": None,
+        "previous": None,
+        "results": [keyword],
+    }
 
     api_client.force_authenticate(citizen)
     assert api_client.get(url).status_code == 403
 
     api_client.force_authenticate(moderator)
     assert api_client.delete(f"/api/keywords/{keyword['id']}/").status_code == 204
-    assert api_client.get(url).json() == []
+    assert api_client.get(url).json()["results"] == []
+
+
+# The API contract (issue 6) on moderation: strict input, who may before what, pages, bounds ------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "error"),
+    [
+        (
+            "post",
+            "/api/posts/{post}/moderate/",
+            {"action": "hide", "reason": "spam", "severity": 3},
+            {"non_field_errors": ["Unknown fields: severity."]},
+        ),
+        ("post", "/api/posts/{post}/moderate/", {"action": 1}, {"action": ["Not a valid string."]}),
+        (
+            "post",
+            "/api/posts/{post}/moderate/",
+            {"action": "hide", "reason": "spam", "note": 5},
+            {"note": ["Not a valid string."]},
+        ),
+        ("post", "/api/posts/{post}/report/", {"reason": 5}, {"reason": ["Not a valid string."]}),
+        (
+            "post",
+            "/api/posts/{post}/report/",
+            {"reason": "spam", "comment": "x"},
+            {"non_field_errors": ["Unknown fields: comment."]},
+        ),
+        (
+            "post",
+            "/api/municipalities/{municipality}/bans/",
+            {"user": "{citizen}", "reason": "spam"},
+            {"user": ["Incorrect type. Expected pk value, received str."]},
+        ),
+        (
+            "post",
+            "/api/municipalities/{municipality}/bans/",
+            {"username": "anna", "reason": "spam", "hours": "24"},
+            {"hours": ["A valid integer is required."]},
+        ),
+        (
+            "post",
+            "/api/municipalities/{municipality}/keywords/",
+            {"phrase": 5},
+            {"phrase": ["Not a valid string."]},
+        ),
+        (
+            "post",
+            "/api/municipalities/{municipality}/keywords/",
+            {"phrase": "hal", "actoin": "flag"},
+            {"non_field_errors": ["Unknown fields: actoin."]},
+        ),
+        (
+            "delete",
+            "/api/bans/{ban}/",
+            {"note": "Undskyldte", "reason": "spam"},
+            {"non_field_errors": ["Unknown fields: reason."]},
+        ),
+    ],
+)
+def test_moderation_input_is_strict(
+    api_client, live_session, question, moderator, citizen, method, path, payload, error
+):
+    ban = services.ban_user(
+        municipality=live_session.municipality,
+        user=moderator,
+        target=UserFactory(username="troll"),
+        reason="spam",
+    )
+    api_client.force_authenticate(moderator)
+    url = path.format(post=question.pk, municipality=live_session.municipality_id, ban=ban.pk)
+    payload = {
+        key: str(citizen.pk) if value == "{citizen}" else value for key, value in payload.items()
+    }
+    before = stored()
+
+    response = getattr(api_client, method)(url, payload, format="json")
+
+    assert (response.status_code, response.json()) == (400, error)
+    assert stored() == before
+
+
+def test_who_may_is_checked_before_the_input(api_client, live_session, question, citizen):
+    api_client.force_authenticate(citizen)
+    municipality = live_session.municipality_id
+    before = stored()
+    for url in [
+        f"/api/posts/{question.pk}/moderate/",
+        f"/api/municipalities/{municipality}/bans/",
+        f"/api/municipalities/{municipality}/keywords/",
+    ]:
+        response = api_client.post(url, {"nonsense": True}, format="json")
+        assert (url, response.status_code, response.json()) == (url, 403, NOT_MODERATOR)
+    assert stored() == before
+
+
+def test_bans_are_listed_in_pages(api_client, live_session, moderator):
+    for name in ("troll1", "troll2", "troll3"):
+        services.ban_user(
+            municipality=live_session.municipality,
+            user=moderator,
+            target=UserFactory(username=name),
+            reason="spam",
+        )
+    api_client.force_authenticate(moderator)
+    url = f"/api/municipalities/{live_session.municipality_id}/bans/"
+
+    first = api_client.get(url, {"page_size": 2}).json()
+    last = api_client.get(url, {"page_size": 2, "page": 2}).json()
+    too_big = api_client.get(url, {"page_size": 101})
+    past_the_end = api_client.get(url, {"page_size": 2, "page": 3})
+
+    assert (first["count"], [ban["username"] for ban in first["results"]]) == (
+        3,
+        ["troll3", "troll2"],
+    )
+    assert first["next"] == f"http://testserver{url}?page=2&page_size=2"
+    assert (last["previous"], last["next"], [b["username"] for b in last["results"]]) == (
+        f"http://testserver{url}?page_size=2",
+        None,
+        ["troll1"],
+    )
+    assert (too_big.status_code, too_big.json()) == (
+        400,
+        {"page_size": ["Ensure this value is less than or equal to 100."]},
+    )
+    assert (past_the_end.status_code, past_the_end.json()) == (
+        404,
+        {"detail": "There is no page 3; the last is 2."},
+    )
+
+
+def test_moderation_state_lists_are_bounded(api_client, live_session, moderator, monkeypatch):
+    from sessions.api import moderation
+
+    monkeypatch.setattr(moderation, "MODERATION_LIST_LIMIT", 2)
+    for number in range(3):
+        PostFactory(session=live_session, body=f"Held #{number}", status=Post.Status.PENDING)
+    api_client.force_authenticate(moderator)
+
+    body = api_client.get(f"/api/sessions/{live_session.pk}/moderation/").json()
+
+    assert [post["body"] for post in body["pending"]] == ["Held #0", "Held #1"]
+    assert [post["body"] for post in body["stream"]] == ["Held #2", "Held #1"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/posts/{huge}/moderate/"),
+        ("post", "/api/posts/{huge}/report/"),
+        ("get", "/api/sessions/{huge}/moderation/"),
+        ("get", "/api/municipalities/{huge}/bans/"),
+        ("post", "/api/municipalities/{huge}/bans/"),
+        ("delete", "/api/bans/{huge}/"),
+        ("get", "/api/municipalities/{huge}/keywords/"),
+        ("post", "/api/municipalities/{huge}/keywords/"),
+        ("delete", "/api/keywords/{huge}/"),
+    ],
+)
+def test_an_id_too_large_for_the_database_is_a_404(api_client, moderator, method, path):
+    api_client.force_authenticate(moderator)
+
+    response = getattr(api_client, method)(path.format(huge=2**64), {}, format="json")
+
+    assert response.status_code == 404

@@ -4,9 +4,10 @@ One row per endpoint (ROWS); each row names the status for each role. A role tha
 refused gets exactly that refusal, and the refusal changes nothing that is stored. Every status
 is listed, so an unexpected 2xx fails the test as surely as an unexpected 403.
 
-To add an endpoint (the session report, moderation), add a Row: its path may use {session},
-{scheduled}, {question} and {municipality}; `body` may be a function of the world and the role;
-`prepare` runs first as the role (e.g. to vote before taking the vote back).
+To add an endpoint, add a Row: its path may use {session}, {scheduled}, {question},
+{municipality}, {ban} (a ban in force) and {keyword} (a watched word); `body` may be a function
+of the world and the role; `prepare` runs first as the role (e.g. to vote before taking the vote
+back). "other_moderator" moderates another municipality: for this one it is a citizen.
 """
 
 from __future__ import annotations
@@ -24,13 +25,18 @@ from rest_framework.test import APIClient
 
 from sessions import services
 from sessions.models import (
+    Ban,
     Event,
+    ExportLog,
+    ModerationAction,
     Moderator,
     Municipality,
     Politician,
     Post,
+    PostReport,
     Session,
     Vote,
+    WatchedKeyword,
 )
 
 from .factories import (
@@ -50,6 +56,7 @@ ROLES = (
     "panel_politician",
     "other_politician",
     "moderator",
+    "other_moderator",
     "staff",
 )
 PASSWORD = "demo-password-123"
@@ -67,6 +74,11 @@ def staff_only(status: int) -> dict[str, int]:
     return {**anyone(403), "anonymous": 401, "staff": status}
 
 
+def moderators(status: int) -> dict[str, int]:
+    """The municipality's moderators and staff; a moderator of another municipality gets 403."""
+    return {**staff_only(status), "moderator": status}
+
+
 @dataclass
 class World:
     users: dict[str, Any]
@@ -74,6 +86,8 @@ class World:
     scheduled: Session
     question: Post
     municipality: Municipality
+    ban: Ban
+    keyword: WatchedKeyword
 
     def path(self, template: str) -> str:
         return template.format(
@@ -81,6 +95,8 @@ class World:
             scheduled=self.scheduled.pk,
             question=self.question.pk,
             municipality=self.municipality.pk,
+            ban=self.ban.pk,
+            keyword=self.keyword.pk,
         )
 
 
@@ -183,6 +199,54 @@ ROWS = [
         staff_only(201),
         body=lambda world, role: {"municipality": world.municipality.pk, "name": "Jens Ø"},
     ),
+    # Statistics (issue 4): staff only, in every format.
+    Row("sessions_report", "get", "/api/sessions/{session}/report/", staff_only(200)),
+    Row(
+        "sessions_report_csv",
+        "get",
+        "/api/sessions/{session}/report/?format=csv&pseudonymise=1",
+        staff_only(200),
+    ),
+    Row(
+        "sessions_report_xlsx",
+        "get",
+        "/api/sessions/{session}/report/?format=xlsx",
+        staff_only(200),
+    ),
+    # Moderation (issue 7): the municipality's moderators and staff; reporting, anyone signed in.
+    Row(
+        "posts_moderate",
+        "post",
+        "/api/posts/{question}/moderate/",
+        moderators(200),
+        body={"action": "hide", "reason": "spam"},
+    ),
+    Row(
+        "posts_report",
+        "post",
+        "/api/posts/{question}/report/",
+        signed_in(201),
+        body={"reason": "spam"},
+    ),
+    Row("sessions_moderation", "get", "/api/sessions/{session}/moderation/", moderators(200)),
+    Row("bans_list", "get", "/api/municipalities/{municipality}/bans/", moderators(200)),
+    Row(
+        "bans_create",
+        "post",
+        "/api/municipalities/{municipality}/bans/",
+        moderators(201),
+        body={"username": "troll", "reason": "spam", "hours": 24},
+    ),
+    Row("bans_destroy", "delete", "/api/bans/{ban}/", moderators(200), body={"note": "Undskyldte"}),
+    Row("keywords_list", "get", "/api/municipalities/{municipality}/keywords/", moderators(200)),
+    Row(
+        "keywords_create",
+        "post",
+        "/api/municipalities/{municipality}/keywords/",
+        moderators(201),
+        body={"phrase": "svømmehal", "action": "flag"},
+    ),
+    Row("keywords_destroy", "delete", "/api/keywords/{keyword}/", moderators(204)),
 ]
 
 
@@ -208,21 +272,33 @@ def world() -> World:
         ends_at=starts + timedelta(hours=1),
         politicians=[panel_user.politician],
     )
-    question = PostFactory(session=session, author=UserFactory(username="bo"))
+    bo = UserFactory(username="bo")
+    question = PostFactory(session=session, author=bo)
+    other_moderator = UserFactory(username="odense-moderator")
+    ModeratorFactory(
+        municipality=MunicipalityFactory(name="Odense Kommune", slug="odense"),
+        user=other_moderator,
+    )
+    UserFactory(username="troll")
+    ban = services.ban_user(municipality=roskilde, user=staff, target=bo, reason="spam")
+    keyword = services.add_watched_keyword(municipality=roskilde, user=staff, phrase="idiot")
     users = {
         "citizen": citizen,
         "panel_politician": panel_user,
         "other_politician": other_user,
         "moderator": moderator,
+        "other_moderator": other_moderator,
         "staff": staff,
     }
-    return World(users, session, scheduled, question, roskilde)
+    return World(users, session, scheduled, question, roskilde, ban, keyword)
 
 
 def what_is_stored() -> dict[str, object]:
     return {
         "sessions": list(Session.objects.values_list("id", "starts_at", "ends_at")),
-        "posts": list(Post.objects.values_list("id", "is_answered", "vote_count")),
+        "posts": list(
+            Post.objects.values_list("id", "status", "is_answered", "vote_count", "report_count")
+        ),
         "votes": Vote.objects.count(),
         "events": Event.objects.count(),
         "municipalities": Municipality.objects.count(),
@@ -230,6 +306,11 @@ def what_is_stored() -> dict[str, object]:
         "tokens": Token.objects.count(),
         "users": get_user_model().objects.count(),
         "moderators": Moderator.objects.count(),
+        "bans": list(Ban.objects.values_list("id", "lifted_at")),
+        "keywords": WatchedKeyword.objects.count(),
+        "reports": PostReport.objects.count(),
+        "moderation_actions": ModerationAction.objects.count(),
+        "exports": ExportLog.objects.count(),
     }
 
 

@@ -11,6 +11,14 @@ import openpyxl
 import pytest
 from django.utils.html import escape
 
+from sessions.api.serializers import (
+    ReportCitizenOutput,
+    ReportMinuteOutput,
+    ReportPoliticianOutput,
+    ReportSessionOutput,
+    ReportTotalsOutput,
+    SessionReportOutput,
+)
 from sessions.models import ExportLog
 
 from .faaborg import build_meeting
@@ -248,6 +256,36 @@ def test_api_report_bad_format_and_unknown_session(api_client, staff, meeting):
         "code": "bad_format",
     }
     assert missing.status_code == 404
+    assert ExportLog.objects.count() == 0
+
+
+def test_api_report_json_has_the_documented_fields(api_client, staff, meeting):
+    api_client.force_authenticate(staff)
+
+    body = api_client.get(f"/api/sessions/{meeting.session.pk}/report/").json()
+
+    assert set(body) == set(SessionReportOutput().fields)
+    assert set(body["session"]) == set(ReportSessionOutput().fields)
+    assert set(body["totals"]) == set(ReportTotalsOutput().fields)
+    assert set(body["per_citizen"][0]) == set(ReportCitizenOutput().fields)
+    assert set(body["per_politician"][0]) == set(ReportPoliticianOutput().fields)
+    assert set(body["timeline"][0]) == set(ReportMinuteOutput().fields)
+
+
+def test_api_report_refuses_an_unknown_pseudonymise_value(api_client, staff, meeting):
+    api_client.force_authenticate(staff)
+    url = f"/api/sessions/{meeting.session.pk}/report/"
+
+    maybe = api_client.get(url, {"format": "csv", "pseudonymise": "maybe"})
+    twice = api_client.get(f"{url}?format=csv&format=xlsx")
+    huge = api_client.get(f"/api/sessions/{2**64}/report/")
+
+    assert (maybe.status_code, maybe["Content-Type"]) == (400, "application/json")
+    assert maybe.json() == {
+        "pseudonymise": ['"maybe" is not a valid choice.'],
+    }
+    assert (twice.status_code, twice.json()) == (400, {"format": ["Give this parameter once."]})
+    assert huge.status_code == 404
     assert ExportLog.objects.count() == 0
 
 

@@ -250,6 +250,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SessionStatusEnum": "sessions.models.Session.Status",
         "PostStatusEnum": "sessions.models.Post.Status",
+        # Moderation (api.moderation): "reason" and "action" fields with the same choices share
+        # one name; the two kinds of "action" get their own.
+        "ModerationReasonEnum": "sessions.models.ModerationReason",
+        "PostModerationActionEnum": "sessions.api.moderation.POST_ACTION_CHOICES",
+        "KeywordActionEnum": "sessions.models.WatchedKeyword.Action",
     },
 }
 

@@ -1,9 +1,16 @@
-"""GET /api/sessions/{id}/report/: a session's statistics for staff, as JSON or a file."""
+"""GET /api/sessions/{id}/report/: a session's statistics for staff, as JSON or a file.
+
+`?format=json|csv|xlsx` names the file here, not a DRF renderer (JSONOnlyNegotiation): errors
+are JSON whatever the format asked for.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BaseRenderer
@@ -11,11 +18,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..exports import CONTENT_TYPES, FORMATS
 from ..models import ExportLog
 from ..reports import load_session
 from ..services.exports import export_session_report
+from .filters import read_query
+from .schema import BAD_REQUEST, FORBIDDEN, NOT_FOUND, NOT_SIGNED_IN
+from .serializers import MAX_ID, ServiceCheckedChoiceField, SessionReportOutput
 
 TRUE_VALUES = ("1", "true", "yes", "on")
+FALSE_VALUES = ("0", "false", "no", "off")
+XLSX = CONTENT_TYPES["xlsx"]
 
 
 class StaffOnly(BasePermission):
@@ -39,19 +52,55 @@ def wants_pseudonyms(value: str | None) -> bool:
     return (value or "").lower() in TRUE_VALUES
 
 
+class ReportQuery(serializers.Serializer):
+    # The format is the service's to check (one message for the page, the API and the command).
+    format = ServiceCheckedChoiceField(
+        choices=[(name, name) for name in FORMATS],
+        required=False,
+        default="json",
+        help_text="json (the default), csv or xlsx (a download).",
+    )
+    pseudonymise = serializers.ChoiceField(
+        choices=[(value, value) for value in (*TRUE_VALUES, *FALSE_VALUES)],
+        required=False,
+        default="0",
+        help_text="1: citizens by a stable pseudonym instead of their names.",
+    )
+
+
 class SessionReportView(APIView):
     permission_classes = [StaffOnly]
     content_negotiation_class = JSONOnlyNegotiation
 
+    @extend_schema(
+        operation_id="sessions_report",
+        parameters=[ReportQuery],
+        responses={
+            (200, "application/json"): SessionReportOutput,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY),
+            400: BAD_REQUEST,
+            401: NOT_SIGNED_IN,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+        description="The session's statistics (staff only), logged as an export: JSON, or with "
+        "?format=csv or xlsx a file to download (Content-Disposition: attachment). Errors are "
+        "JSON whatever the format.",
+        tags=["sessions"],
+    )
     def get(self, request: Request, session_id: int) -> Response | HttpResponse:
+        if session_id > MAX_ID:
+            raise Http404("No Session matches the given query.")
         session = load_session(session_id)
-        fmt = request.query_params.get("format", "json")
+        query = read_query(ReportQuery, request)
+        fmt = query["format"]
         export = export_session_report(
             session=session,
             user=request.user,
             format=fmt,
             source=ExportLog.Source.API,
-            pseudonymise=wants_pseudonyms(request.query_params.get("pseudonymise")),
+            pseudonymise=wants_pseudonyms(query["pseudonymise"]),
         )
         response = HttpResponse(export.content, content_type=export.content_type)
         if fmt != "json":

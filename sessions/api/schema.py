@@ -76,6 +76,20 @@ class AutoSchema(openapi.AutoSchema):
             auths.append({})
         return auths
 
+    def _get_request_body(self, direction: str = "request") -> dict[str, Any] | None:
+        # drf-spectacular documents bodies for POST, PUT and PATCH only. A DELETE that takes an
+        # optional body (e.g. lifting a ban with a note) says so with `delete_takes_body`.
+        if self.method != "DELETE" or not getattr(self.view, "delete_takes_body", False):
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            body = super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+        if body is not None:
+            body["required"] = False
+        return body
+
 
 def forbid_unknown_fields(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Request bodies say what StrictInput enforces: no properties beyond those listed.

@@ -18,7 +18,14 @@ from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.settings import api_settings
 
-from ..models import Municipality, Politician, Post, Session
+from ..models import (
+    ModerationReason,
+    Municipality,
+    Politician,
+    Post,
+    Session,
+    WatchedKeyword,
+)
 
 # The largest id a database column holds (a signed 64-bit integer); beyond it nothing exists.
 MAX_ID = 2**63 - 1
@@ -66,6 +73,22 @@ class StrictURLField(serializers.URLField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class ServiceCheckedChoiceField(serializers.ChoiceField):
+    """Text whose choices a service checks (one message for the pages and the API).
+
+    The schema lists the choices; here only the type is checked, so a wrong choice gets the
+    service's message (e.g. "Choose hold or flag."), not DRF's.
+    """
+
+    # DRF's own message (and translation), as StrictCharField gives.
+    default_error_messages = {"invalid": serializers.CharField.default_error_messages["invalid"]}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return data
 
 
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -236,3 +259,182 @@ class VoteOutput(serializers.Serializer):
     post = serializers.IntegerField()
     vote_count = serializers.IntegerField()
     voted = serializers.BooleanField()
+
+
+# Moderation (api.moderation) -------------------------------------------------------------------
+
+
+class ModerationPostOutput(PostOutput):
+    """payloads.ModerationPostPayload: a post of any status, as moderators see it."""
+
+    author_id = serializers.IntegerField()
+    flagged = serializers.BooleanField(help_text="A watched keyword flagged it.")
+    report_count = serializers.IntegerField()
+    moderation_reason = serializers.CharField(help_text="Why it was removed or held; or empty.")
+    moderation_note = serializers.CharField()
+
+
+class ModerationActionOutput(serializers.Serializer):
+    """payloads.ModerationActionPayload: one line of the moderation log."""
+
+    id = serializers.IntegerField()
+    action = serializers.CharField(
+        help_text="hide, restore, reject, approve, hold, flag, ban or unban."
+    )
+    moderator = serializers.CharField(
+        allow_null=True, help_text="Who acted; null when the system held a post."
+    )
+    post = serializers.IntegerField(allow_null=True)
+    user = serializers.CharField(allow_null=True, help_text="The user banned or let back in.")
+    reason = serializers.CharField()
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class TallyReasonOutput(serializers.Serializer):
+    """payloads.TallyReasonPayload."""
+
+    reason = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class TallyOutput(serializers.Serializer):
+    """payloads.TallyPayload: posts moderators removed, by reason, most first."""
+
+    hidden = serializers.IntegerField()
+    reasons = TallyReasonOutput(many=True)
+
+
+class ReasonChoiceOutput(serializers.Serializer):
+    value = serializers.ChoiceField(choices=ModerationReason.choices)
+    label = serializers.CharField(help_text="In the request's language.")
+
+
+class SessionModerationOutput(serializers.Serializer):
+    """A session's moderation state: bounded lists, not pages (see each field)."""
+
+    session = serializers.IntegerField()
+    moderation_mode = serializers.ChoiceField(choices=Session.ModerationMode.choices)
+    pending = ModerationPostOutput(
+        many=True, help_text="Awaiting approval, oldest first; at most 200."
+    )
+    flagged = ModerationPostOutput(
+        many=True, help_text="Published, flagged or reported, most reported first; at most 200."
+    )
+    stream = ModerationPostOutput(
+        many=True, help_text="Every post of any status, newest first; at most 200."
+    )
+    log = ModerationActionOutput(many=True, help_text="Moderation actions, newest first; 100.")
+    tally = TallyOutput()
+    reasons = ReasonChoiceOutput(many=True, help_text="The reasons a moderator may give.")
+
+
+class PostReportOutput(serializers.Serializer):
+    post = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=ModerationReason.choices)
+
+
+class BanOutput(serializers.Serializer):
+    """payloads.BanPayload."""
+
+    id = serializers.IntegerField()
+    municipality = serializers.IntegerField()
+    user = serializers.IntegerField()
+    username = serializers.CharField()
+    reason = serializers.ChoiceField(choices=ModerationReason.choices)
+    note = serializers.CharField()
+    created_by = serializers.CharField(help_text="The moderator's display name.")
+    created_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(allow_null=True, help_text="null: until lifted.")
+    lifted_at = serializers.DateTimeField(allow_null=True)
+
+
+class WatchedKeywordOutput(serializers.Serializer):
+    """payloads.WatchedKeywordPayload."""
+
+    id = serializers.IntegerField()
+    municipality = serializers.IntegerField()
+    phrase = serializers.CharField()
+    action = serializers.ChoiceField(choices=WatchedKeyword.Action.choices)
+
+
+# The session report (api.reports; the shape of sessions.reports.session_report) ----------------
+
+
+class ReportSessionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    municipality = serializers.CharField()
+    municipality_slug = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class ReportTotalsOutput(serializers.Serializer):
+    citizen_comments = serializers.IntegerField()
+    citizens = serializers.IntegerField()
+    politician_comments = serializers.IntegerField()
+    politicians = serializers.IntegerField()
+    comments = serializers.IntegerField()
+    questions = serializers.IntegerField()
+    citizen_questions = serializers.IntegerField()
+    replies = serializers.IntegerField()
+    answered_questions = serializers.IntegerField()
+    answer_rate = serializers.FloatField(allow_null=True, help_text="0 to 1; null: no questions.")
+    questions_answered_live = serializers.IntegerField()
+    questions_answered_afterwards = serializers.IntegerField()
+    questions_not_answered = serializers.IntegerField()
+    questions_with_politician_reply = serializers.IntegerField()
+    median_first_answer_seconds = serializers.IntegerField(allow_null=True)
+    votes = serializers.IntegerField()
+    citizen_replies_to_citizens = serializers.IntegerField()
+    first_time_citizens = serializers.IntegerField()
+    returning_citizens = serializers.IntegerField()
+    top_citizens = serializers.IntegerField()
+    top_citizens_comment_share = serializers.FloatField(allow_null=True)
+    comments_before_start = serializers.IntegerField()
+    comments_after_end = serializers.IntegerField()
+    removed_comments = serializers.IntegerField()
+    pending_comments = serializers.IntegerField()
+
+
+class ReportCitizenOutput(serializers.Serializer):
+    """reports.CitizenRow."""
+
+    name = serializers.CharField(help_text="A pseudonym with ?pseudonymise=1.")
+    comments = serializers.IntegerField()
+    questions = serializers.IntegerField()
+    replies = serializers.IntegerField()
+    replies_to_citizens = serializers.IntegerField()
+    votes_received = serializers.IntegerField()
+    returning = serializers.BooleanField()
+
+
+class ReportPoliticianOutput(serializers.Serializer):
+    """reports.PoliticianRow."""
+
+    name = serializers.CharField()
+    party = serializers.CharField()
+    role = serializers.CharField()
+    comments = serializers.IntegerField()
+    questions_answered = serializers.IntegerField()
+    median_response_seconds = serializers.IntegerField(allow_null=True)
+
+
+class ReportMinuteOutput(serializers.Serializer):
+    """reports.MinuteRow."""
+
+    minute = serializers.DateTimeField()
+    offset = serializers.IntegerField(help_text="Minutes from the start; negative before it.")
+    citizens = serializers.IntegerField()
+    politicians = serializers.IntegerField()
+
+
+class SessionReportOutput(serializers.Serializer):
+    session = ReportSessionOutput()
+    generated_at = serializers.DateTimeField()
+    pseudonymised = serializers.BooleanField()
+    totals = ReportTotalsOutput()
+    per_citizen = ReportCitizenOutput(many=True)
+    per_politician = ReportPoliticianOutput(many=True)
+    timeline = ReportMinuteOutput(many=True)

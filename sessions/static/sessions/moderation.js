@@ -133,11 +133,17 @@ function errorText(body) {
   return Object.values(body).flat().join(" ") || strings.error;
 }
 
+// Fields only the page's own form handling reads (which object): the API has it in the URL,
+// and refuses fields it does not know.
+const PAGE_ONLY = new Set(["csrfmiddlewaretoken", "op", "post", "ban", "keyword"]);
+// Ids and counts go as JSON numbers: the API does not turn "24" into 24.
+const NUMBERS = new Set(["session", "hours", "user"]);
+
 function payloadOf(form, submitter) {
   const payload = {};
   for (const [name, value] of new FormData(form, submitter)) {
-    if (name === "csrfmiddlewaretoken" || name === "op" || value === "") continue;
-    payload[name] = value;
+    if (PAGE_ONLY.has(name) || value === "") continue;
+    payload[name] = NUMBERS.has(name) ? Number(value) : value;
   }
   return payload;
 }
