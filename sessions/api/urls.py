@@ -27,7 +27,9 @@ urlpatterns = [
         name="api-session-close",
     ),
     path(
-        "sessions/<int:session_id>/report/", reports.SessionReportView.as_view(), name="api-report"
+        "sessions/<int:session_id>/report/",
+        reports.SessionReportView.as_view(),
+        name="api-session-report",
     ),
     path("posts/<int:post_id>/replies/", views.ReplyView.as_view(), name="api-replies"),
     path("posts/<int:post_id>/vote/", views.VoteView.as_view(), name="api-vote"),
@@ -36,7 +38,7 @@ urlpatterns = [
     path("politicians/", views.PoliticianListView.as_view(), name="api-politicians"),
     # Moderation (issue 7)
     path("posts/<int:post_id>/moderate/", moderation.ModerateView.as_view(), name="api-moderate"),
-    path("posts/<int:post_id>/report/", moderation.ReportView.as_view(), name="api-report"),
+    path("posts/<int:post_id>/report/", moderation.ReportView.as_view(), name="api-post-report"),
     path(
         "sessions/<int:session_id>/moderation/",
         moderation.SessionModerationView.as_view(),
