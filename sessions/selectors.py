@@ -199,20 +199,20 @@ def moderation_stream(session: Session, limit: int = 200) -> list[Post]:
     return list(_moderation_posts(session).order_by("-created_at", "-id")[:limit])
 
 
-def pending_posts(session: Session) -> list[Post]:
-    """Posts awaiting approval, oldest first: the moderators' queue."""
-    return list(
-        _moderation_posts(session).filter(status=Post.Status.PENDING).order_by("created_at", "id")
-    )
+def pending_posts(session: Session, limit: int | None = None) -> list[Post]:
+    """Posts awaiting approval, oldest first: the moderators' queue (the first `limit`)."""
+    queue = _moderation_posts(session).filter(status=Post.Status.PENDING)
+    return list(queue.order_by("created_at", "id")[:limit])
 
 
-def posts_needing_attention(session: Session) -> list[Post]:
-    """Published posts that a watched keyword flagged or citizens reported, most reported first."""
+def posts_needing_attention(session: Session, limit: int | None = None) -> list[Post]:
+    """Published posts that a watched keyword flagged or citizens reported, most reported first
+    (the first `limit`)."""
     return list(
         _moderation_posts(session)
         .filter(status=Post.Status.PUBLISHED)
         .filter(Q(flagged=True) | Q(report_count__gt=0))
-        .order_by("-report_count", "-created_at")
+        .order_by("-report_count", "-created_at")[:limit]
     )
 
 

@@ -243,8 +243,8 @@ class SessionModerationView(APIView):
         session = _object_or_404(Session.objects.select_related("municipality"), session_id)
         _require_moderator(request, session.municipality_id)
         limit = MODERATION_LIST_LIMIT
-        pending = selectors.pending_posts(session)[:limit]
-        flagged = selectors.posts_needing_attention(session)[:limit]
+        pending = selectors.pending_posts(session, limit=limit)
+        flagged = selectors.posts_needing_attention(session, limit=limit)
         stream = selectors.moderation_stream(session, limit=limit)
         log = selectors.moderation_log(session, limit=LOG_LIMIT)
         return Response(
