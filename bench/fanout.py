@@ -3,10 +3,12 @@
 In one run, for each N (default 100, 1,000, 3,000, 5,000, 10,000):
   floor   a bare broadcast server written with the `websockets` library (websockets.broadcast),
           triggered by a message on a control socket: the floor for this machine;
-  memory  the project under one Daphne process with the in-memory channel layer;
-  direct  the same with TOWNHALL_DIRECT_SEND=1 (ready frames straight to the TCP transport);
-  redis   the project under two Daphne processes sharing Redis, viewers split between them, the
-          questions posted through the first.
+  memory  the project under one Daphne process with the in-memory channel layer, through ASGI
+          send (TOWNHALL_DIRECT_SEND=0);
+  direct  the same with TOWNHALL_DIRECT_SEND=1, the default (ready frames straight to the TCP
+          transport);
+  redis   the project under two Daphne processes sharing Redis (default settings, so the direct
+          path), viewers split between them, the questions posted through the first.
 Questions are posted through the API one at a time at a steady rate; for every (event, viewer)
 pair the time from the API call (or the floor's trigger) to the arrival of the frame's last byte
 is recorded. Printed: p50, p99, max, delivered/expected, the servers' memory (RSS), and each p99
@@ -471,7 +473,9 @@ def main() -> None:
     try:
         if "memory" in configs:
             project_servers["memory"] = [
-                DaphneServer(DATABASE_URL=database_url, **SERVER_ENV).start()
+                DaphneServer(
+                    DATABASE_URL=database_url, TOWNHALL_DIRECT_SEND="0", **SERVER_ENV
+                ).start()
             ]
         if "direct" in configs:
             project_servers["direct"] = [

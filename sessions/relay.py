@@ -281,7 +281,7 @@ class Fanout:
             try:
                 if seq is None:
                     await viewer.notice(message, size)
-                else:
+                elif not viewer.live_direct(seq, message):
                     await viewer.live(seq, message, size)
             except Exception:
                 logger.exception("Relay to one socket of session %s failed", self.session_id)

@@ -160,8 +160,10 @@ TOWNHALL_PRESENCE_HEARTBEAT = 15
 # A relay leaves a session's channel-layer group this many seconds after its last socket left.
 TOWNHALL_RELAY_IDLE_SECONDS = float(os.environ.get("TOWNHALL_RELAY_IDLE_SECONDS", "10"))
 # Write ready frames straight to each socket's TCP transport when nothing is buffered, instead of
-# through ASGI send: pinned to Daphne 4.2.3, Twisted 26.10.0, autobahn 26.10.2 (relay.py).
-TOWNHALL_DIRECT_SEND = env_bool("TOWNHALL_DIRECT_SEND", False)
+# through ASGI send: 5-9x faster at 1,000-10,000 viewers (README, "Benchmarks"). Only on the
+# versions it was written for, Daphne 4.2.3, Twisted 26.10.0, autobahn 26.10.2 (relay.py), and
+# never under Daphne's TLS or compression; elsewhere, and with 0 here, the ASGI path.
+TOWNHALL_DIRECT_SEND = env_bool("TOWNHALL_DIRECT_SEND", True)
 # gc.freeze() after connection ramps of 1,000 viewers (relay.py): off until a measurement shows
 # it helps (README, "Benchmarks").
 TOWNHALL_GC_FREEZE = env_bool("TOWNHALL_GC_FREEZE", False)
