@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 from django.db import connection
@@ -39,6 +40,10 @@ def test_database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+# One cache key prefix per test run, shared by every Daphne it starts.
+CACHE_PREFIX = f"townhall-test-{uuid.uuid4().hex[:12]}"
+
+
 class DaphneServer:
     """One Daphne process on 127.0.0.1:port; `start()` waits until it accepts connections."""
 
@@ -62,6 +67,8 @@ class DaphneServer:
             **os.environ,
             "DJANGO_DEBUG": "1",
             "TOWNHALL_RATE_LIMITS": "off",
+            # Rate-limit counts of earlier runs stay in Redis for up to a day; user ids repeat.
+            "TOWNHALL_CACHE_PREFIX": CACHE_PREFIX,
             **self.environment,
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -176,7 +176,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "townhall",
+            # Installations (or test runs) sharing one Redis keep their counts apart.
+            "KEY_PREFIX": os.environ.get("TOWNHALL_CACHE_PREFIX") or "townhall",
         }
     }
 else:
