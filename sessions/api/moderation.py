@@ -10,12 +10,9 @@ by tests/test_api_fuzz.py.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -36,6 +33,7 @@ from ..payloads import (
 )
 from ..services.moderation import POST_ACTIONS
 from .filters import read_query
+from .inputs import object_or_404, valid_input
 from .pagination import PageQuery, page_of, paginated
 from .schema import (
     BAD_REQUEST,
@@ -47,7 +45,6 @@ from .schema import (
     WRITE_ERRORS,
 )
 from .serializers import (
-    MAX_ID,
     BanOutput,
     ModerationPostOutput,
     PostReportOutput,
@@ -149,19 +146,6 @@ class KeywordInput(StrictInput):
     )
 
 
-def _valid(serializer_class: type, request: Request) -> dict:
-    serializer = serializer_class(data=request.data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _object_or_404(queryset: Any, pk: int) -> Any:
-    """get_object_or_404, also for an id too large for any database column (not a 500)."""
-    if pk > MAX_ID:
-        raise Http404("No such object.")
-    return get_object_or_404(queryset, pk=pk)
-
-
 def _require_moderator(request: Request, municipality_id: int) -> None:
     if not selectors.moderates(request.user, municipality_id):
         raise PermissionDenied(_("Only moderators of this municipality can do that."))
@@ -186,9 +170,9 @@ class ModerateView(APIView):
         tags=["moderation"],
     )
     def post(self, request: Request, post_id: int) -> Response:
-        post = _object_or_404(Post.objects.select_related("session"), post_id)
+        post = object_or_404(Post.objects.select_related("session"), post_id)
         _require_moderator(request, post.session.municipality_id)
-        fields = _valid(ModerateInput, request)
+        fields = valid_input(ModerateInput, request)
         post = services.moderate_post(post=post, user=request.user, **fields)
         return Response(moderation_post_payload(post))
 
@@ -213,8 +197,8 @@ class ReportView(APIView):
         tags=["moderation"],
     )
     def post(self, request: Request, post_id: int) -> Response:
-        post = _object_or_404(Post, post_id)
-        fields = _valid(ReportInput, request)
+        post = object_or_404(Post, post_id)
+        fields = valid_input(ReportInput, request)
         report = services.report_post(
             post=post,
             reporter=request.user,
@@ -240,7 +224,7 @@ class SessionModerationView(APIView):
         tags=["moderation"],
     )
     def get(self, request: Request, session_id: int) -> Response:
-        session = _object_or_404(Session.objects.select_related("municipality"), session_id)
+        session = object_or_404(Session.objects.select_related("municipality"), session_id)
         _require_moderator(request, session.municipality_id)
         limit = MODERATION_LIST_LIMIT
         pending = selectors.pending_posts(session, limit=limit)
@@ -274,7 +258,7 @@ class BanListView(APIView):
         tags=["moderation"],
     )
     def get(self, request: Request, municipality_id: int) -> Response:
-        municipality = _object_or_404(Municipality, municipality_id)
+        municipality = object_or_404(Municipality, municipality_id)
         _require_moderator(request, municipality.pk)
         query = read_query(PageQuery, request)
         bans = selectors.active_bans(municipality, timezone.now())
@@ -290,9 +274,9 @@ class BanListView(APIView):
         tags=["moderation"],
     )
     def post(self, request: Request, municipality_id: int) -> Response:
-        municipality = _object_or_404(Municipality, municipality_id)
+        municipality = object_or_404(Municipality, municipality_id)
         _require_moderator(request, municipality.pk)
-        fields = _valid(BanInput, request)
+        fields = valid_input(BanInput, request)
         ban = services.ban_user(
             municipality=municipality,
             user=request.user,
@@ -319,9 +303,9 @@ class BanDetailView(APIView):
         tags=["moderation"],
     )
     def delete(self, request: Request, ban_id: int) -> Response:
-        ban = _object_or_404(Ban.objects.select_related("user", "created_by"), ban_id)
+        ban = object_or_404(Ban.objects.select_related("user", "created_by"), ban_id)
         _require_moderator(request, ban.municipality_id)
-        fields = _valid(LiftInput, request)
+        fields = valid_input(LiftInput, request)
         ban = services.lift_ban(
             ban=ban, user=request.user, note=fields["note"], session=fields["session"]
         )
@@ -341,7 +325,7 @@ class KeywordListView(APIView):
         tags=["moderation"],
     )
     def get(self, request: Request, municipality_id: int) -> Response:
-        municipality = _object_or_404(Municipality, municipality_id)
+        municipality = object_or_404(Municipality, municipality_id)
         _require_moderator(request, municipality.pk)
         query = read_query(PageQuery, request)
         keywords = selectors.watched_keywords(municipality)
@@ -360,9 +344,9 @@ class KeywordListView(APIView):
         tags=["moderation"],
     )
     def post(self, request: Request, municipality_id: int) -> Response:
-        municipality = _object_or_404(Municipality, municipality_id)
+        municipality = object_or_404(Municipality, municipality_id)
         _require_moderator(request, municipality.pk)
-        fields = _valid(KeywordInput, request)
+        fields = valid_input(KeywordInput, request)
         keyword = services.add_watched_keyword(
             municipality=municipality, user=request.user, **fields
         )
@@ -381,6 +365,6 @@ class KeywordDetailView(APIView):
         tags=["moderation"],
     )
     def delete(self, request: Request, keyword_id: int) -> Response:
-        keyword = _object_or_404(WatchedKeyword, keyword_id)
+        keyword = object_or_404(WatchedKeyword, keyword_id)
         services.remove_watched_keyword(keyword=keyword, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

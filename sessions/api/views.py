@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model
 from django.http import Http404, HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -36,6 +34,7 @@ from .filters import (
     in_municipality,
     read_query,
 )
+from .inputs import object_or_404, valid_input
 from .pagination import page_of, paginated
 from .schema import (
     BAD_REQUEST,
@@ -89,19 +88,6 @@ class StaffWritesOnly(BasePermission):
         return request.method in SAFE_METHODS or bool(
             request.user.is_authenticated and request.user.is_staff
         )
-
-
-def _valid(serializer_class: type, request: Request) -> dict:
-    serializer = serializer_class(data=request.data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _object_or_404(model: type[Model], pk: int) -> Any:
-    """get_object_or_404, also for an id too large for any database column (not a 500)."""
-    if pk > MAX_ID:
-        raise Http404(f"No {model._meta.object_name} matches the given query.")
-    return get_object_or_404(model, pk=pk)
 
 
 def _session_with_panel(session_id: int) -> Session:
@@ -158,7 +144,7 @@ class SessionListView(APIView):
         tags=["sessions"],
     )
     def post(self, request: Request) -> Response:
-        fields = _valid(SessionInput, request)
+        fields = valid_input(SessionInput, request)
         session = services.create_session(user=request.user, **fields)
         return Response(
             session_payload(selectors.session_with_panel(session.pk)),
@@ -186,7 +172,7 @@ class QuestionListView(APIView):
         tags=["questions"],
     )
     def get(self, request: Request, session_id: int) -> Response:
-        session = _object_or_404(Session, session_id)
+        session = object_or_404(Session, session_id)
         query = read_query(QuestionListQuery, request)
         questions = selectors.published_questions(session, query["ordering"])
         return Response(
@@ -205,8 +191,8 @@ class QuestionListView(APIView):
         tags=["questions"],
     )
     def post(self, request: Request, session_id: int) -> Response:
-        session = _object_or_404(Session, session_id)
-        fields = _valid(BodyInput, request)
+        session = object_or_404(Session, session_id)
+        fields = valid_input(BodyInput, request)
         question = services.post_question(
             session=session, author=request.user, body=fields["body"], client_ip=client_ip(request)
         )
@@ -225,8 +211,8 @@ class ReplyView(APIView):
         tags=["questions"],
     )
     def post(self, request: Request, post_id: int) -> Response:
-        post = _object_or_404(Post, post_id)
-        fields = _valid(ReplyInput, request)
+        post = object_or_404(Post, post_id)
+        fields = valid_input(ReplyInput, request)
         if fields["mark_answered"]:
             reply = services.answer_question(
                 question=post, author=request.user, body=fields["body"]
@@ -257,7 +243,7 @@ class VoteView(APIView):
     )
     def post(self, request: Request, post_id: int) -> Response:
         question = services.vote(
-            question=_object_or_404(Post, post_id),
+            question=object_or_404(Post, post_id),
             user=request.user,
             client_ip=client_ip(request),
         )
@@ -268,7 +254,7 @@ class VoteView(APIView):
     )
     def delete(self, request: Request, post_id: int) -> Response:
         question = services.unvote(
-            question=_object_or_404(Post, post_id),
+            question=object_or_404(Post, post_id),
             user=request.user,
             client_ip=client_ip(request),
         )
@@ -285,8 +271,8 @@ class AnsweredView(APIView):
         tags=["questions"],
     )
     def post(self, request: Request, post_id: int) -> Response:
-        question = _object_or_404(Post, post_id)
-        fields = _valid(AnsweredInput, request)
+        question = object_or_404(Post, post_id)
+        fields = valid_input(AnsweredInput, request)
         question = services.mark_answered(
             question=question, user=request.user, answered=fields["answered"]
         )
@@ -311,13 +297,13 @@ class SessionControlView(APIView):
         return super().as_view(**initkwargs)
 
     def post(self, request: Request, session_id: int) -> Response:
-        session = _object_or_404(Session, session_id)
+        session = object_or_404(Session, session_id)
         if self.action == "open":
             services.open_session(session=session, user=request.user)
         elif self.action == "close":
             services.close_session(session=session, user=request.user)
         else:
-            fields = _valid(ExtendInput, request)
+            fields = valid_input(ExtendInput, request)
             services.extend_session(
                 session=session,
                 user=request.user,
@@ -405,7 +391,7 @@ class MunicipalityListView(APIView):
         tags=["directory"],
     )
     def post(self, request: Request) -> Response:
-        fields = _valid(MunicipalityInput, request)
+        fields = valid_input(MunicipalityInput, request)
         municipality = services.create_municipality(user=request.user, **fields)
         return Response(MunicipalitySerializer(municipality).data, status=status.HTTP_201_CREATED)
 
@@ -438,7 +424,7 @@ class PoliticianListView(APIView):
         tags=["directory"],
     )
     def post(self, request: Request) -> Response:
-        fields = _valid(PoliticianInput, request)
+        fields = valid_input(PoliticianInput, request)
         account = fields.pop("user", None)
         politician = services.create_politician(user=request.user, account=account, **fields)
         return Response(PoliticianSerializer(politician).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,28 @@
+"""Reading a request the same way in every API view: its body through a serializer, and the
+object its path names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from rest_framework.request import Request
+
+from .serializers import MAX_ID
+
+
+def valid_input(serializer_class: type, request: Request) -> dict:
+    """The request's body, validated; a ValidationError (400) otherwise."""
+    serializer = serializer_class(data=request.data, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def object_or_404(model_or_queryset: type[Model] | QuerySet, pk: int) -> Any:
+    """get_object_or_404, also for an id too large for any database column (not a 500)."""
+    if pk > MAX_ID:
+        model = getattr(model_or_queryset, "model", model_or_queryset)
+        raise Http404(f"No {model._meta.object_name} matches the given query.")
+    return get_object_or_404(model_or_queryset, pk=pk)
