@@ -42,7 +42,7 @@ class WireEvent(NamedTuple):
 
 
 def group_name(session_id: int) -> str:
-    """The channel-layer group of a session: its members are the relays (relay.py), one per
+    """The channel-layer group of a session: its members are the relays (live/relay.py), one per
     process with sockets of the session, never the sockets themselves."""
     return f"session-{session_id}"
 

@@ -29,8 +29,16 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# How a page's query string or the API says yes or no to pseudonyms in a report.
+TRUE_VALUES = ("1", "true", "yes", "on")
+FALSE_VALUES = ("0", "false", "no", "off")
 
 Cell = str | int | float | bool | None
+
+
+def wants_pseudonyms(value: str | None) -> bool:
+    """Whether a request's `pseudonymise` value asks for pseudonyms (absent means no)."""
+    return (value or "").lower() in TRUE_VALUES
 
 
 def neutralise(value: Cell) -> Cell:

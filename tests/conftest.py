@@ -136,6 +136,6 @@ def fresh_channel_layer() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def quiet_presence(settings) -> None:
-    """No presence frames in the middle of other tests' sockets; tests/test_presence.py turns
+    """No presence frames in the middle of other tests' sockets; tests/live/test_presence.py turns
     them back on."""
     settings.TOWNHALL_PRESENCE_INTERVAL = 3600

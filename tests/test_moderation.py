@@ -34,6 +34,8 @@ from sessions.models import (
 )
 from sessions.payloads import question_payload
 from sessions.services.moderation import Banned, normalize
+from tests.live.test_event_protocol import apply as apply_public
+from tests.live.test_event_protocol import comparable, page_state
 from townhall.asgi import application
 
 from .factories import (
@@ -44,8 +46,6 @@ from .factories import (
     SessionFactory,
     UserFactory,
 )
-from .test_event_protocol import apply as apply_public
-from .test_event_protocol import comparable, page_state
 
 pytestmark = pytest.mark.django_db
 

@@ -108,7 +108,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Each Daphne process has one channel-layer member, its relay (sessions/relay.py), so a channel
+# Each Daphne process has one channel-layer member, its relay (sessions/live/relay.py), so a channel
 # holds at most the events of a burst; room for 1,000 before the layer drops (the relay then
 # reads the gap from the log).
 CHANNEL_CAPACITY = 1000
@@ -144,7 +144,7 @@ else:
         }
     }
 
-# Live sockets (sessions/relay.py, sessions/presence.py; README, "Live events").
+# Live sockets (sessions/live/relay.py, sessions/live/presence.py; README, "Live events").
 # A client further behind than this many events gets {"type": "resync"} instead of a replay.
 TOWNHALL_REPLAY_LIMIT = int(os.environ.get("TOWNHALL_REPLAY_LIMIT", "1000"))
 # Bytes a slow socket may have waiting beyond its transport's buffer before a 1013 close.
@@ -311,7 +311,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True
 # Quiet: its start-up banner would land in the output of every management command.
 AXES_VERBOSE = False
-AXES_LOCKOUT_CALLABLE = "sessions.account_views.locked_out"
+AXES_LOCKOUT_CALLABLE = "sessions.pages.accounts.locked_out"
 AXES_CLIENT_IP_CALLABLE = "sessions.client_ip.client_ip_for_axes"
 AXES_COOLOFF_MESSAGE = _("Too many failed logins for this username. Try again later.")
 AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE

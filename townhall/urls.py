@@ -19,5 +19,5 @@ urlpatterns = [
     path("api/", include("sessions.api.urls")),
     # Anything else under /api/ answers in JSON, as the API does.
     re_path(r"^api/", api_not_found),
-    path("", include("sessions.urls")),
+    path("", include("sessions.pages.urls")),
 ]

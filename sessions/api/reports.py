@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..exports import CONTENT_TYPES, FORMATS
+from ..exports import CONTENT_TYPES, FALSE_VALUES, FORMATS, TRUE_VALUES, wants_pseudonyms
 from ..models import ExportLog
 from ..reports import load_session
 from ..services.exports import export_session_report
@@ -26,8 +26,6 @@ from .filters import read_query
 from .schema import BAD_REQUEST, FORBIDDEN, NOT_FOUND, NOT_SIGNED_IN
 from .serializers import MAX_ID, ServiceCheckedChoiceField, SessionReportOutput
 
-TRUE_VALUES = ("1", "true", "yes", "on")
-FALSE_VALUES = ("0", "false", "no", "off")
 XLSX = CONTENT_TYPES["xlsx"]
 
 
@@ -46,10 +44,6 @@ class JSONOnlyNegotiation(DefaultContentNegotiation):
         self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
         return renderers[0], renderers[0].media_type
-
-
-def wants_pseudonyms(value: str | None) -> bool:
-    return (value or "").lower() in TRUE_VALUES
 
 
 class ReportQuery(serializers.Serializer):

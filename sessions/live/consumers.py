@@ -14,8 +14,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import events, presence, relay, selectors
-from .models import Session
+from .. import events, selectors
+from ..models import Session
+from . import presence, relay
 
 # Close codes in the application range (4000-4999), mirroring HTTP where they can.
 CLOSE_BAD_REQUEST = 4400

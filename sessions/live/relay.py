@@ -31,7 +31,7 @@ from channels.db import database_sync_to_async
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 
-from . import events
+from .. import events
 from .presence import PresenceCounter, presence_counter
 
 logger = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from ..services import accounts
 from .forms import DeleteAccountForm
-from .services import accounts
 
 
 def locked_out(

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from .payloads import DELETED_USERNAME_PREFIX, PSEUDONYM_USERNAME_PREFIX
+from ..payloads import DELETED_USERNAME_PREFIX, PSEUDONYM_USERNAME_PREFIX
 
 
 class AskForm(forms.Form):

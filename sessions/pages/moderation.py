@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
-from .client_ip import client_ip
-from .models import Ban, ModerationReason, Post, Session, WatchedKeyword
-from .payloads import TallyPayload, reason_label
+from .. import selectors, services
+from ..client_ip import client_ip
+from ..models import Ban, ModerationReason, Post, Session, WatchedKeyword
+from ..payloads import TallyPayload, reason_label
 
 
 def tally_text(tally: TallyPayload) -> str:

@@ -14,10 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from . import charts, exports, reports
-from .api.reports import wants_pseudonyms
-from .models import ExportLog, Municipality
-from .services.exports import Export, export_municipality_overview, export_session_report
+from .. import charts, exports, reports
+from ..exports import wants_pseudonyms
+from ..models import ExportLog, Municipality
+from ..services.exports import Export, export_municipality_overview, export_session_report
 
 View = Callable[..., HttpResponse]
 TOP_CITIZENS = 20

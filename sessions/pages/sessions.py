@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView
 
-from . import moderation_views, selectors, services
-from .client_ip import client_ip
+from .. import selectors, services
+from ..client_ip import client_ip
+from ..models import Post, Session
+from ..payloads import iso, question_payload, session_payload
+from . import moderation
 from .forms import AskForm, ExtendForm, ReplyForm, SignupForm
-from .models import Post, Session
-from .payloads import iso, question_payload, session_payload
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -83,7 +84,7 @@ def _render_session_page(
         "blank_question": _blank_post(session),
         "blank_reply": _blank_post(session),
         # Moderation: the public tally, the reader's own unpublished posts, report reasons.
-        **moderation_views.session_page_context(request, session),
+        **moderation.session_page_context(request, session),
     }
     return render(request, "sessions/session.html", context, status=status)
 
@@ -120,7 +121,7 @@ def live_page_strings() -> dict[str, str]:
         "new_answer": _("%(author)s answered."),
         "viewers_one": _("%(count)s person watching"),
         "viewers_many": _("%(count)s people watching"),
-        **moderation_views.live_page_strings(),
+        **moderation.live_page_strings(),
     }
 
 

@@ -9,8 +9,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from sessions.models import Event, Municipality, Politician, Post, Session, Vote
-
-from .factories import (
+from tests.factories import (
     MunicipalityFactory,
     PostFactory,
     ReplyFactory,

@@ -37,9 +37,7 @@ from schemathesis.specs.openapi.checks import (
 
 from sessions import services
 from sessions.models import ModerationReason, Post, WatchedKeyword
-from tests.servers import DaphneServer
-
-from .factories import (
+from tests.factories import (
     MunicipalityFactory,
     PoliticianFactory,
     PostFactory,
@@ -47,6 +45,7 @@ from .factories import (
     SessionFactory,
     UserFactory,
 )
+from tests.servers import DaphneServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

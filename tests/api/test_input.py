@@ -9,8 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from sessions.models import Event, Municipality, Politician, Post, Session
-
-from .factories import MunicipalityFactory, PoliticianFactory, PostFactory, SessionFactory
+from tests.factories import MunicipalityFactory, PoliticianFactory, PostFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from sessions import services
 from sessions.models import Ban, Event, ModerationAction, Post, PostReport, Session, WatchedKeyword
-
-from .factories import (
+from tests.factories import (
     ModeratorFactory,
     MunicipalityFactory,
     PostFactory,

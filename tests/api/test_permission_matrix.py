@@ -38,8 +38,7 @@ from sessions.models import (
     Vote,
     WatchedKeyword,
 )
-
-from .factories import (
+from tests.factories import (
     ModeratorFactory,
     MunicipalityFactory,
     PoliticianFactory,

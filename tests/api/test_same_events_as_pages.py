@@ -8,8 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from sessions.models import Event, Post, Session
-
-from .factories import SessionFactory
+from tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 

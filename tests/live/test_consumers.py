@@ -9,9 +9,8 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from sessions import services
+from tests.factories import SessionFactory, UserFactory
 from townhall.asgi import application
-
-from .factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

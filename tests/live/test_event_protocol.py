@@ -14,9 +14,8 @@ from django.test import Client
 
 from sessions import services
 from sessions.models import Session
+from tests.factories import PoliticianFactory, SessionFactory, UserFactory
 from townhall.asgi import application
-
-from .factories import PoliticianFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

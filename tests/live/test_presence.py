@@ -7,9 +7,8 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from sessions.presence import viewer_key
-
-from .test_consumers import ask, connect, live_session_with_citizen
+from sessions.live.presence import viewer_key
+from tests.live.test_consumers import ask, connect, live_session_with_citizen
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,12 +18,11 @@ from rest_framework.authtoken.models import Token
 from websockets.sync.client import connect as ws_connect
 
 from sessions import events, services
+from sessions.live.relay import DIRECT_SEND_VERSIONS, direct_send_supported, get_relay
 from sessions.models import Session
-from sessions.relay import DIRECT_SEND_VERSIONS, direct_send_supported, get_relay
+from tests.factories import SessionFactory, UserFactory
+from tests.live.test_consumers import ask, connect, live_session_with_citizen, receive
 from tests.servers import DaphneServer
-
-from .factories import SessionFactory, UserFactory
-from .test_consumers import ask, connect, live_session_with_citizen, receive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

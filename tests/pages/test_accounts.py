@@ -13,8 +13,7 @@ from rest_framework.authtoken.models import Token
 from sessions import services
 from sessions.models import Event, Post, Vote
 from sessions.services.accounts import delete_account, export_account_data
-
-from .factories import PostFactory, ReplyFactory
+from tests.factories import PostFactory, ReplyFactory
 
 pytestmark = pytest.mark.django_db
 

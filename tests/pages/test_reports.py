@@ -20,9 +20,8 @@ from sessions.api.serializers import (
     SessionReportOutput,
 )
 from sessions.models import ExportLog
-
-from .faaborg import build_meeting
-from .factories import SessionFactory
+from tests.faaborg import build_meeting
+from tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -350,7 +349,7 @@ def test_report_page_in_danish(client, staff, meeting):
 
 
 def test_export_log_is_read_only_in_the_admin(client, meeting):
-    from .factories import UserFactory
+    from tests.factories import UserFactory
 
     admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
     client.force_login(admin_user)
@@ -380,7 +379,7 @@ def test_api_report_with_a_staff_token(api_client, staff, meeting):
 def test_chart_draws_the_session_and_tells_of_comments_outside_it(client, staff):
     from datetime import UTC, datetime, timedelta
 
-    from .factories import PostFactory, ReplyFactory
+    from tests.factories import PostFactory, ReplyFactory
 
     start = datetime(2026, 11, 26, 18, 0, tzinfo=UTC)
     session = SessionFactory(starts_at=start, ends_at=start + timedelta(hours=1))

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from sessions import services
 from sessions.models import Event, Post
-
-from .factories import PostFactory, SessionFactory
+from tests.factories import PostFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 

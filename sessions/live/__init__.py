@@ -1,0 +1,1 @@
+"""The WebSocket side: consumers, the per-process relay, presence and the socket routes."""
