@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +26,7 @@ from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Post, Session
 from ..payloads import iso, question_payload, session_payload
-from . import moderation
+from . import moderation, page_cache
 from .forms import AskForm, ExtendForm, ReplyForm, SignupForm
 
 
@@ -30,7 +36,53 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
+    if not request.user.is_authenticated and not messages.get_messages(request):
+        return _anonymous_session_page(request, selectors.session_for_page(session_id))
     return _render_session_page(request, selectors.session_with_panel(session_id))
+
+
+def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpResponse:
+    """The page as every visitor who is not signed in sees it: rendered once per session state
+    (pages/page_cache.py), with this visitor's CSRF token and the server's clock in its tail."""
+    now = timezone.now()
+    ordering = _ordering(request)
+    key = ":".join(
+        (
+            str(session.pk),
+            str(session.last_seq),
+            session.status_at(now),
+            "accepts" if session.accepts_posts_at(now) else "refuses",
+            translation.get_language(),
+            ordering,
+        )
+    )
+
+    def render_for_everyone() -> str:
+        prefetch_related_objects([session], "politicians")
+        context = _session_page_context(
+            request, session, now=now, clock=page_cache.CLOCK_SLOT, ordering=ordering
+        )
+        context["csrf_token"] = page_cache.TOKEN_SLOT
+        return render_to_string("sessions/session.html", context, request=None)
+
+    page = page_cache.shared_page(key, render_for_everyone)
+    return page_cache.page_response(
+        request, page, csrf_token=get_token(request), server_now=iso(now)
+    )
+
+
+def _ordering(request: HttpRequest) -> str:
+    ordering = request.GET.get("ordering", selectors.DEFAULT_QUESTION_ORDERING)
+    if ordering not in ("-votes", "-created"):
+        return selectors.DEFAULT_QUESTION_ORDERING
+    return ordering
+
+
+def _page_path(request: HttpRequest, ordering: str) -> str:
+    """The page's own address for "log in and come back": only the query it understands."""
+    if "ordering" in request.GET:
+        return f"{request.path}?ordering={ordering}"
+    return request.path
 
 
 def _render_session_page(
@@ -42,9 +94,28 @@ def _render_session_page(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
-    ordering = request.GET.get("ordering", selectors.DEFAULT_QUESTION_ORDERING)
-    if ordering not in ("-votes", "-created"):
-        ordering = selectors.DEFAULT_QUESTION_ORDERING
+    context = _session_page_context(
+        request,
+        session,
+        now=now,
+        clock=iso(now),
+        ordering=_ordering(request),
+        ask_form=ask_form,
+        failed_reply=failed_reply,
+    )
+    return render(request, "sessions/session.html", context, status=status)
+
+
+def _session_page_context(
+    request: HttpRequest,
+    session: Session,
+    *,
+    now: datetime,
+    clock: str,
+    ordering: str,
+    ask_form: AskForm | None = None,
+    failed_reply: tuple[int, ReplyForm] | None = None,
+) -> dict[str, Any]:
     # Read the seq before the questions: events after it are replayed, and applying one that
     # the questions already show changes nothing (every event is idempotent on the client).
     seq = session.last_seq
@@ -57,12 +128,11 @@ def _render_session_page(
                 question.reply_form = failed_reply[1]
     state = {
         "seq": seq,
-        "server_now": iso(now),
         "session": session_payload(session, now),
         "questions": [question_payload(q, q.published_replies) for q in questions],
         "voted": sorted(selectors.voted_question_ids(request.user, session)),
     }
-    context = {
+    return {
         "session": session,
         "status": session.status_at(now),
         "accepts_posts": session.accepts_posts_at(now),
@@ -71,6 +141,7 @@ def _render_session_page(
             (q for q in questions if not q.is_answered), key=lambda q: (-q.vote_count, q.created_at)
         ),
         "ordering": ordering,
+        "page_path": _page_path(request, ordering),
         "me_politician": me,
         "can_mark_answered": selectors.may_mark_answered(request.user, session),
         "voted": set(state["voted"]),
@@ -78,6 +149,7 @@ def _render_session_page(
         "max_length": settings.TOWNHALL_MAX_POST_LENGTH,
         "time_zone": settings.TIME_ZONE,
         "state": state,
+        "clock": {"server_now": clock},
         "i18n": live_page_strings(),
         # Rendered once into <template> elements: the live page clones them for new posts,
         # so a post added live has the same markup as one rendered by the server.
@@ -85,8 +157,8 @@ def _render_session_page(
         "blank_reply": _blank_post(session),
         # Moderation: the public tally, the reader's own unpublished posts, report reasons.
         **moderation.session_page_context(request, session),
+        "user": request.user,
     }
-    return render(request, "sessions/session.html", context, status=status)
 
 
 def _blank_post(session: Session) -> Post:
