@@ -170,6 +170,12 @@ TOWNHALL_DIRECT_SEND = env_bool("TOWNHALL_DIRECT_SEND", True)
 TOWNHALL_GC_FREEZE = env_bool("TOWNHALL_GC_FREEZE", False)
 TOWNHALL_PRESENCE_TTL = 45
 
+# HTTP under Daphne (townhall/http.py; README, "The rush at the start"): Django runs whole in
+# one of this many threads per process, and a request that waited longer than MAX_WAIT seconds
+# for a thread is answered 503 with Retry-After instead.
+TOWNHALL_HTTP_THREADS = int(os.environ.get("TOWNHALL_HTTP_THREADS", "4"))
+TOWNHALL_HTTP_MAX_WAIT_SECONDS = float(os.environ.get("TOWNHALL_HTTP_MAX_WAIT_SECONDS", "10"))
+
 # Rate-limit counters must hold across several Daphne processes: Redis when REDIS_URL is set,
 # memory for the one process of the embedded mode. (Login lockouts are rows in the database.)
 if REDIS_URL:
