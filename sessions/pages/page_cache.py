@@ -22,8 +22,9 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
@@ -47,6 +48,8 @@ LOCAL_ENTRIES = 16
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no mtime, OS unknown
 STORED_BLOCK_MAX = 0xFFFF
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class SharedPage:
@@ -62,6 +65,9 @@ class SharedPage:
         head, marker, tail = html.partition(TAIL_MARKER)
         if not marker:
             raise ValueError(f"the page has no {TAIL_MARKER} marker")
+        if TOKEN_SLOT in head or CLOCK_SLOT in head:
+            # A form above the tail would carry the first visitor's token to everyone.
+            raise ValueError("a visitor's own value stands before the page's tail")
         head_bytes = (head + marker).encode()
         compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
         deflated = compressor.compress(head_bytes) + compressor.flush(zlib.Z_FULL_FLUSH)
@@ -99,39 +105,39 @@ def stored_blocks(data: bytes) -> list[bytes]:
     ]
 
 
-class LocalPages:
-    """The few newest renderings in this process, so a hit costs no trip to Redis."""
+class LocalCache(Generic[T]):
+    """A few hundred newest things in this process, each for `timeout` seconds at most."""
 
     def __init__(self, size: int, timeout: float) -> None:
         self.size = size
         self.timeout = timeout
-        self.pages: OrderedDict[str, tuple[float, SharedPage]] = OrderedDict()
+        self.entries: OrderedDict[Hashable, tuple[float, T]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: str) -> SharedPage | None:
+    def get(self, key: Hashable) -> T | None:
         with self.lock:
-            entry = self.pages.get(key)
+            entry = self.entries.get(key)
             if entry is None:
                 return None
             if entry[0] < time.monotonic():
-                del self.pages[key]
+                del self.entries[key]
                 return None
-            self.pages.move_to_end(key)
+            self.entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key: str, page: SharedPage) -> None:
+    def put(self, key: Hashable, value: T) -> None:
         with self.lock:
-            self.pages[key] = (time.monotonic() + self.timeout, page)
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
+            self.entries[key] = (time.monotonic() + self.timeout, value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
     def clear(self) -> None:
         with self.lock:
-            self.pages.clear()
+            self.entries.clear()
 
 
-local_pages = LocalPages(LOCAL_ENTRIES, LOCAL_TIMEOUT_SECONDS)
+local_pages: LocalCache[SharedPage] = LocalCache(LOCAL_ENTRIES, LOCAL_TIMEOUT_SECONDS)
 
 
 @functools.cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView
@@ -25,8 +27,8 @@ from django.views.generic import CreateView
 from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Post, Session
-from ..payloads import iso, question_payload, session_payload
-from . import moderation, page_cache
+from ..payloads import iso, session_payload
+from . import moderation, page_cache, question_cache
 from .forms import AskForm, ExtendForm, ReplyForm, SignupForm
 
 
@@ -103,7 +105,10 @@ def _render_session_page(
         ask_form=ask_form,
         failed_reply=failed_reply,
     )
-    return render(request, "sessions/session.html", context, status=status)
+    html = render_to_string("sessions/session.html", context, request=request)
+    # The questions' forms were rendered once for many readers, with a placeholder token.
+    html = html.replace(page_cache.TOKEN_SLOT, get_token(request))
+    return HttpResponse(html, status=status)
 
 
 def _session_page_context(
@@ -116,37 +121,69 @@ def _session_page_context(
     ask_form: AskForm | None = None,
     failed_reply: tuple[int, ReplyForm] | None = None,
 ) -> dict[str, Any]:
-    # Read the seq before the questions: events after it are replayed, and applying one that
-    # the questions already show changes nothing (every event is idempotent on the client).
-    seq = session.last_seq
-    questions = list(selectors.published_questions(session, ordering))
+    # The snapshot is read at the session's seq: events after it are replayed, and applying one
+    # that the questions already show changes nothing (every event is idempotent on the client).
+    shown = question_cache.snapshot(session, ordering)
     me = selectors.politician_for(request.user, session)
-    # Only a refused reply comes back with its form: its errors and the text to keep.
+    # Panel politicians and staff (selectors.may_mark_answered), without asking twice.
+    can_mark_answered = bool(me or (request.user.is_authenticated and request.user.is_staff))
+    voted = selectors.voted_question_ids(request.user, session)
+    accepts_posts = session.accepts_posts_at(now)
+    moderation_context = moderation.session_page_context(request, session)
+    # What a question's markup needs besides the question (question_cache.Reader says which
+    # of it may differ between readers).
+    question_context = {
+        "user": request.user,
+        "voted": voted,
+        "accepts_posts": accepts_posts,
+        "can_mark_answered": can_mark_answered,
+        "me_politician": me,
+        "report_reasons": moderation_context["report_reasons"],
+        "max_length": settings.TOWNHALL_MAX_POST_LENGTH,
+        "csrf_token": page_cache.TOKEN_SLOT,
+    }
+
+    def render_question(question: Post) -> str:
+        return render_to_string(
+            "sessions/_question.html", {**question_context, "question": question}
+        )
+
+    reader = question_cache.Reader(
+        user_id=request.user.pk if request.user.is_authenticated else None,
+        voted=frozenset(voted),
+        can_mark_answered=can_mark_answered,
+        politician=me,
+        accepts_posts=accepts_posts,
+    )
+    articles = question_cache.question_articles(shown, reader, render_question)
+    # Only a refused reply comes back with its form: its errors and the text to keep. That one
+    # question is rendered for this reader alone (the snapshot's posts are shared: copy first).
     if failed_reply:
-        for question in questions:
+        for index, question in enumerate(shown.questions):
             if question.pk == failed_reply[0]:
-                question.reply_form = failed_reply[1]
+                with_form = copy.copy(question)
+                with_form.reply_form = failed_reply[1]
+                articles[index] = mark_safe(render_question(with_form))
     state = {
-        "seq": seq,
+        "seq": session.last_seq,
         "session": session_payload(session, now),
-        "questions": [question_payload(q, q.published_replies) for q in questions],
-        "voted": sorted(selectors.voted_question_ids(request.user, session)),
+        "questions": list(shown.payloads),
+        "voted": sorted(voted),
     }
     return {
+        **question_context,
+        **moderation_context,
         "session": session,
         "status": session.status_at(now),
-        "accepts_posts": session.accepts_posts_at(now),
-        "questions": questions,
+        "questions": shown.questions,
+        "question_articles": mark_safe("".join(articles)),  # noqa: S308 - our own templates
         "open_questions": sorted(
-            (q for q in questions if not q.is_answered), key=lambda q: (-q.vote_count, q.created_at)
+            (q for q in shown.questions if not q.is_answered),
+            key=lambda q: (-q.vote_count, q.created_at),
         ),
         "ordering": ordering,
         "page_path": _page_path(request, ordering),
-        "me_politician": me,
-        "can_mark_answered": selectors.may_mark_answered(request.user, session),
-        "voted": set(state["voted"]),
         "ask_form": ask_form or AskForm(),
-        "max_length": settings.TOWNHALL_MAX_POST_LENGTH,
         "time_zone": settings.TIME_ZONE,
         "state": state,
         "clock": {"server_now": clock},
@@ -155,9 +192,7 @@ def _session_page_context(
         # so a post added live has the same markup as one rendered by the server.
         "blank_question": _blank_post(session),
         "blank_reply": _blank_post(session),
-        # Moderation: the public tally, the reader's own unpublished posts, report reasons.
-        **moderation.session_page_context(request, session),
-        "user": request.user,
+        "voted": voted,
     }
 
 

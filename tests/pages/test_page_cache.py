@@ -81,14 +81,14 @@ def test_the_clock_is_this_requests(live_session):
 
 
 def test_a_gzipped_page_is_the_same_page(live_session, citizen):
-    services.post_question(session=live_session, author=citizen, body="Æ, ø og å – også i gzip?")
+    services.post_question(session=live_session, author=citizen, body="Æ, ø og å: også i gzip?")
     plain_client = Client()
     plain = load(plain_client, live_session)
     zipped = Client().get(f"/sessions/{live_session.pk}/", headers={"accept-encoding": "gzip"})
     assert zipped["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in zipped["Vary"]
     unzipped = gzip.decompress(zipped.content).decode()
-    assert "Æ, ø og å – også i gzip?" in unzipped
+    assert "Æ, ø og å: også i gzip?" in unzipped
     assert unzipped.endswith("</html>\n")
     assert TOKEN.sub("", unzipped).replace(clock_of(unzipped), "") == TOKEN.sub("", plain).replace(
         clock_of(plain), ""

@@ -1,0 +1,119 @@
+"""The questions of the session page, read once per session state and rendered once per look.
+
+A signed-in page cannot be shared whole (it carries the reader's votes, their own posts, their
+forms), but almost all of it is the same for every reader:
+- the published questions with their replies and payloads change only with an event, so they
+  are read once per session `seq` in each process (a `Snapshot`);
+- one question's markup depends on the question itself (its payload, so a new vote count, reply
+  or name gives a new version) and on a handful of facts about the reader: signed in or not,
+  may mark answered, the panel politician they speak for, whether the session takes posts,
+  whether they voted for it, and whether the thread holds a post of theirs. Rendered once per
+  such combination, kept in this process, and joined for each reader.
+Form tokens are rendered as a placeholder and replaced by the reader's own token on the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from .. import selectors
+from ..models import Politician, Post, Session
+from ..payloads import QuestionPayload, question_payload
+from .page_cache import LOCAL_TIMEOUT_SECONDS, LocalCache
+
+SNAPSHOTS = 32
+ARTICLES = 20_000  # a few MB: 200 questions in a few variants each, for several sessions
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A session's published questions at one seq, in one ordering. Shared between requests
+    and threads: read it, never change it."""
+
+    questions: tuple[Post, ...]
+    payloads: tuple[QuestionPayload, ...]
+    versions: tuple[str, ...]  # a digest of each question's payload
+    authors: tuple[frozenset[int], ...]  # who wrote the question and each of its replies
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The reader, as far as a question's markup depends on them."""
+
+    user_id: int | None
+    voted: frozenset[int]
+    can_mark_answered: bool
+    politician: Politician | None
+    accepts_posts: bool
+
+
+snapshots: LocalCache[Snapshot] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
+articles: LocalCache[SafeString] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SECONDS * 6)
+
+
+def snapshot(session: Session, ordering: str) -> Snapshot:
+    """The published questions of `session` as of its `last_seq` (2 queries when not cached)."""
+    key = (session.pk, session.last_seq, ordering)
+    found = snapshots.get(key)
+    if found is None:
+        questions = tuple(selectors.published_questions(session, ordering))
+        payloads = tuple(question_payload(q, q.published_replies) for q in questions)
+        found = Snapshot(
+            questions=questions,
+            payloads=payloads,
+            versions=tuple(version_of(payload) for payload in payloads),
+            authors=tuple(
+                frozenset([q.author_id, *(reply.author_id for reply in q.published_replies)])
+                for q in questions
+            ),
+        )
+        snapshots.put(key, found)
+    return found
+
+
+def version_of(payload: QuestionPayload) -> str:
+    encoded = json.dumps(payload, cls=DjangoJSONEncoder, sort_keys=True).encode()
+    return hashlib.blake2b(encoded, digest_size=12).hexdigest()
+
+
+def question_articles(
+    shown: Snapshot, reader: Reader, render: Callable[[Post], str]
+) -> list[SafeString]:
+    """Each question's <article> for this reader, rendered by `render` only when no reader
+    with the same look has had it yet."""
+    politician = (
+        (reader.politician.pk, reader.politician.name, reader.politician.role)
+        if (reader.politician)
+        else None
+    )
+    look = (
+        get_language(),
+        reader.user_id is not None,
+        reader.can_mark_answered,
+        politician,
+        reader.accepts_posts,
+    )
+    result = []
+    for question, version, authors in zip(
+        shown.questions, shown.versions, shown.authors, strict=True
+    ):
+        key = (
+            question.pk,
+            version,
+            look,
+            question.pk in reader.voted,
+            reader.user_id if reader.user_id in authors else None,
+        )
+        article = articles.get(key)
+        if article is None:
+            article = mark_safe(render(question))
+            articles.put(key, article)
+        result.append(article)
+    return result
