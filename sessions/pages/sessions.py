@@ -176,7 +176,7 @@ def _session_page_context(
         "session": session,
         "status": session.status_at(now),
         "questions": shown.questions,
-        "question_articles": mark_safe("".join(articles)),  # noqa: S308 - our own templates
+        "question_articles": mark_safe("".join(articles)),
         "open_questions": sorted(
             (q for q in shown.questions if not q.is_answered),
             key=lambda q: (-q.vote_count, q.created_at),
