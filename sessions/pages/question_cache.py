@@ -25,7 +25,7 @@ from django.utils.translation import get_language
 
 from .. import selectors
 from ..models import Politician, Post, Session
-from ..payloads import QuestionPayload, question_payload
+from ..payloads import QuestionPayload, TallyPayload, question_payload
 from .page_cache import LOCAL_TIMEOUT_SECONDS, LocalCache
 
 SNAPSHOTS = 32
@@ -41,6 +41,7 @@ class Snapshot:
     payloads: tuple[QuestionPayload, ...]
     versions: tuple[str, ...]  # a digest of each question's payload
     authors: tuple[frozenset[int], ...]  # who wrote the question and each of its replies
+    tally: TallyPayload  # what moderators removed (a change is an event too)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ articles: LocalCache[SafeString] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SECONDS * 
 
 
 def snapshot(session: Session, ordering: str) -> Snapshot:
-    """The published questions of `session` as of its `last_seq` (2 queries when not cached)."""
+    """The published questions of `session` as of its `last_seq`, and the moderation tally
+    (3 queries when not cached)."""
     key = (session.pk, session.last_seq, ordering)
     found = snapshots.get(key)
     if found is None:
@@ -73,6 +75,7 @@ def snapshot(session: Session, ordering: str) -> Snapshot:
                 frozenset([q.author_id, *(reply.author_id for reply in q.published_replies)])
                 for q in questions
             ),
+            tally=selectors.moderation_tally(session),
         )
         snapshots.put(key, found)
     return found

@@ -129,7 +129,7 @@ def _session_page_context(
     can_mark_answered = bool(me or (request.user.is_authenticated and request.user.is_staff))
     voted = selectors.voted_question_ids(request.user, session)
     accepts_posts = session.accepts_posts_at(now)
-    moderation_context = moderation.session_page_context(request, session)
+    moderation_context = moderation.session_page_context(request, session, shown.tally)
     # What a question's markup needs besides the question (question_cache.Reader says which
     # of it may differ between readers).
     question_context = {
