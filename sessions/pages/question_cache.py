@@ -14,9 +14,10 @@ Form tokens are rendered as a placeholder and replaced by the reader's own token
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -86,37 +87,54 @@ def version_of(payload: QuestionPayload) -> str:
     return hashlib.blake2b(encoded, digest_size=12).hexdigest()
 
 
+def look_of(reader: Reader) -> tuple[object, ...]:
+    """What a question's markup depends on besides the question: the same for many readers."""
+    politician = reader.politician
+    return (
+        get_language(),
+        reader.user_id is not None,
+        reader.can_mark_answered,
+        (politician.pk, politician.name, politician.role) if politician else None,
+        reader.accepts_posts,
+    )
+
+
+def cached_article(key: Hashable, render: Callable[[], str]) -> SafeString:
+    article = articles.get(key)
+    if article is None:
+        article = mark_safe(render())
+        articles.put(key, article)
+    return article
+
+
 def question_articles(
     shown: Snapshot, reader: Reader, render: Callable[[Post], str]
 ) -> list[SafeString]:
     """Each question's <article> for this reader, rendered by `render` only when no reader
     with the same look has had it yet."""
-    politician = (
-        (reader.politician.pk, reader.politician.name, reader.politician.role)
-        if (reader.politician)
-        else None
-    )
-    look = (
-        get_language(),
-        reader.user_id is not None,
-        reader.can_mark_answered,
-        politician,
-        reader.accepts_posts,
-    )
-    result = []
-    for question, version, authors in zip(
-        shown.questions, shown.versions, shown.authors, strict=True
-    ):
-        key = (
-            question.pk,
-            version,
-            look,
-            question.pk in reader.voted,
-            reader.user_id if reader.user_id in authors else None,
+    look = look_of(reader)
+    return [
+        cached_article(
+            (
+                question.pk,
+                version,
+                look,
+                question.pk in reader.voted,
+                reader.user_id if reader.user_id in authors else None,
+            ),
+            functools.partial(render, question),
         )
-        article = articles.get(key)
-        if article is None:
-            article = mark_safe(render(question))
-            articles.put(key, article)
-        result.append(article)
-    return result
+        for question, version, authors in zip(
+            shown.questions, shown.versions, shown.authors, strict=True
+        )
+    ]
+
+
+def blank_articles(reader: Reader, render: Callable[[str], str]) -> dict[str, SafeString]:
+    """The empty question, reply and own post that the live page clones for new posts, once
+    per look (`render(name)` renders the one named)."""
+    look = look_of(reader)
+    return {
+        name: cached_article(("blank", name, look), functools.partial(render, name))
+        for name in ("question", "reply", "own_post")
+    }

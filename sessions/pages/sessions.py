@@ -156,6 +156,12 @@ def _session_page_context(
         accepts_posts=accepts_posts,
     )
     articles = question_cache.question_articles(shown, reader, render_question)
+
+    def render_blank(name: str) -> str:
+        blank = _blank_post(session)
+        template, name_in_template = BLANK_TEMPLATES[name]
+        return render_to_string(template, {**question_context, name_in_template: blank})
+
     # Only a refused reply comes back with its form: its errors and the text to keep. That one
     # question is rendered for this reader alone (the snapshot's posts are shared: copy first).
     if failed_reply:
@@ -188,16 +194,23 @@ def _session_page_context(
         "state": state,
         "clock": {"server_now": clock},
         "i18n": live_page_strings(),
-        # Rendered once into <template> elements: the live page clones them for new posts,
-        # so a post added live has the same markup as one rendered by the server.
-        "blank_question": _blank_post(session),
-        "blank_reply": _blank_post(session),
+        # Rendered into <template> elements: the live page clones them for new posts, so a
+        # post added live has the same markup as one rendered by the server.
+        "blanks": question_cache.blank_articles(reader, render_blank),
         "voted": voted,
     }
 
 
+BLANK_TEMPLATES = {
+    "question": ("sessions/_question.html", "question"),
+    "reply": ("sessions/_reply.html", "reply"),
+    "own_post": ("sessions/_own_post.html", "post"),
+}
+
+
 def _blank_post(session: Session) -> Post:
-    post = Post(pk=0, session=session, body="", created_at=timezone.now())
+    # The script fills in every post's own time; a fixed one keeps the blank the same for all.
+    post = Post(pk=0, session=session, body="", created_at=session.starts_at)
     post.published_replies = []
     return post
 
