@@ -52,6 +52,12 @@ def _question_minute(index: int, count: int) -> float:
     return round(minute * 4) / 4
 
 
+def _turn(use: int, sentences: int, openers: int) -> int:
+    """The opener for the `use`-th use of a cycle of sentences: the next one each time, and a
+    different one each time the same sentence comes round again, so no text repeats."""
+    return (use + use // sentences) % openers
+
+
 class _Quotas:
     """Who still has comments to write; picks the one with the most left, never `avoid`."""
 
@@ -155,12 +161,13 @@ def faaborg_threads() -> list[Thread]:
                 by = citizen_quota.take(avoid=(previous,), prefer=prefer)
                 thanked_by_asker = thanked_by_asker or by == asker
                 openers = fm.CITIZEN_FOLLOW_UPS if previous in panel else fm.CITIZEN_AGREEMENT
-                opener = openers[k % len(openers)].format(first=first_names[previous])
                 if not citizen_joined:
-                    point = topic.citizen_points[number]
+                    opener, point = openers[k % len(openers)], topic.citizen_points[number]
                 else:
+                    opener = openers[_turn(asides, len(fm.CITIZEN_ASIDES), len(openers))]
                     point = fm.CITIZEN_ASIDES[asides % len(fm.CITIZEN_ASIDES)]
                     asides += 1
+                opener = opener.format(first=first_names[previous])
                 citizen_joined = True
                 body = f"{opener} {point}"
             else:
@@ -170,8 +177,9 @@ def faaborg_threads() -> list[Thread]:
                     opener = fm.POLITICIAN_REMARK_OPENERS[k % len(fm.POLITICIAN_REMARK_OPENERS)]
                     remark, addressed, remarked = topic.remarks[number], asker, True
                 else:
-                    opener = fm.POLITICIAN_ANSWER_OPENERS[k % len(fm.POLITICIAN_ANSWER_OPENERS)]
-                    remark = fm.POLITICIAN_FOLLOW_UPS[follow_ups % len(fm.POLITICIAN_FOLLOW_UPS)]
+                    sentences, openers = fm.POLITICIAN_FOLLOW_UPS, fm.POLITICIAN_REPLY_OPENERS
+                    opener = openers[_turn(follow_ups, len(sentences), len(openers))]
+                    remark = sentences[follow_ups % len(sentences)]
                     addressed = previous if previous not in panel else asker
                     follow_ups += 1
                 body = f"{opener.format(first=first_names[addressed], party=parties[by])} {remark}"

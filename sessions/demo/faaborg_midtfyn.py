@@ -130,6 +130,12 @@ POLITICIAN_ANSWER_OPENERS = (
     "Kære {first}, tak for spørgsmålet.",
     "Tak for at tage det op, {first}.",
 )
+# A politician's openers for a reply to a citizen's comment further down a thread.
+POLITICIAN_REPLY_OPENERS = (
+    *POLITICIAN_ANSWER_OPENERS,
+    "Tak for kommentaren, {first}.",
+    "Godt sagt, {first}.",
+)
 POLITICIAN_REMARK_OPENERS = (
     "Lige en tilføjelse:",
     "Jeg vil gerne supplere.",
