@@ -20,6 +20,24 @@ from django.db import connection
 
 PROJECT = Path(__file__).resolve().parents[1]
 
+# Production settings (DJANGO_DEBUG=0) on plain HTTP, for a Daphne or a manage.py command.
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "a-test-secret-key-long-and-random-enough-0123456789-abcdefghijkl",
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
+}
+
+
+def collect_static() -> Path:
+    """Run collectstatic under production settings, as `make install` does; STATIC_ROOT."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=PROJECT,
+        env={**os.environ, **PRODUCTION},
+        check=True,
+    )
+    return PROJECT / "staticfiles"
+
 
 def free_port() -> int:
     with socket.socket() as probe:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from tests.factories import SessionFactory
-from tests.servers import PROJECT, DaphneServer
+from tests.servers import PRODUCTION, PROJECT, DaphneServer, collect_static
 
-PRODUCTION = {
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "a-test-secret-key-long-and-random-enough-0123456789-abcdefghijkl",
-    "DJANGO_SECURE_SSL_REDIRECT": "0",
-}
+
+@pytest.fixture(scope="module")
+def static_root() -> Path:
+    return collect_static()
 
 
 def get(url: str) -> tuple[int, str, bytes]:
@@ -26,13 +27,7 @@ def get(url: str) -> tuple[int, str, bytes]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_daphne_alone_serves_pages_and_hashed_static_files_with_debug_off():
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=PROJECT,
-        env={**os.environ, **PRODUCTION},
-        check=True,
-    )
+def test_daphne_alone_serves_pages_and_hashed_static_files_with_debug_off(static_root: Path):
     session = SessionFactory(title="Digital spørgetime")
     server = DaphneServer(**PRODUCTION).start()
     try:
@@ -51,6 +46,20 @@ def test_daphne_alone_serves_pages_and_hashed_static_files_with_debug_off():
             assert body
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("page_script", ["session.js", "moderation.js"])
+def test_collected_page_scripts_import_the_shared_module_by_its_hashed_name(
+    static_root: Path, page_script: str
+):
+    hashed = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    shared = hashed["sessions/live-socket.js"]
+    assert re.fullmatch(r"sessions/live-socket\.[0-9a-f]{12}\.js", shared)
+    script = (static_root / hashed[f"sessions/{page_script}"]).read_text()
+
+    imports = re.findall(r'^import .* from "(.*)";$', script, re.MULTILINE)
+    assert imports == [f"./{shared.removeprefix('sessions/')}"]
+    assert (static_root / shared).is_file()
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():

@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from .servers import PROJECT
-from .test_deployment import PRODUCTION
+from .servers import PRODUCTION, PROJECT
 
 pytestmark = pytest.mark.django_db
 

@@ -477,6 +477,31 @@ def _most_reported_reason(post: Post) -> str:
 # Bans ---------------------------------------------------------------------------------------
 
 
+def _log_ban(
+    ban: Ban,
+    action: str,
+    moderator: User,
+    session: Session | None,
+    now: datetime,
+    *,
+    reason: str = "",
+    note: str = "",
+) -> None:
+    """Log a ban or its lifting; if it was done from a session, ring its moderators' doorbell."""
+    _log(
+        session,
+        moderator,
+        action,
+        now,
+        municipality=ban.municipality,
+        user=ban.user,
+        reason=reason,
+        note=note,
+    )
+    if session is not None:
+        events.notify_moderators(session)
+
+
 def ban_user(
     *,
     municipality: Municipality,
@@ -528,18 +553,7 @@ def ban_user(
             created_at=now,
             ends_at=ends_at,
         )
-        _log(
-            session,
-            user,
-            ModerationAction.Action.BAN,
-            now,
-            municipality=municipality,
-            user=target,
-            reason=reason,
-            note=note,
-        )
-        if session is not None:
-            events.notify_moderators(session)
+        _log_ban(ban, ModerationAction.Action.BAN, user, session, now, reason=reason, note=note)
     return ban
 
 
@@ -561,17 +575,7 @@ def lift_ban(
             raise ValidationError(_("This ban is no longer in force."), code="ban_not_active")
         ban.lifted_at = now
         ban.save(update_fields=["lifted_at"])
-        _log(
-            session,
-            user,
-            ModerationAction.Action.UNBAN,
-            now,
-            municipality=ban.municipality,
-            user=ban.user,
-            note=note,
-        )
-        if session is not None:
-            events.notify_moderators(session)
+        _log_ban(ban, ModerationAction.Action.UNBAN, user, session, now, note=note)
     return ban
 
 

@@ -1,14 +1,17 @@
 """Live pages keep up: votes reorder the list for everyone, and a page whose server restarted
-reconnects by itself, catches up from the event log and keeps what the user was typing."""
+reconnects by itself (the session page and the moderation view through one shared module),
+catches up and keeps what the user was typing."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from sessions import services
-from tests.factories import SessionFactory, UserFactory
-from tests.servers import DaphneServer
+from tests.factories import ModeratorFactory, SessionFactory, UserFactory
+from tests.servers import PRODUCTION, DaphneServer, collect_static
 
 from .pages import log_in, never_reloaded, open_live, visit
 
@@ -66,6 +69,62 @@ def test_page_reconnects_after_a_restart_and_misses_nothing(daphne: DaphneServer
     assert viewer.locator(".question").count() == 1
     assert never_reloaded(viewer)
     assert never_reloaded(citizen)
+
+
+def test_moderation_view_reconnects_after_a_restart_and_reads_what_it_missed(
+    daphne: DaphneServer, browser: Browser
+):
+    session = SessionFactory()
+    ModeratorFactory(municipality=session.municipality, user=UserFactory(username="moderator"))
+    moderator = log_in(browser, daphne.url, "moderator")
+    moderator.goto(f"{daphne.url}/sessions/{session.pk}/moderation/")
+    view = moderator.locator("#moderation")
+    expect(view).to_have_attribute("data-connected", "true")
+    moderator.evaluate("window.loadedOnce = true")
+
+    daphne.kill()
+    expect(view.locator('[data-field="connection"]')).to_have_text("Connection lost. Reconnecting…")
+    expect(view).to_have_attribute("data-connected", "false")
+    services.post_question(
+        session=session, author=UserFactory(), body="Asked while the server was down"
+    )
+    daphne.start()
+
+    expect(view).to_have_attribute("data-connected", "true", timeout=20_000)
+    expect(view.locator('[data-live="stream"]')).to_contain_text(
+        "Asked while the server was down", timeout=20_000
+    )
+    expect(view.locator('[data-field="connection"]')).to_be_hidden()
+    assert never_reloaded(moderator)
+
+
+def test_production_page_loads_its_hashed_modules_and_reconnects(
+    transactional_db, browser: Browser
+):
+    collect_static()
+    server = DaphneServer(**PRODUCTION).start()
+    try:
+        session = SessionFactory()
+        viewer = visit(browser)
+        scripts = []
+        viewer.on("request", lambda request: scripts.append(request.url))
+        open_live(viewer, f"{server.url}/sessions/{session.pk}/")
+        assert any(re.search(r"/live-socket\.[0-9a-f]{12}\.js$", url) for url in scripts)
+
+        server.kill()
+        expect(viewer.locator('[data-field="connection"]')).to_have_text(
+            "Connection lost. Reconnecting…"
+        )
+        services.post_question(
+            session=session, author=UserFactory(), body="Asked while the server was down"
+        )
+        server.start()
+
+        expect(viewer.get_by_text("Asked while the server was down")).to_be_visible(timeout=20_000)
+        expect(viewer.locator('[data-field="connection"]')).to_be_hidden()
+        assert never_reloaded(viewer)
+    finally:
+        server.stop()
 
 
 def test_vote_from_a_stale_tab_shows_the_vote_instead_of_an_error(daphne_url, browser: Browser):

@@ -3,6 +3,8 @@
 // comes fresh from the server, so nothing can drift and a reconnect simply reads again.
 // Forms go through the JSON API; without this script they post to the page itself.
 
+import { keepConnected } from "./live-socket.js";
+
 const root = document.getElementById("moderation");
 const strings = JSON.parse(document.getElementById("moderation-i18n").textContent);
 const sessionId = Number(root.dataset.sessionId);
@@ -91,38 +93,16 @@ function swapIn(fresh) {
 
 // The doorbell -----------------------------------------------------------------------------
 
-let attempts = 0;
-
-function showConnection(text) {
-  const element = field("connection");
-  element.hidden = !text;
-  element.textContent = text ?? "";
-}
-
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/ws/sessions/${sessionId}/moderation/`);
-  socket.addEventListener("message", (message) => {
-    const event = JSON.parse(message.data);
-    if (event.type === "ready") {
-      attempts = 0;
-      showConnection(null);
-      root.dataset.connected = "true";
-      scheduleRefresh(); // whatever happened while this page was loading or offline
-    } else if (event.type === "changed") {
-      scheduleRefresh();
-    } else if (event.type === "error") {
-      showConnection(event.data.message);
-    }
-  });
-  socket.addEventListener("close", (closed) => {
-    root.dataset.connected = "false";
-    if (closed.code === 4403 || closed.code === 4404) return;
-    showConnection(strings.reconnecting);
-    const delay = Math.min(30000, 1000 * 2 ** attempts) * (0.5 + Math.random());
-    attempts += 1;
-    setTimeout(connect, delay);
-  });
+// The view counts as connected once the server says "ready", not when the socket opens.
+function onDoorbell(event, connection) {
+  if (event.type === "ready") {
+    connection.ready();
+    scheduleRefresh(); // whatever happened while this page was loading or offline
+  } else if (event.type === "changed") {
+    scheduleRefresh();
+  } else if (event.type === "error") {
+    connection.show(event.data.message);
+  }
 }
 
 // Forms, through the API -------------------------------------------------------------------
@@ -192,6 +172,13 @@ root.addEventListener("click", (event) => {
   form.querySelector("[name=reason]").focus({ preventScroll: true });
 });
 
-connect();
+keepConnected({
+  root,
+  path: () => `/ws/sessions/${sessionId}/moderation/`,
+  reconnecting: strings.reconnecting,
+  finalCodes: [4403, 4404],
+  onOpen: () => {},
+  onMessage: onDoorbell,
+});
 // A slow safety net: should a doorbell be lost, the page is never more than a minute behind.
 setInterval(scheduleRefresh, 60000);

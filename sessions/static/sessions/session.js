@@ -2,6 +2,8 @@
 // keeps the session's clock, and sends the page's forms through the JSON API.
 // Without this script the page still reads and its forms still post (progressive enhancement).
 
+import { keepConnected } from "./live-socket.js";
+
 const root = document.getElementById("session");
 const initial = JSON.parse(document.getElementById("session-state").textContent);
 const strings = JSON.parse(document.getElementById("session-i18n").textContent);
@@ -456,10 +458,6 @@ function applyEvent(event) {
   }
 }
 
-// The socket --------------------------------------------------------------------------------
-
-let attempts = 0;
-
 // Presence and resync -------------------------------------------------------------------------
 
 // One id per browser (kept in localStorage), so two tabs, or a reconnect, count as one viewer.
@@ -513,50 +511,25 @@ function restoreDrafts() {
   }
 }
 
-function showConnection(text) {
-  const element = field(root, "connection");
-  element.hidden = !text;
-  element.textContent = text ?? "";
-}
+// The socket --------------------------------------------------------------------------------
 
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(
-    `${scheme}://${location.host}/ws/sessions/${sessionId}/?since=${lastSeq}&viewer=${viewerId}`,
-  );
-  socket.addEventListener("open", () => {
-    attempts = 0;
-    showConnection(null);
-    root.dataset.connected = "true";
-  });
-  socket.addEventListener("message", (message) => {
-    const event = JSON.parse(message.data);
-    if (event.type === "error") {
-      console.warn("Townhall:", event.data.message);
-      return;
-    }
-    if (event.type === "presence") {
-      showPresence(event.data.viewers);
-      return;
-    }
-    if (event.type === "resync") {
-      resync();
-      return;
-    }
-    if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
-    lastSeq = event.seq;
-    applyEvent(event);
-    root.dataset.seq = String(lastSeq);
-  });
-  socket.addEventListener("close", (closed) => {
-    root.dataset.connected = "false";
-    if (closed.code === 4404) return; // the session is gone
-    showConnection(strings.reconnecting);
-    // Jittered exponential backoff, so a restarted server is not met by everyone at once.
-    const delay = Math.min(30000, 1000 * 2 ** attempts) * (0.5 + Math.random());
-    attempts += 1;
-    setTimeout(connect, delay);
-  });
+function onEvent(event) {
+  if (event.type === "error") {
+    console.warn("Townhall:", event.data.message);
+    return;
+  }
+  if (event.type === "presence") {
+    showPresence(event.data.viewers);
+    return;
+  }
+  if (event.type === "resync") {
+    resync();
+    return;
+  }
+  if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
+  lastSeq = event.seq;
+  applyEvent(event);
+  root.dataset.seq = String(lastSeq);
 }
 
 // Forms, through the API --------------------------------------------------------------------
@@ -703,4 +676,11 @@ root.addEventListener("click", (event) => {
 restoreDrafts();
 tick();
 setInterval(tick, 1000);
-connect();
+keepConnected({
+  root,
+  // Asked again on every reconnect: the server replays what came after the last event seen.
+  path: () => `/ws/sessions/${sessionId}/?since=${lastSeq}&viewer=${viewerId}`,
+  reconnecting: strings.reconnecting,
+  finalCodes: [4404], // the session is gone
+  onMessage: onEvent,
+});
