@@ -41,7 +41,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from tests.servers import DaphneServer, free_port  # noqa: E402
+from tests.servers import CACHE_PREFIX, DaphneServer, free_port  # noqa: E402
 
 # Well above the default bench rates; the relay and presence at their production settings.
 SERVER_ENV = {"TOWNHALL_RATE_LIMITS": "off", "TOWNHALL_RELAY_IDLE_SECONDS": "2"}
@@ -404,7 +404,7 @@ def cycles_run(server: DaphneServer, redis_url: str, cycles: int) -> dict:
     during = {"members": client.zcard(group)}
     time.sleep(5)  # the relay leaves an idle session's group after TOWNHALL_RELAY_IDLE_SECONDS
     after = {"rss": rss_mb(pid), "members": client.zcard(group)}
-    presence = client.zcard(f"townhall:presence:{session_id}")
+    presence = client.zcard(f"{CACHE_PREFIX}:presence:{session_id}")
     return {"before": before, "during": during, "after": after, "presence": presence}
 
 
