@@ -1,1 +1,1 @@
-"""The server-rendered pages: one module per area, each view calling the core (services, selectors)."""
+"""Server-rendered pages: one module per area, each view calling the core (services, selectors)."""
