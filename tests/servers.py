@@ -79,6 +79,19 @@ class DaphneServer:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
+    def command(self) -> list[str]:
+        """The server's command line (bench/rush.py serves its own arrangement)."""
+        return [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "townhall.asgi:application",
+        ]
+
     def start(self) -> DaphneServer:
         # Rate limits off unless a test asks: browser tests and benchmarks post fast on purpose.
         env = {
@@ -94,16 +107,7 @@ class DaphneServer:
         env["DATABASE_URL"] = self.environment.get("DATABASE_URL") or test_database_url()
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "townhall.asgi:application",
-                ],
+                self.command(),
                 cwd=PROJECT,
                 env=env,
                 stdout=log,
