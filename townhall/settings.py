@@ -98,8 +98,20 @@ DATABASES = {
         conn_max_age=0,
     )
 }
+# HTTP under Daphne (townhall/http.py; README, "The rush at the start"): Django runs whole in
+# one of this many threads per process, and a request that waited longer than MAX_WAIT seconds
+# for a thread is answered 503 with Retry-After instead.
+TOWNHALL_HTTP_THREADS = int(os.environ.get("TOWNHALL_HTTP_THREADS", "4"))
+TOWNHALL_HTTP_MAX_WAIT_SECONDS = float(os.environ.get("TOWNHALL_HTTP_MAX_WAIT_SECONDS", "10"))
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
+    # A connection for every HTTP thread, and a few for the sockets' reads (database_sync_to_async)
+    # and the relay, so no thread waits for another's connection.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": TOWNHALL_HTTP_THREADS + 4,
+        "timeout": 10,
+    }
 else:
     # SQLite: wait for the writer instead of failing at once when two requests write together.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -176,12 +188,6 @@ TOWNHALL_DIRECT_SEND = env_bool("TOWNHALL_DIRECT_SEND", True)
 # it helps (README, "Benchmarks").
 TOWNHALL_GC_FREEZE = env_bool("TOWNHALL_GC_FREEZE", False)
 TOWNHALL_PRESENCE_TTL = 45
-
-# HTTP under Daphne (townhall/http.py; README, "The rush at the start"): Django runs whole in
-# one of this many threads per process, and a request that waited longer than MAX_WAIT seconds
-# for a thread is answered 503 with Retry-After instead.
-TOWNHALL_HTTP_THREADS = int(os.environ.get("TOWNHALL_HTTP_THREADS", "4"))
-TOWNHALL_HTTP_MAX_WAIT_SECONDS = float(os.environ.get("TOWNHALL_HTTP_MAX_WAIT_SECONDS", "10"))
 
 # Rate-limit counters must hold across several Daphne processes: Redis when REDIS_URL is set,
 # memory for the one process of the embedded mode. (Login lockouts are rows in the database.)
