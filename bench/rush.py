@@ -541,7 +541,8 @@ function init(args)
 end
 
 function request()
-  local headers = {}
+  -- As a browser asks: gzip accepted.
+  local headers = {["Accept-Encoding"] = "gzip, deflate, br"}
   if #cookies > 0 then
     turn = turn %% #cookies + 1
     headers["Cookie"] = cookies[turn]
