@@ -62,6 +62,8 @@ WORKER_COMMAND = [
     "{python}",
     "-m",
     "daphne",
+    "--verbosity",
+    "0",
     "--bind",
     "127.0.0.1",
     "--port",
