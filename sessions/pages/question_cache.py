@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -57,7 +57,8 @@ class Reader:
 
 
 snapshots: LocalCache[Snapshot] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
-articles: LocalCache[SafeString] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SECONDS * 6)
+articles: LocalCache[bytes] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SECONDS * 6)
+blanks: LocalCache[SafeString] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS * 6)
 
 
 def snapshot(session: Session, ordering: str) -> Snapshot:
@@ -99,22 +100,30 @@ def look_of(reader: Reader) -> tuple[object, ...]:
     )
 
 
-def cached_article(key: Hashable, render: Callable[[], str]) -> SafeString:
+def cached_article(key: Hashable, render: Callable[[], str]) -> bytes:
+    # Kept as UTF-8: a page joins 200 of them, and encoding the whole page again per reader
+    # would cost more than the rest of the join.
     article = articles.get(key)
     if article is None:
-        article = mark_safe(render())
+        article = render().encode()
         articles.put(key, article)
     return article
 
 
 def question_articles(
-    shown: Snapshot, reader: Reader, render: Callable[[Post], str]
-) -> list[SafeString]:
-    """Each question's <article> for this reader, rendered by `render` only when no reader
-    with the same look has had it yet."""
+    shown: Snapshot,
+    reader: Reader,
+    render: Callable[[Post], str],
+    *,
+    alone: Collection[int] = (),
+) -> bytes:
+    """The questions' <article>s for this reader, in UTF-8, each rendered by `render` only when
+    no reader with the same look has had it yet; those in `alone` for this reader alone."""
     look = look_of(reader)
-    return [
-        cached_article(
+    return b"".join(
+        render(question).encode()
+        if question.pk in alone
+        else cached_article(
             (
                 question.pk,
                 version,
@@ -127,14 +136,19 @@ def question_articles(
         for question, version, authors in zip(
             shown.questions, shown.versions, shown.authors, strict=True
         )
-    ]
+    )
 
 
 def blank_articles(reader: Reader, render: Callable[[str], str]) -> dict[str, SafeString]:
     """The empty question, reply and own post that the live page clones for new posts, once
     per look (`render(name)` renders the one named)."""
     look = look_of(reader)
-    return {
-        name: cached_article(("blank", name, look), functools.partial(render, name))
-        for name in ("question", "reply", "own_post")
-    }
+    found = {}
+    for name in ("question", "reply", "own_post"):
+        key = (name, look)
+        blank = blanks.get(key)
+        if blank is None:
+            blank = mark_safe(render(name))
+            blanks.put(key, blank)
+        found[name] = blank
+    return found

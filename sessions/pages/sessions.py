@@ -19,7 +19,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView
@@ -65,7 +64,8 @@ def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpRespo
             request, session, now=now, clock=page_cache.CLOCK_SLOT, ordering=ordering
         )
         context["csrf_token"] = page_cache.TOKEN_SLOT
-        return render_to_string("sessions/session.html", context, request=None)
+        html = render_to_string("sessions/session.html", context, request=None)
+        return html.replace(page_cache.QUESTIONS_SLOT, context["articles"].decode())
 
     page = page_cache.shared_page(key, render_for_everyone)
     return page_cache.page_response(
@@ -106,9 +106,12 @@ def _render_session_page(
         failed_reply=failed_reply,
     )
     html = render_to_string("sessions/session.html", context, request=request)
-    # The questions' forms were rendered once for many readers, with a placeholder token.
-    html = html.replace(page_cache.TOKEN_SLOT, get_token(request))
-    return HttpResponse(html, status=status)
+    # The questions come in UTF-8 already, joined from parts rendered for many readers, with a
+    # placeholder for the reader's form token.
+    before, _, after = html.partition(page_cache.QUESTIONS_SLOT)
+    body = b"".join((before.encode(), context["articles"], after.encode()))
+    body = body.replace(page_cache.TOKEN_SLOT.encode(), get_token(request).encode())
+    return HttpResponse(body, status=status)
 
 
 def _session_page_context(
@@ -144,6 +147,11 @@ def _session_page_context(
     }
 
     def render_question(question: Post) -> str:
+        # Only a refused reply comes back with its form: its errors and the text to keep. The
+        # snapshot's posts are shared between requests: that one is copied first.
+        if failed_reply and question.pk == failed_reply[0]:
+            question = copy.copy(question)
+            question.reply_form = failed_reply[1]
         return render_to_string(
             "sessions/_question.html", {**question_context, "question": question}
         )
@@ -155,21 +163,15 @@ def _session_page_context(
         politician=me,
         accepts_posts=accepts_posts,
     )
-    articles = question_cache.question_articles(shown, reader, render_question)
+    articles = question_cache.question_articles(
+        shown, reader, render_question, alone={failed_reply[0]} if failed_reply else set()
+    )
 
     def render_blank(name: str) -> str:
         blank = _blank_post(session)
         template, name_in_template = BLANK_TEMPLATES[name]
         return render_to_string(template, {**question_context, name_in_template: blank})
 
-    # Only a refused reply comes back with its form: its errors and the text to keep. That one
-    # question is rendered for this reader alone (the snapshot's posts are shared: copy first).
-    if failed_reply:
-        for index, question in enumerate(shown.questions):
-            if question.pk == failed_reply[0]:
-                with_form = copy.copy(question)
-                with_form.reply_form = failed_reply[1]
-                articles[index] = mark_safe(render_question(with_form))
     state = {
         "seq": session.last_seq,
         "session": session_payload(session, now),
@@ -182,7 +184,9 @@ def _session_page_context(
         "session": session,
         "status": session.status_at(now),
         "questions": shown.questions,
-        "question_articles": mark_safe("".join(articles)),
+        # The questions' markup joins the page after rendering (see _render_session_page).
+        "question_articles": page_cache.QUESTIONS_SLOT,
+        "articles": articles,
         "open_questions": sorted(
             (q for q in shown.questions if not q.is_answered),
             key=lambda q: (-q.vote_count, q.created_at),
