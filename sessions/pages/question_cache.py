@@ -43,6 +43,7 @@ class Snapshot:
     versions: tuple[str, ...]  # a digest of each question's payload
     authors: tuple[frozenset[int], ...]  # who wrote the question and each of its replies
     tally: TallyPayload  # what moderators removed (a change is an event too)
+    payloads_json: str  # the payloads as JSON, escaped for a <script> element
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,19 @@ def snapshot(session: Session, ordering: str) -> Snapshot:
                 for q in questions
             ),
             tally=selectors.moderation_tally(session),
+            payloads_json=script_json(list(payloads)),
         )
         snapshots.put(key, found)
     return found
+
+
+# As Django's json_script escapes: nothing in the JSON can close the <script> element.
+SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def script_json(value: object) -> str:
+    """`value` as JSON that may stand inside a <script type="application/json"> element."""
+    return json.dumps(value, cls=DjangoJSONEncoder).translate(SCRIPT_ESCAPES)
 
 
 def version_of(payload: QuestionPayload) -> str:

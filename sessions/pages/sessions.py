@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView
@@ -172,12 +173,20 @@ def _session_page_context(
         template, name_in_template = BLANK_TEMPLATES[name]
         return render_to_string(template, {**question_context, name_in_template: blank})
 
-    state = {
-        "seq": session.last_seq,
-        "session": session_payload(session, now),
-        "questions": list(shown.payloads),
-        "voted": sorted(voted),
-    }
+    # {"seq", "session", "questions", "voted"}: the questions' JSON comes made with the snapshot.
+    state_json = "".join(
+        (
+            '{"seq": ',
+            question_cache.script_json(session.last_seq),
+            ', "session": ',
+            question_cache.script_json(session_payload(session, now)),
+            ', "questions": ',
+            shown.payloads_json,
+            ', "voted": ',
+            question_cache.script_json(sorted(voted)),
+            "}",
+        )
+    )
     return {
         **question_context,
         **moderation_context,
@@ -195,7 +204,7 @@ def _session_page_context(
         "page_path": _page_path(request, ordering),
         "ask_form": ask_form or AskForm(),
         "time_zone": settings.TIME_ZONE,
-        "state": state,
+        "state_json": mark_safe(state_json),
         "clock": {"server_now": clock},
         "i18n": live_page_strings(),
         # Rendered into <template> elements: the live page clones them for new posts, so a
