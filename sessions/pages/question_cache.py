@@ -30,7 +30,7 @@ from ..payloads import QuestionPayload, TallyPayload, question_payload
 from .page_cache import LOCAL_TIMEOUT_SECONDS, LocalCache
 
 SNAPSHOTS = 32
-ARTICLES = 20_000  # a few MB: 200 questions in a few variants each, for several sessions
+ARTICLES = 10_000  # 2-4 KB each: 200 questions in their common looks, and readers' own variants
 
 
 @dataclass(frozen=True)
