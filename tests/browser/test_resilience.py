@@ -9,6 +9,7 @@ from playwright.sync_api import Browser, expect
 from sessions import services
 from tests.factories import SessionFactory, UserFactory
 from tests.servers import DaphneServer
+from tests.waiting import RECONNECT_WAIT_MS
 
 from .pages import log_in, never_reloaded, open_live, visit
 
@@ -59,8 +60,12 @@ def test_page_reconnects_after_a_restart_and_misses_nothing(daphne: DaphneServer
     services.post_question(session=session, author=other, body="Asked while the server was down")
     daphne.start()
 
-    expect(viewer.get_by_text("Asked while the server was down")).to_be_visible(timeout=20_000)
-    expect(citizen.get_by_text("Asked while the server was down")).to_be_visible(timeout=20_000)
+    expect(viewer.get_by_text("Asked while the server was down")).to_be_visible(
+        timeout=RECONNECT_WAIT_MS
+    )
+    expect(citizen.get_by_text("Asked while the server was down")).to_be_visible(
+        timeout=RECONNECT_WAIT_MS
+    )
     expect(viewer.locator('[data-field="connection"]')).to_be_hidden()
     expect(citizen.get_by_label("Your question")).to_have_value("Halvt skrevet spørgsmål")
     assert viewer.locator(".question").count() == 1
