@@ -12,6 +12,7 @@ import pytest
 
 from tests.factories import SessionFactory
 from tests.servers import PROJECT, DaphneServer
+from tests.waiting import WAIT_SECONDS
 
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
@@ -21,7 +22,7 @@ PRODUCTION = {
 
 
 def get(url: str) -> tuple[int, str, bytes]:
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with urllib.request.urlopen(url, timeout=WAIT_SECONDS) as response:
         return response.status, response.headers["Content-Type"], response.read()
 
 
