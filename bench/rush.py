@@ -56,18 +56,18 @@ from viewers import Viewer, percentile  # noqa: E402
 from tests.servers import DaphneServer  # noqa: E402
 
 # The serving arrangement: the README's production set-up (`make serve-prod`), one Daphne process
-# per worker on consecutive ports. To measure another arrangement, change this command line
-# ({python} is this interpreter, {port} each worker's port) and, if need be, --workers.
+# per worker on consecutive ports, as `make serve-prod` runs them (here on a listening socket the
+# bench binds to each worker's port first). To measure another arrangement, change this command
+# line ({python} is this interpreter, {fd} the worker's listening socket) and, if need be,
+# --workers.
 WORKER_COMMAND = [
     "{python}",
     "-m",
     "daphne",
     "--verbosity",
     "0",
-    "--bind",
-    "127.0.0.1",
-    "--port",
-    "{port}",
+    "--fd",
+    "{fd}",
     "townhall.asgi:application",
 ]
 
@@ -352,8 +352,8 @@ class Worker(DaphneServer):
         super().__init__(port, **environment)
         self.log_path = Path(folder) / f"worker-{port}.log"
 
-    def command(self) -> list[str]:
-        return [part.format(python=sys.executable, port=self.port) for part in WORKER_COMMAND]
+    def command(self, fd: int) -> list[str]:
+        return [part.format(python=sys.executable, fd=fd) for part in WORKER_COMMAND]
 
 
 def restart(workers: list[Worker]) -> None:
