@@ -871,11 +871,12 @@ def main() -> int:
         phases.append(time.perf_counter())
         ports = [worker.port for worker in workers]
         path = f"/sessions/{session_id}/"
+        command = " ".join(workers[0].command(workers[0].listener.fileno()))
         print(
             f"set-up: database, migrations and static files {phases[1] - phases[0]:.0f} s, "
             f"session {session_id} with {len(question_ids)} questions "
             f"{phases[2] - phases[1]:.0f} s, workers {phases[3] - phases[2]:.0f} s: "
-            f"{' '.join(workers[0].command())} on ports {ports[0]}-{ports[-1]}",
+            f"{command} on ports {ports[0]}-{ports[-1]}",
             flush=True,
         )
         for port in ports:
