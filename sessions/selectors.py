@@ -68,6 +68,11 @@ def session_with_panel(session_id: int) -> Session:
     )
 
 
+def session_for_page(session_id: int) -> Session:
+    """The session with its municipality, or 404: what a page needs to know its state."""
+    return get_object_or_404(Session.objects.select_related("municipality"), pk=session_id)
+
+
 def published_questions(
     session: Session, ordering: str = DEFAULT_QUESTION_ORDERING
 ) -> QuerySet[Post]:
@@ -103,7 +108,9 @@ def politician_for(user: AbstractBaseUser | AnonymousUser, session: Session) -> 
     """The panel member this user speaks for in this session, if any."""
     if not user.is_authenticated:
         return None
-    return session.politicians.filter(user=user).first()
+    # Through the panel as loaded (a page prefetches it), not a query of its own.
+    mine = [politician for politician in session.politicians.all() if politician.user_id == user.pk]
+    return min(mine, key=lambda politician: politician.pk, default=None)
 
 
 def may_mark_answered(user: AbstractBaseUser | AnonymousUser, session: Session) -> bool:

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from sessions.models import Politician, Session
+from sessions.pages import page_cache, question_cache
 from sessions.ratelimit_settings import DEFAULT_RATE_LIMITS
 
 from .factories import PoliticianFactory, SessionFactory, UserFactory
@@ -132,6 +133,20 @@ def fresh_channel_layer() -> Iterator[None]:
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_cache(monkeypatch) -> Iterator[None]:
+    """Pages rendered for one test are not served in the next: a rolled-back database gives the
+    next test's session the same id and seq, and the shared cache may be a Redis kept between
+    tests, so each test keys its pages apart."""
+    caches = (page_cache.local_pages, question_cache.snapshots, question_cache.articles)
+    for cache in caches:
+        cache.clear()
+    monkeypatch.setattr(page_cache, "KEY_PREFIX", f"test-page-{uuid.uuid4().hex}")
+    yield
+    for cache in caches:
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -83,6 +83,11 @@ class DaphneServer:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
+    def command(self, fd: int) -> list[str]:
+        """The server's command line, serving the listening socket `fd` (bench/rush.py serves
+        its own arrangement)."""
+        return [sys.executable, "-m", "daphne", "--fd", str(fd), "townhall.asgi:application"]
+
     def listen(self) -> socket.socket:
         """The listening socket Daphne serves on, bound again if stop() closed it."""
         if self.listener is None:
@@ -111,14 +116,7 @@ class DaphneServer:
         env["DATABASE_URL"] = self.environment.get("DATABASE_URL") or test_database_url()
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "--fd",
-                    str(listener.fileno()),
-                    "townhall.asgi:application",
-                ],
+                self.command(listener.fileno()),
                 cwd=PROJECT,
                 env=env,
                 stdout=log,

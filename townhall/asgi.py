@@ -1,22 +1,29 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets to the session consumer."""
+"""ASGI entry point: HTTP goes to Django (whole, in a worker thread: townhall/http.py),
+WebSockets to the session consumer."""
 
 import os
 
-from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townhall.settings")
 # Django must be set up before the consumer (and its models) is imported.
-django_asgi_app = get_asgi_application()
+django_wsgi_app = get_wsgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from sessions.live.routing import websocket_urlpatterns  # noqa: E402
+from townhall.http import ThreadedWSGI  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": ThreadedWSGI(
+            django_wsgi_app,
+            threads=settings.TOWNHALL_HTTP_THREADS,
+            max_wait=settings.TOWNHALL_HTTP_MAX_WAIT_SECONDS,
+        ),
         # A socket from a foreign Origin is refused before it reaches the consumer.
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))

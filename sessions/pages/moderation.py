@@ -50,7 +50,9 @@ def own_post_state(post: Post) -> str:
     return f"{text} {post.moderation_note}".strip()
 
 
-def session_page_context(request: HttpRequest, session: Session) -> dict[str, Any]:
+def session_page_context(
+    request: HttpRequest, session: Session, tally: TallyPayload
+) -> dict[str, Any]:
     """What the session page shows about moderation: the public tally, the reader's own
     unpublished posts with their state, their ban, the report reasons, the moderators' link."""
     own = list(selectors.own_unpublished_posts(request.user, session))
@@ -58,7 +60,7 @@ def session_page_context(request: HttpRequest, session: Session) -> dict[str, An
         post.own_state = own_post_state(post)
     return {
         "can_moderate": selectors.is_moderator(request.user, session),
-        "tally_text": tally_text(selectors.moderation_tally(session)),
+        "tally_text": tally_text(tally),
         "own_unpublished": own,
         "my_ban_message": _ban_message(request, session),
         "report_reasons": ModerationReason.choices,

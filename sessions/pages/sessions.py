@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import copy
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView
@@ -19,8 +27,8 @@ from django.views.generic import CreateView
 from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Post, Session
-from ..payloads import iso, question_payload, session_payload
-from . import moderation
+from ..payloads import iso, session_payload
+from . import moderation, page_cache, question_cache
 from .forms import AskForm, ExtendForm, ReplyForm, SignupForm
 
 
@@ -30,7 +38,54 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
+    if not request.user.is_authenticated and not messages.get_messages(request):
+        return _anonymous_session_page(request, selectors.session_for_page(session_id))
     return _render_session_page(request, selectors.session_with_panel(session_id))
+
+
+def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpResponse:
+    """The page as every visitor who is not signed in sees it: rendered once per session state
+    (pages/page_cache.py), with this visitor's CSRF token and the server's clock in its tail."""
+    now = timezone.now()
+    ordering = _ordering(request)
+    key = ":".join(
+        (
+            str(session.pk),
+            str(session.last_seq),
+            session.status_at(now),
+            "accepts" if session.accepts_posts_at(now) else "refuses",
+            translation.get_language(),
+            ordering,
+        )
+    )
+
+    def render_for_everyone() -> str:
+        prefetch_related_objects([session], "politicians")
+        context = _session_page_context(
+            request, session, now=now, clock=page_cache.CLOCK_SLOT, ordering=ordering
+        )
+        context["csrf_token"] = page_cache.TOKEN_SLOT
+        html = render_to_string("sessions/session.html", context, request=None)
+        return html.replace(page_cache.QUESTIONS_SLOT, context["articles"].decode())
+
+    page = page_cache.shared_page(key, render_for_everyone)
+    return page_cache.page_response(
+        request, page, csrf_token=get_token(request), server_now=iso(now)
+    )
+
+
+def _ordering(request: HttpRequest) -> str:
+    ordering = request.GET.get("ordering", selectors.DEFAULT_QUESTION_ORDERING)
+    if ordering not in ("-votes", "-created"):
+        return selectors.DEFAULT_QUESTION_ORDERING
+    return ordering
+
+
+def _page_path(request: HttpRequest, ordering: str) -> str:
+    """The page's own address for "log in and come back": only the query it understands."""
+    if "ordering" in request.GET:
+        return f"{request.path}?ordering={ordering}"
+    return request.path
 
 
 def _render_session_page(
@@ -42,55 +97,133 @@ def _render_session_page(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
-    ordering = request.GET.get("ordering", selectors.DEFAULT_QUESTION_ORDERING)
-    if ordering not in ("-votes", "-created"):
-        ordering = selectors.DEFAULT_QUESTION_ORDERING
-    # Read the seq before the questions: events after it are replayed, and applying one that
-    # the questions already show changes nothing (every event is idempotent on the client).
-    seq = session.last_seq
-    questions = list(selectors.published_questions(session, ordering))
+    context = _session_page_context(
+        request,
+        session,
+        now=now,
+        clock=iso(now),
+        ordering=_ordering(request),
+        ask_form=ask_form,
+        failed_reply=failed_reply,
+    )
+    html = render_to_string("sessions/session.html", context, request=request)
+    # The questions come in UTF-8 already, joined from parts rendered for many readers, with a
+    # placeholder for the reader's form token.
+    before, _, after = html.partition(page_cache.QUESTIONS_SLOT)
+    body = b"".join((before.encode(), context["articles"], after.encode()))
+    body = body.replace(page_cache.TOKEN_SLOT.encode(), get_token(request).encode())
+    return HttpResponse(body, status=status)
+
+
+def _session_page_context(
+    request: HttpRequest,
+    session: Session,
+    *,
+    now: datetime,
+    clock: str,
+    ordering: str,
+    ask_form: AskForm | None = None,
+    failed_reply: tuple[int, ReplyForm] | None = None,
+) -> dict[str, Any]:
+    # The snapshot is read at the session's seq: events after it are replayed, and applying one
+    # that the questions already show changes nothing (every event is idempotent on the client).
+    shown = question_cache.snapshot(session, ordering)
     me = selectors.politician_for(request.user, session)
-    # Only a refused reply comes back with its form: its errors and the text to keep.
-    if failed_reply:
-        for question in questions:
-            if question.pk == failed_reply[0]:
-                question.reply_form = failed_reply[1]
-    state = {
-        "seq": seq,
-        "server_now": iso(now),
-        "session": session_payload(session, now),
-        "questions": [question_payload(q, q.published_replies) for q in questions],
-        "voted": sorted(selectors.voted_question_ids(request.user, session)),
+    # Panel politicians and staff (selectors.may_mark_answered), without asking twice.
+    can_mark_answered = bool(me or (request.user.is_authenticated and request.user.is_staff))
+    voted = selectors.voted_question_ids(request.user, session)
+    accepts_posts = session.accepts_posts_at(now)
+    moderation_context = moderation.session_page_context(request, session, shown.tally)
+    # What a question's markup needs besides the question (question_cache.Reader says which
+    # of it may differ between readers).
+    question_context = {
+        "user": request.user,
+        "voted": voted,
+        "accepts_posts": accepts_posts,
+        "can_mark_answered": can_mark_answered,
+        "me_politician": me,
+        "report_reasons": moderation_context["report_reasons"],
+        "max_length": settings.TOWNHALL_MAX_POST_LENGTH,
+        "csrf_token": page_cache.TOKEN_SLOT,
     }
-    context = {
+
+    def render_question(question: Post) -> str:
+        # Only a refused reply comes back with its form: its errors and the text to keep. The
+        # snapshot's posts are shared between requests: that one is copied first.
+        if failed_reply and question.pk == failed_reply[0]:
+            question = copy.copy(question)
+            question.reply_form = failed_reply[1]
+        return render_to_string(
+            "sessions/_question.html", {**question_context, "question": question}
+        )
+
+    reader = question_cache.Reader(
+        user_id=request.user.pk if request.user.is_authenticated else None,
+        voted=frozenset(voted),
+        can_mark_answered=can_mark_answered,
+        politician=me,
+        accepts_posts=accepts_posts,
+    )
+    articles = question_cache.question_articles(
+        shown, reader, render_question, alone={failed_reply[0]} if failed_reply else set()
+    )
+
+    def render_blank(name: str) -> str:
+        blank = _blank_post(session)
+        template, name_in_template = BLANK_TEMPLATES[name]
+        return render_to_string(template, {**question_context, name_in_template: blank})
+
+    # {"seq", "session", "questions", "voted"}: the questions' JSON comes made with the snapshot.
+    state_json = "".join(
+        (
+            '{"seq": ',
+            question_cache.script_json(session.last_seq),
+            ', "session": ',
+            question_cache.script_json(session_payload(session, now)),
+            ', "questions": ',
+            shown.payloads_json,
+            ', "voted": ',
+            question_cache.script_json(sorted(voted)),
+            "}",
+        )
+    )
+    return {
+        **question_context,
+        **moderation_context,
         "session": session,
         "status": session.status_at(now),
-        "accepts_posts": session.accepts_posts_at(now),
-        "questions": questions,
+        "questions": shown.questions,
+        # The questions' markup joins the page after rendering (see _render_session_page).
+        "question_articles": page_cache.QUESTIONS_SLOT,
+        "articles": articles,
         "open_questions": sorted(
-            (q for q in questions if not q.is_answered), key=lambda q: (-q.vote_count, q.created_at)
+            (q for q in shown.questions if not q.is_answered),
+            key=lambda q: (-q.vote_count, q.created_at),
         ),
         "ordering": ordering,
-        "me_politician": me,
-        "can_mark_answered": selectors.may_mark_answered(request.user, session),
-        "voted": set(state["voted"]),
+        "page_path": _page_path(request, ordering),
         "ask_form": ask_form or AskForm(),
-        "max_length": settings.TOWNHALL_MAX_POST_LENGTH,
         "time_zone": settings.TIME_ZONE,
-        "state": state,
+        "state_json": mark_safe(state_json),
+        "clock": {"server_now": clock},
         "i18n": live_page_strings(),
-        # Rendered once into <template> elements: the live page clones them for new posts,
-        # so a post added live has the same markup as one rendered by the server.
-        "blank_question": _blank_post(session),
-        "blank_reply": _blank_post(session),
-        # Moderation: the public tally, the reader's own unpublished posts, report reasons.
-        **moderation.session_page_context(request, session),
+        # Rendered into <template> elements: the live page clones them for new posts, so a
+        # post added live has the same markup as one rendered by the server.
+        "blanks": question_cache.blank_articles(reader, render_blank),
+        "voted": voted,
     }
-    return render(request, "sessions/session.html", context, status=status)
+
+
+BLANK_TEMPLATES = {
+    "question": ("sessions/_question.html", "question"),
+    "reply": ("sessions/_reply.html", "reply"),
+    "own_post": ("sessions/_own_post.html", "post"),
+}
 
 
 def _blank_post(session: Session) -> Post:
-    post = Post(pk=0, session=session, body="", created_at=timezone.now())
+    # The script fills in every post's own time; a fixed one keeps the blank the same for all.
+    post = Post(pk=0, session=session, body="", created_at=session.starts_at)
     post.published_replies = []
     return post
 

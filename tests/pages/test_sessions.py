@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from sessions import services
-from sessions.models import Event, Post
+from sessions.models import Event, Post, Session
 from tests.factories import PostFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -215,6 +216,8 @@ def test_session_page_reads_in_a_fixed_number_of_queries(
         for _ in range(count):
             question = PostFactory(session=live_session, author=citizen)
             PostFactory(session=live_session, author=citizen, parent=question)
+        # Posts written past the services: raise the seq as an event would.
+        Session.objects.filter(pk=live_session.pk).update(last_seq=F("last_seq") + 1)
 
     fill(2)
     # Session, panel, questions, replies, and the moderation tally.

@@ -22,7 +22,9 @@ let displayedStatus = root.dataset.status;
 const questions = new Map(initial.questions.map((q) => [q.id, q]));
 const voted = new Set(initial.voted);
 // The server's clock, as seen from here: the session flips state on the server's time.
-const clockOffset = Date.parse(initial.server_now) - Date.now();
+// (Read from the page's tail: the rest of the page may be shared by many visitors.)
+const serverClock = JSON.parse(document.getElementById("session-clock").textContent);
+const clockOffset = Date.parse(serverClock.server_now) - Date.now();
 
 const timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone });
 const dateTimeFormat = new Intl.DateTimeFormat(lang, {

@@ -1,0 +1,165 @@
+"""The questions of the session page, read once per session state and rendered once per look.
+
+A signed-in page cannot be shared whole (it carries the reader's votes, their own posts, their
+forms), but almost all of it is the same for every reader:
+- the published questions with their replies and payloads change only with an event, so they
+  are read once per session `seq` in each process (a `Snapshot`);
+- one question's markup depends on the question itself (its payload, so a new vote count, reply
+  or name gives a new version) and on a handful of facts about the reader: signed in or not,
+  may mark answered, the panel politician they speak for, whether the session takes posts,
+  whether they voted for it, and whether the thread holds a post of theirs. Rendered once per
+  such combination, kept in this process, and joined for each reader.
+Form tokens are rendered as a placeholder and replaced by the reader's own token on the page.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Collection, Hashable
+from dataclasses import dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from .. import selectors
+from ..models import Politician, Post, Session
+from ..payloads import QuestionPayload, TallyPayload, question_payload
+from .page_cache import LOCAL_TIMEOUT_SECONDS, LocalCache
+
+SNAPSHOTS = 32
+ARTICLES = 10_000  # 2-4 KB each: 200 questions in their common looks, and readers' own variants
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A session's published questions at one seq, in one ordering. Shared between requests
+    and threads: read it, never change it."""
+
+    questions: tuple[Post, ...]
+    payloads: tuple[QuestionPayload, ...]
+    versions: tuple[str, ...]  # a digest of each question's payload
+    authors: tuple[frozenset[int], ...]  # who wrote the question and each of its replies
+    tally: TallyPayload  # what moderators removed (a change is an event too)
+    payloads_json: str  # the payloads as JSON, escaped for a <script> element
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The reader, as far as a question's markup depends on them."""
+
+    user_id: int | None
+    voted: frozenset[int]
+    can_mark_answered: bool
+    politician: Politician | None
+    accepts_posts: bool
+
+
+snapshots: LocalCache[Snapshot] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
+articles: LocalCache[bytes] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SECONDS * 6)
+blanks: LocalCache[SafeString] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS * 6)
+
+
+def snapshot(session: Session, ordering: str) -> Snapshot:
+    """The published questions of `session` as of its `last_seq`, and the moderation tally
+    (3 queries when not cached)."""
+    key = (session.pk, session.last_seq, ordering)
+    found = snapshots.get(key)
+    if found is None:
+        questions = tuple(selectors.published_questions(session, ordering))
+        payloads = tuple(question_payload(q, q.published_replies) for q in questions)
+        found = Snapshot(
+            questions=questions,
+            payloads=payloads,
+            versions=tuple(version_of(payload) for payload in payloads),
+            authors=tuple(
+                frozenset([q.author_id, *(reply.author_id for reply in q.published_replies)])
+                for q in questions
+            ),
+            tally=selectors.moderation_tally(session),
+            payloads_json=script_json(list(payloads)),
+        )
+        snapshots.put(key, found)
+    return found
+
+
+# As Django's json_script escapes: nothing in the JSON can close the <script> element.
+SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def script_json(value: object) -> str:
+    """`value` as JSON that may stand inside a <script type="application/json"> element."""
+    return json.dumps(value, cls=DjangoJSONEncoder).translate(SCRIPT_ESCAPES)
+
+
+def version_of(payload: QuestionPayload) -> str:
+    encoded = json.dumps(payload, cls=DjangoJSONEncoder, sort_keys=True).encode()
+    return hashlib.blake2b(encoded, digest_size=12).hexdigest()
+
+
+def look_of(reader: Reader) -> tuple[object, ...]:
+    """What a question's markup depends on besides the question: the same for many readers."""
+    politician = reader.politician
+    return (
+        get_language(),
+        reader.user_id is not None,
+        reader.can_mark_answered,
+        (politician.pk, politician.name, politician.role) if politician else None,
+        reader.accepts_posts,
+    )
+
+
+def cached_article(key: Hashable, render: Callable[[], str]) -> bytes:
+    # Kept as UTF-8: a page joins 200 of them, and encoding the whole page again per reader
+    # would cost more than the rest of the join.
+    article = articles.get(key)
+    if article is None:
+        article = render().encode()
+        articles.put(key, article)
+    return article
+
+
+def question_articles(
+    shown: Snapshot,
+    reader: Reader,
+    render: Callable[[Post], str],
+    *,
+    alone: Collection[int] = (),
+) -> bytes:
+    """The questions' <article>s for this reader, in UTF-8, each rendered by `render` only when
+    no reader with the same look has had it yet; those in `alone` for this reader alone."""
+    look = look_of(reader)
+    return b"".join(
+        render(question).encode()
+        if question.pk in alone
+        else cached_article(
+            (
+                question.pk,
+                version,
+                look,
+                question.pk in reader.voted,
+                reader.user_id if reader.user_id in authors else None,
+            ),
+            functools.partial(render, question),
+        )
+        for question, version, authors in zip(
+            shown.questions, shown.versions, shown.authors, strict=True
+        )
+    )
+
+
+def blank_articles(reader: Reader, render: Callable[[str], str]) -> dict[str, SafeString]:
+    """The empty question, reply and own post that the live page clones for new posts, once
+    per look (`render(name)` renders the one named)."""
+    look = look_of(reader)
+    found = {}
+    for name in ("question", "reply", "own_post"):
+        key = (name, look)
+        blank = blanks.get(key)
+        if blank is None:
+            blank = mark_safe(render(name))
+            blanks.put(key, blank)
+        found[name] = blank
+    return found
