@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "sessions.apps.TownhallSessionsConfig",
@@ -63,7 +66,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this login session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff and moderators without their second factor reach only its page (pages/two_factor.py).
+    "sessions.pages.two_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -322,6 +329,12 @@ AXES_LOCKOUT_CALLABLE = "sessions.pages.accounts.locked_out"
 AXES_CLIENT_IP_CALLABLE = "sessions.client_ip.client_ip_for_axes"
 AXES_COOLOFF_MESSAGE = _("Too many failed logins for this username. Try again later.")
 AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
+
+# Two-factor sign-in (django-otp; README, "Two-factor sign-in"): staff and moderators must use an
+# authenticator app or a recovery code after their password. 0 is for a local demo only.
+TOWNHALL_REQUIRE_STAFF_2FA = env_bool("TOWNHALL_REQUIRE_STAFF_2FA", True)
+# The name authenticator apps show next to the account.
+OTP_TOTP_ISSUER = os.environ.get("TOWNHALL_OTP_ISSUER", "Townhall")
 
 LOGGING = {
     "version": 1,

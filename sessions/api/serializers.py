@@ -135,6 +135,16 @@ class TokenInput(StrictInput, AuthTokenSerializer):
         write_only=True,
         max_length=4096,
     )
+    otp = StrictCharField(
+        label=_("Code"),
+        help_text=_(
+            "Staff, moderators and anyone who set up an authenticator app: the code it shows, "
+            "or a recovery code."
+        ),
+        required=False,
+        write_only=True,
+        max_length=32,
+    )
 
 
 class BodyInput(StrictInput):

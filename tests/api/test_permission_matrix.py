@@ -23,7 +23,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from sessions import services
+from sessions import selectors, services
 from sessions.models import (
     Ban,
     Event,
@@ -46,6 +46,7 @@ from tests.factories import (
     SessionFactory,
     UserFactory,
 )
+from tests.two_factor import app_code, enrolled_app
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,11 @@ def session_fields(world: World, role: str) -> dict[str, Any]:
 def own_credentials(world: World, role: str) -> dict[str, str]:
     # Anyone may ask for a token: the anonymous caller signs in as the citizen.
     user = world.users["citizen" if role == "anonymous" else role]
-    return {"username": user.username, "password": PASSWORD}
+    credentials = {"username": user.username, "password": PASSWORD}
+    if selectors.second_factor_required(user):
+        # Staff and moderators add their authenticator app's code.
+        credentials["otp"] = app_code(enrolled_app(user))
+    return credentials
 
 
 def vote_first(world: World, role: str) -> None:
