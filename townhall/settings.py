@@ -69,6 +69,8 @@ MIDDLEWARE = [
     # request.user.is_verified(): whether this login session passed the second factor.
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute timeouts of login sessions (sessions/pages/timeouts.py).
+    "sessions.pages.timeouts.LoginSessionTimeoutMiddleware",
     # Staff and moderators without their second factor reach only its page (pages/two_factor.py).
     "sessions.pages.two_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -333,6 +335,18 @@ AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
 # Two-factor sign-in (django-otp; README, "Two-factor sign-in"): staff and moderators must use an
 # authenticator app or a recovery code after their password. 0 is for a local demo only.
 TOWNHALL_REQUIRE_STAFF_2FA = env_bool("TOWNHALL_REQUIRE_STAFF_2FA", True)
+# Login sessions end after this long unused (idle) and this long after signing in (absolute):
+# staff and moderators, then citizens (sessions/pages/timeouts.py; README, "Session timeouts").
+TOWNHALL_SESSION_IDLE_MINUTES = int(os.environ.get("TOWNHALL_SESSION_IDLE_MINUTES") or 30)
+TOWNHALL_SESSION_MAX_HOURS = int(os.environ.get("TOWNHALL_SESSION_MAX_HOURS") or 12)
+TOWNHALL_CITIZEN_SESSION_IDLE_MINUTES = int(
+    os.environ.get("TOWNHALL_CITIZEN_SESSION_IDLE_MINUTES") or 12 * 60
+)
+TOWNHALL_CITIZEN_SESSION_MAX_HOURS = int(
+    os.environ.get("TOWNHALL_CITIZEN_SESSION_MAX_HOURS") or 14 * 24
+)
+# The session cookie lives as long as the longest login may.
+SESSION_COOKIE_AGE = 3600 * max(TOWNHALL_SESSION_MAX_HOURS, TOWNHALL_CITIZEN_SESSION_MAX_HOURS)
 # The name authenticator apps show next to the account.
 OTP_TOTP_ISSUER = os.environ.get("TOWNHALL_OTP_ISSUER", "Townhall")
 
