@@ -48,7 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    # Kept only so that migration 0005 can empty its table of plain-text tokens.
     "rest_framework.authtoken",
+    "knox",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -239,7 +241,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     # Token first, so an anonymous API call gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "sessions.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -249,6 +251,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "sessions.api.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# API tokens (django-rest-knox): stored as a SHA-512 digest, sent as "Authorization: Token ...",
+# ending TOWNHALL_API_TOKEN_HOURS after they were issued.
+TOWNHALL_API_TOKEN_HOURS = float(os.environ.get("TOWNHALL_API_TOKEN_HOURS") or 10)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=TOWNHALL_API_TOKEN_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 
 # OpenAPI 3 at /api/schema/, Swagger UI at /api/docs/ from the sidecar's files (no CDN).

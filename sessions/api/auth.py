@@ -1,5 +1,5 @@
-"""POST /api/auth/token/: DRF's token view, with django-axes' lockout said plainly and the second
-factor asked of those who sign in with one.
+"""POST /api/auth/token/: DRF's token view, issuing django-rest-knox's hashed, expiring tokens,
+with django-axes' lockout said plainly and the second factor asked of those who use one.
 
 Axes counts the failures here as on the login page (DRF's serializer calls authenticate() with
 the request). A locked-out attempt would otherwise look like a wrong password; it gets a 429
@@ -17,13 +17,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import selectors
-from ..services import two_factor
+from ..services import api_tokens, two_factor
 
 
 def _locked_out() -> Response:
@@ -43,8 +42,8 @@ class ObtainAuthTokenWithLockout(ObtainAuthToken):
         refusal = self.second_factor_refusal(request, user, serializer.validated_data.get("otp"))
         if refusal is not None:
             return refusal
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, expiry = api_tokens.issue_api_token(user=user)
+        return Response({"token": token, "expiry": expiry})
 
     def second_factor_refusal(self, request: Request, user, code: str | None) -> Response | None:
         """None when the user needs no second factor or gave a right code; else the answer."""

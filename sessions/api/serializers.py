@@ -215,7 +215,8 @@ class PoliticianSerializer(serializers.ModelSerializer):
 
 
 class TokenOutput(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    expiry = serializers.DateTimeField(help_text="When the token stops working.")
 
 
 class PanelMemberOutput(serializers.Serializer):

@@ -10,12 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from websockets.sync.client import ClientConnection, connect
 
 from sessions import services
 from sessions.models import Event, Session
-from tests.factories import SessionFactory, UserFactory
+from tests.factories import SessionFactory, UserFactory, api_token
 from tests.servers import DaphneServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,7 +34,7 @@ def next_event(socket: ClientConnection) -> dict:
 
 
 def citizen_token() -> str:
-    return Token.objects.create(user=UserFactory(username="anna")).key
+    return api_token(UserFactory(username="anna"))
 
 
 def test_question_posted_on_one_worker_reaches_a_socket_on_another(workers):
