@@ -42,3 +42,19 @@ def revoke_api_tokens(*, user: User, token_key: str | None = None) -> int:
 def end_all_api_tokens(*, user: User) -> None:
     """Every token of the user ends (account deleted, password changed)."""
     AuthToken.objects.filter(user=user).delete()
+
+
+def end_tokens_on_new_password(sender: type, instance: User, **kwargs: object) -> None:
+    """pre_save of the user model: a new password ends every API token of the account.
+
+    Passwords change through Django's own views and admin, which call no service of ours; the
+    login sessions end there already (Django's session hash), and this does the same for tokens.
+    """
+    update_fields = kwargs.get("update_fields")
+    if instance.pk is None or (update_fields is not None and "password" not in update_fields):
+        return
+    stored = (
+        type(instance).objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    )
+    if stored is not None and stored != instance.password:
+        end_all_api_tokens(user=instance)

@@ -116,3 +116,23 @@ def test_another_persons_token_cannot_be_revoked(api_client, citizen):
     assert response.status_code == 404
     assert response.json() == {"detail": "You have no token with that key.", "code": "not_found"}
     assert AuthToken.objects.filter(user__username="bo").count() == 1
+
+
+def test_a_new_password_ends_every_token(api_client, citizen):
+    tokens = [new_token(api_client)["token"] for _ in range(2)]
+
+    citizen.set_password("a-new-password-456")
+    citizen.save()
+
+    assert not AuthToken.objects.filter(user=citizen).exists()
+    assert with_token(api_client, tokens[0]).get("/api/auth/tokens/").status_code == 401
+
+
+def test_signing_in_again_keeps_the_tokens(api_client, citizen):
+    token = new_token(api_client)["token"]
+
+    citizen.first_name = "Anna J."
+    citizen.save()
+    api_client.post("/accounts/login/", {"username": "anna", "password": PASSWORD})
+
+    assert with_token(api_client, token).get("/api/auth/tokens/").status_code == 200
