@@ -12,13 +12,14 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
+import time_machine
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from sessions import selectors, services
 from sessions.models import (
@@ -1046,3 +1047,35 @@ def password_only_cookie(user) -> str:
     client = Client()
     client.force_login(user)
     return client.cookies["sessionid"].value
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_moderator_login_left_idle_past_its_limit_cannot_watch_the_moderation_socket():
+    session, moderator, _citizen = await live_moderated_session()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        cookie = await database_sync_to_async(signed_in_cookie)(moderator)
+        clock.move_to(start + timedelta(minutes=31))
+        socket = await open_socket_with_cookie(f"/ws/sessions/{session.pk}/moderation/", cookie)
+
+        assert await receive(socket) == {
+            "type": "error",
+            "data": {"message": "Only moderators of this municipality can watch this."},
+        }
+    await socket.disconnect()
+
+
+def signed_in_cookie(user) -> str:
+    """A login made through the pages (so its clocks have started), with the second factor."""
+    client = SecondFactorClient()
+    client.force_login(user)
+    assert client.get("/").status_code == 200
+    return client.cookies["sessionid"].value
+
+
+async def open_socket_with_cookie(path: str, cookie: str) -> WebsocketCommunicator:
+    socket = WebsocketCommunicator(
+        application, path, headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())]
+    )
+    assert (await socket.connect())[0]
+    return socket

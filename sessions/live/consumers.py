@@ -13,10 +13,12 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from .. import events, selectors
+from ..login_sessions import login_session_expired
 from ..models import Session
 from . import presence, relay
 
@@ -213,11 +215,13 @@ class ModerationConsumer(AsyncWebsocketConsumer):
 
 def _may_moderate(user: Any, login: Any, session_id: int) -> bool | None:
     """True or False, or None when there is no such session. A login that still owes its second
-    factor may not watch, as it may not open the moderation page."""
+    factor, or has timed out, may not watch, as it may not open the moderation page."""
     session = Session.objects.filter(pk=session_id).first()
     if session is None:
         return None
     if user is None or not selectors.is_moderator(user, session):
+        return False
+    if login is not None and login_session_expired(login, user, timezone.now().timestamp()):
         return False
     return not selectors.second_factor_required(user) or _passed_second_factor(user, login)
 

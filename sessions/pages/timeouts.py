@@ -18,28 +18,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import selectors
-
-SIGNED_IN_AT = "townhall_signed_in_at"
-SEEN_AT = "townhall_seen_at"
-# (idle, absolute) in seconds, fixed when the login starts: no query per request for them.
-LIMITS = "townhall_limits"
-# The last-seen time is written at most this often (seconds), not on every request.
-SEEN_RESOLUTION = 60
-
-
-def login_session_expired(session, user, now: float) -> bool:
-    """Whether this login session has outlived its idle or absolute limit at `now` (seconds)."""
-    signed_in_at = session.get(SIGNED_IN_AT)
-    if signed_in_at is None:
-        return False
-    idle, absolute = session.get(LIMITS) or _limits(user)
-    seen_at = session.get(SEEN_AT, signed_in_at)
-    return now - seen_at > idle or now - signed_in_at > absolute
-
-
-def _limits(user) -> list[float]:
-    return [limit.total_seconds() for limit in selectors.login_session_limits(user)]
+from ..login_sessions import (
+    LIMITS,
+    SEEN_AT,
+    SEEN_RESOLUTION,
+    SIGNED_IN_AT,
+    limits_for,
+    login_session_expired,
+)
 
 
 class LoginSessionTimeoutMiddleware:
@@ -64,7 +50,7 @@ class LoginSessionTimeoutMiddleware:
         session = request.session
         if SIGNED_IN_AT not in session:
             session[SIGNED_IN_AT] = now
-            session[LIMITS] = _limits(request.user)
+            session[LIMITS] = limits_for(request.user)
         if now - session.get(SEEN_AT, 0) >= SEEN_RESOLUTION:
             session[SEEN_AT] = now
 
