@@ -7,13 +7,15 @@ confirmed app per account, ten recovery codes each usable once, a code never acc
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ..models import PersonalDataAccess
+from .audit import record_access
 from .common import User
 
 APP_NAME = "Authenticator app"
@@ -77,11 +79,15 @@ def verify_second_factor(*, user: User, code: str) -> Device:
     raise ValidationError(_("That code is not right, or it has been used already."))
 
 
-def reset_second_factor(*, user: User) -> None:
-    """Remove the account's app and recovery codes; it enrols again at its next sign-in."""
+def reset_second_factor(*, user: User, by: User) -> None:
+    """Remove the account's app and recovery codes (a lost phone); it enrols again at its next
+    sign-in. Staff only; the reset is a row of the audit trail."""
+    if not (by.is_authenticated and by.is_staff):
+        raise PermissionDenied(_("Only staff can reset two-factor sign-in."))
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+        record_access(actor=by, subject=user, action=PersonalDataAccess.Action.SECOND_FACTOR_RESET)
 
 
 def _new_recovery_codes(user: User) -> list[str]:
