@@ -1,5 +1,6 @@
 """The audit trail of staff access to personal data: opening an account's e-mail in the admin and
-resetting someone's two-factor sign-in are rows with who, when, what and whose; nobody edits them."""
+resetting someone's two-factor sign-in are rows with who, when, what and whose; nobody edits
+them."""
 
 from __future__ import annotations
 
