@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+# The demo's staff and moderator sign in with the password alone; `make run
+# TOWNHALL_REQUIRE_STAFF_2FA=1` asks them for an authenticator app, as production does.
+TOWNHALL_REQUIRE_STAFF_2FA ?= 0
 
 .PHONY: install run serve-prod test lint format browser messages clean
 
@@ -27,8 +30,10 @@ install: $(VENV)/.installed
 
 ## run: install, load the demo data, and serve with Daphne on http://$(HOST):$(PORT)
 run: install
-	DEMO_SITE_URL=http://$(HOST):$(PORT)/ $(BIN)/python manage.py seed_demo
-	$(BIN)/daphne --bind $(HOST) --port $(PORT) townhall.asgi:application
+	DEMO_SITE_URL=http://$(HOST):$(PORT)/ TOWNHALL_REQUIRE_STAFF_2FA=$(TOWNHALL_REQUIRE_STAFF_2FA) \
+	  $(BIN)/python manage.py seed_demo
+	TOWNHALL_REQUIRE_STAFF_2FA=$(TOWNHALL_REQUIRE_STAFF_2FA) \
+	  $(BIN)/daphne --bind $(HOST) --port $(PORT) townhall.asgi:application
 
 ## serve-prod: WORKERS Daphne processes on PORT, PORT+1, ... sharing DATABASE_URL and REDIS_URL,
 ## for a proxy to balance (README, "Production"); Ctrl-C stops them all

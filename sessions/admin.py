@@ -2,9 +2,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import (
@@ -14,6 +18,7 @@ from .models import (
     ModerationAction,
     Moderator,
     Municipality,
+    PersonalDataAccess,
     Politician,
     Post,
     PostReport,
@@ -195,3 +200,52 @@ class ExportLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: ExportLog | None = None) -> bool:
         return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ExportLogAdmin):
+    """The audit trail of staff access to personal data: read-only, written only by services."""
+
+    list_display = ["created_at", "actor", "action", "subject"]
+    list_filter = ["action"]
+    date_hierarchy = "created_at"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(UserAdmin):
+    """Django's user admin, with the e-mail address out of the list: opening one account shows it,
+    and that view is a row of the audit trail. Staff reset a lost second factor here."""
+
+    list_display = ["username", "first_name", "last_name", "is_staff"]
+    search_fields = ["username", "first_name", "last_name"]
+    actions = ["reset_second_factor"]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        subject = self.get_object(request, object_id)
+        if request.method == "GET" and response.status_code == 200 and subject and subject.email:
+            services.record_access(
+                actor=request.user,
+                subject=subject,
+                action=PersonalDataAccess.Action.VIEWED_EMAIL,
+            )
+        return response
+
+    @admin.action(description=_("Reset two-factor sign-in (they set it up again)"))
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset:
+            services.reset_second_factor(user=user, by=request.user)
+        self.message_user(
+            request,
+            _("Two-factor sign-in reset for %(count)d accounts.") % {"count": queryset.count()},
+        )

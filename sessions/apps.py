@@ -8,3 +8,15 @@ class TownhallSessionsConfig(AppConfig):
     label = "townhall_sessions"
     verbose_name = _("Q&A sessions")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import pre_save
+
+        from .services.api_tokens import end_tokens_on_new_password
+
+        pre_save.connect(
+            end_tokens_on_new_password,
+            sender=get_user_model(),
+            dispatch_uid="townhall-end-tokens-on-new-password",
+        )

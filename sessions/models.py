@@ -526,3 +526,38 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.format} {self.session_id or ''}"
+
+
+class PersonalDataAccess(models.Model):
+    """Staff looking at or changing a person's account data: who, when, what, whose. Written by
+    services (services.audit.record_access), read in the admin, never edited. Bans are logged as
+    ModerationAction rows and statistics downloads as ExportLog rows."""
+
+    class Action(models.TextChoices):
+        VIEWED_EMAIL = "viewed_email", _("Viewed the e-mail address")
+        SECOND_FACTOR_RESET = "second_factor_reset", _("Reset two-factor sign-in")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="personal_data_accesses",
+        verbose_name=_("by"),
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("whose"),
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action)
+    created_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("access to personal data")
+        verbose_name_plural = _("accesses to personal data")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -234,3 +236,42 @@ def moderation_log(session: Session, limit: int = 100) -> list[ModerationAction]
 
 def watched_keywords(municipality: Municipality) -> QuerySet[WatchedKeyword]:
     return WatchedKeyword.objects.filter(municipality=municipality)
+
+
+def second_factor_required(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether this account signs in with a second factor (TOTP or a recovery code).
+
+    Staff and moderators must while TOWNHALL_REQUIRE_STAFF_2FA is on (they see every citizen's
+    e-mail, bans and pending posts); anyone else who confirmed an authenticator app chose to.
+    One query at most, none for staff.
+    """
+    if not user.is_authenticated:
+        return False
+    if settings.TOWNHALL_REQUIRE_STAFF_2FA and (user.is_staff or user.is_superuser):
+        return True
+    has_app = Q(totpdevice__confirmed=True)
+    role = Q(moderator_roles__isnull=False) if settings.TOWNHALL_REQUIRE_STAFF_2FA else Q()
+    return get_user_model().objects.filter(Q(pk=user.pk) & (has_app | role)).exists()
+
+
+def has_staff_role(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Staff, superusers and moderators of any municipality: the accounts that see personal data."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_staff or user.is_superuser or user.moderator_roles.exists())
+
+
+def login_session_limits(user: AbstractBaseUser | AnonymousUser) -> tuple[timedelta, timedelta]:
+    """(idle, absolute): how long a login session lasts unused, and at most since signing in.
+
+    Staff and moderators get the short TOWNHALL_SESSION_* limits; citizens the long ones.
+    """
+    if has_staff_role(user):
+        return (
+            timedelta(minutes=settings.TOWNHALL_SESSION_IDLE_MINUTES),
+            timedelta(hours=settings.TOWNHALL_SESSION_MAX_HOURS),
+        )
+    return (
+        timedelta(minutes=settings.TOWNHALL_CITIZEN_SESSION_IDLE_MINUTES),
+        timedelta(hours=settings.TOWNHALL_CITIZEN_SESSION_MAX_HOURS),
+    )

@@ -16,6 +16,7 @@ from sessions.pages import page_cache, question_cache
 from sessions.ratelimit_settings import DEFAULT_RATE_LIMITS
 
 from .factories import PoliticianFactory, SessionFactory, UserFactory
+from .two_factor import SecondFactorAPIClient, SecondFactorClient
 
 
 @pytest.fixture
@@ -70,7 +71,14 @@ def live_session(mayor) -> Session:
 
 @pytest.fixture
 def api_client() -> APIClient:
-    return APIClient()
+    return SecondFactorAPIClient()
+
+
+@pytest.fixture
+def client() -> SecondFactorClient:
+    """pytest-django's client, whose force_login() also gives a staff or moderator account its
+    second factor (tests/two_factor.py); enforcement itself stays on."""
+    return SecondFactorClient()
 
 
 @pytest.fixture(autouse=True)

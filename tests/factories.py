@@ -7,6 +7,7 @@ from datetime import timedelta
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from knox.models import AuthToken
 
 from sessions.models import Moderator, Municipality, Politician, Post, Session
 
@@ -85,3 +86,8 @@ class ReplyFactory(PostFactory):
     parent = factory.SubFactory(PostFactory)
     session = factory.LazyAttribute(lambda reply: reply.parent.session)
     body = factory.Sequence(lambda n: f"Reply number {n}.")
+
+
+def api_token(user) -> str:
+    """A fresh API token of the user, as POST /api/auth/token/ would give it (stored hashed)."""
+    return AuthToken.objects.create(user=user)[1]

@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
+import time_machine
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from sessions import selectors, services
 from sessions.models import (
@@ -35,6 +35,7 @@ from sessions.payloads import question_payload
 from sessions.services.moderation import Banned, normalize
 from tests.live.test_event_protocol import apply as apply_public
 from tests.live.test_event_protocol import comparable, page_state
+from tests.two_factor import SecondFactorClient
 from tests.waiting import Communicator
 from townhall.asgi import application
 
@@ -639,7 +640,7 @@ async def open_socket(path: str, user=None) -> Communicator:
 
 
 def session_cookie(user) -> str:
-    client = Client()
+    client = SecondFactorClient()
     client.force_login(user)
     return client.cookies["sessionid"].value
 
@@ -1020,3 +1021,61 @@ def test_moderation_page_reads_in_a_fixed_number_of_queries(
     fill(10)
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_moderator_login_without_the_second_factor_cannot_watch_the_moderation_socket():
+    session, moderator, _citizen = await live_moderated_session()
+    cookie = await database_sync_to_async(password_only_cookie)(moderator)
+    socket = Communicator(
+        application,
+        f"/ws/sessions/{session.pk}/moderation/",
+        headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())],
+    )
+    assert (await socket.connect())[0]
+
+    assert await receive(socket) == {
+        "type": "error",
+        "data": {"message": "Only moderators of this municipality can watch this."},
+    }
+    await socket.disconnect()
+
+
+def password_only_cookie(user) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_moderator_login_left_idle_past_its_limit_cannot_watch_the_moderation_socket():
+    session, moderator, _citizen = await live_moderated_session()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        cookie = await database_sync_to_async(signed_in_cookie)(moderator)
+        clock.move_to(start + timedelta(minutes=31))
+        socket = await open_socket_with_cookie(f"/ws/sessions/{session.pk}/moderation/", cookie)
+
+        assert await receive(socket) == {
+            "type": "error",
+            "data": {"message": "Only moderators of this municipality can watch this."},
+        }
+    await socket.disconnect()
+
+
+def signed_in_cookie(user) -> str:
+    """A login made through the pages (so its clocks have started), with the second factor."""
+    client = SecondFactorClient()
+    client.force_login(user)
+    assert client.get("/").status_code == 200
+    return client.cookies["sessionid"].value
+
+
+async def open_socket_with_cookie(path: str, cookie: str) -> Communicator:
+    socket = Communicator(
+        application, path, headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())]
+    )
+    assert (await socket.connect())[0]
+    return socket

@@ -48,8 +48,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    # Kept only so that migration 0005 can empty its table of plain-text tokens.
     "rest_framework.authtoken",
+    "knox",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "sessions.apps.TownhallSessionsConfig",
@@ -63,7 +68,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this login session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute timeouts of login sessions (sessions/pages/timeouts.py).
+    "sessions.pages.timeouts.LoginSessionTimeoutMiddleware",
+    # Staff and moderators without their second factor reach only its page (pages/two_factor.py).
+    "sessions.pages.two_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -244,7 +255,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     # Token first, so an anonymous API call gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "sessions.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -254,6 +265,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "sessions.api.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# API tokens (django-rest-knox): stored as a SHA-512 digest, sent as "Authorization: Token ...",
+# ending TOWNHALL_API_TOKEN_HOURS after they were issued.
+TOWNHALL_API_TOKEN_HOURS = float(os.environ.get("TOWNHALL_API_TOKEN_HOURS") or 10)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=TOWNHALL_API_TOKEN_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 
 # OpenAPI 3 at /api/schema/, Swagger UI at /api/docs/ from the sidecar's files (no CDN).
@@ -336,6 +355,24 @@ AXES_LOCKOUT_CALLABLE = "sessions.pages.accounts.locked_out"
 AXES_CLIENT_IP_CALLABLE = "sessions.client_ip.client_ip_for_axes"
 AXES_COOLOFF_MESSAGE = _("Too many failed logins for this username. Try again later.")
 AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
+
+# Two-factor sign-in (django-otp; README, "Two-factor sign-in"): staff and moderators must use an
+# authenticator app or a recovery code after their password. 0 is for a local demo only.
+TOWNHALL_REQUIRE_STAFF_2FA = env_bool("TOWNHALL_REQUIRE_STAFF_2FA", True)
+# Login sessions end after this long unused (idle) and this long after signing in (absolute):
+# staff and moderators, then citizens (sessions/pages/timeouts.py; README, "Session timeouts").
+TOWNHALL_SESSION_IDLE_MINUTES = int(os.environ.get("TOWNHALL_SESSION_IDLE_MINUTES") or 30)
+TOWNHALL_SESSION_MAX_HOURS = int(os.environ.get("TOWNHALL_SESSION_MAX_HOURS") or 12)
+TOWNHALL_CITIZEN_SESSION_IDLE_MINUTES = int(
+    os.environ.get("TOWNHALL_CITIZEN_SESSION_IDLE_MINUTES") or 12 * 60
+)
+TOWNHALL_CITIZEN_SESSION_MAX_HOURS = int(
+    os.environ.get("TOWNHALL_CITIZEN_SESSION_MAX_HOURS") or 14 * 24
+)
+# The session cookie lives as long as the longest login may.
+SESSION_COOKIE_AGE = 3600 * max(TOWNHALL_SESSION_MAX_HOURS, TOWNHALL_CITIZEN_SESSION_MAX_HOURS)
+# The name authenticator apps show next to the account.
+OTP_TOTP_ISSUER = os.environ.get("TOWNHALL_OTP_ISSUER", "Townhall")
 
 LOGGING = {
     "version": 1,

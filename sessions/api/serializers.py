@@ -135,6 +135,16 @@ class TokenInput(StrictInput, AuthTokenSerializer):
         write_only=True,
         max_length=4096,
     )
+    otp = StrictCharField(
+        label=_("Code"),
+        help_text=_(
+            "Staff, moderators and anyone who set up an authenticator app: the code it shows, "
+            "or a recovery code."
+        ),
+        required=False,
+        write_only=True,
+        max_length=32,
+    )
 
 
 class BodyInput(StrictInput):
@@ -205,7 +215,8 @@ class PoliticianSerializer(serializers.ModelSerializer):
 
 
 class TokenOutput(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    expiry = serializers.DateTimeField(help_text="When the token stops working.")
 
 
 class PanelMemberOutput(serializers.Serializer):

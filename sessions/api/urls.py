@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import moderation, reports, views
+from . import moderation, reports, tokens, views
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", tokens.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<str:token_key>/", tokens.TokenDetailView.as_view(), name="api-token-detail"),
     path("sessions/", views.SessionListView.as_view(), name="api-sessions"),
     path("sessions/<int:session_id>/", views.SessionDetailView.as_view(), name="api-session"),
     path(

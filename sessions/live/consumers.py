@@ -13,8 +13,12 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 
 from .. import events, selectors
+from ..login_sessions import login_session_expired
 from ..models import Session
 from . import presence, relay
 
@@ -175,7 +179,9 @@ class ModerationConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.groups_joined = []
         session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
-        allowed = await database_sync_to_async(_may_moderate)(self.scope.get("user"), session_id)
+        allowed = await database_sync_to_async(_may_moderate)(
+            self.scope.get("user"), self.scope.get("session"), session_id
+        )
         await self.accept()
         if allowed is None:
             await self.send_error("There is no such session.")
@@ -207,12 +213,24 @@ class ModerationConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"type": "error", "data": {"message": message}}))
 
 
-def _may_moderate(user: object, session_id: int) -> bool | None:
-    """True or False, or None when there is no such session."""
+def _may_moderate(user: Any, login: Any, session_id: int) -> bool | None:
+    """True or False, or None when there is no such session. A login that still owes its second
+    factor, or has timed out, may not watch, as it may not open the moderation page."""
     session = Session.objects.filter(pk=session_id).first()
     if session is None:
         return None
-    return user is not None and selectors.is_moderator(user, session)
+    if user is None or not selectors.is_moderator(user, session):
+        return False
+    if login is not None and login_session_expired(login, user, timezone.now().timestamp()):
+        return False
+    return not selectors.second_factor_required(user) or _passed_second_factor(user, login)
+
+
+def _passed_second_factor(user: Any, login: Any) -> bool:
+    """What django-otp's middleware does for HTTP: the login's device, confirmed and the user's."""
+    persistent_id = login.get(DEVICE_ID_SESSION_KEY) if login is not None else None
+    device = Device.from_persistent_id(persistent_id) if persistent_id else None
+    return device is not None and device.user_id == user.pk and device.confirmed
 
 
 def _parse_since(values: list[str] | None) -> tuple[int | None, str | None]:

@@ -8,6 +8,7 @@ Errors: django.core.exceptions.ValidationError for bad input or a refused state 
 PermissionDenied for who-may-not (403). Messages are written for the person who sees them.
 """
 
+from .audit import record_access
 from .common import clean_body
 from .directory import create_municipality, create_politician
 from .moderation import (
@@ -36,6 +37,7 @@ from .sessions import (
     open_session,
     update_session,
 )
+from .two_factor import reset_second_factor
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -62,9 +64,11 @@ __all__ = [
     "open_session",
     "post_question",
     "post_reply",
+    "record_access",
     "reject_post",
     "remove_watched_keyword",
     "report_post",
+    "reset_second_factor",
     "restore_post",
     "unvote",
     "update_session",

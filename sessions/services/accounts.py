@@ -11,11 +11,11 @@ from django.contrib.sessions.models import Session as LoginSession
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from .. import events
 from ..models import Ban, Event, Moderator, Politician, Post, PostReport, Session, Vote
 from ..payloads import DELETED_USERNAME_PREFIX, display_name, iso, post_payload
+from .api_tokens import end_all_api_tokens
 from .common import User, locked, require_signed_in, resolve_now
 
 
@@ -176,7 +176,7 @@ def delete_account(*, user: User, password: str, now: datetime | None = None) ->
         user.is_active = False
         user.set_unusable_password()
         user.save()
-        Token.objects.filter(user=user).delete()
+        end_all_api_tokens(user=user)
         Moderator.objects.filter(user=user).delete()
         Politician.objects.filter(user=user).update(user=None)
         for record in (AccessAttempt, AccessLog, AccessFailureLog):

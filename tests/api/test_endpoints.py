@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from sessions.models import Event, Municipality, Politician, Post, Session, Vote
 from tests.factories import (
@@ -88,7 +88,8 @@ def test_citizen_gets_a_token_that_then_signs_them_in(api_client, citizen, live_
     )
 
     assert response.status_code == 200
-    assert token == Token.objects.get(user=citizen).key
+    assert response.json()["expiry"]
+    assert AuthToken.objects.get(user=citizen).token_key == token[:15]
     assert asked.status_code == 201
     assert Post.objects.get().author == citizen
 
@@ -100,7 +101,7 @@ def test_wrong_password_gets_no_token(api_client, citizen):
 
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
-    assert Token.objects.count() == 0
+    assert AuthToken.objects.count() == 0
 
 
 def test_unknown_token_is_refused(api_client, live_session):
@@ -111,7 +112,10 @@ def test_unknown_token_is_refused(api_client, live_session):
     )
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid token."}
+    assert response.json() == {
+        "detail": "This token is not valid: it has expired or was revoked. Ask for a new one at "
+        "/api/auth/token/."
+    }
     assert Post.objects.count() == 0
 
 

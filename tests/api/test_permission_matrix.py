@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from sessions import services
+from sessions import selectors, services
 from sessions.models import (
     Ban,
     Event,
@@ -45,7 +45,9 @@ from tests.factories import (
     PostFactory,
     SessionFactory,
     UserFactory,
+    api_token,
 )
+from tests.two_factor import app_code, enrolled_app
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +125,11 @@ def session_fields(world: World, role: str) -> dict[str, Any]:
 def own_credentials(world: World, role: str) -> dict[str, str]:
     # Anyone may ask for a token: the anonymous caller signs in as the citizen.
     user = world.users["citizen" if role == "anonymous" else role]
-    return {"username": user.username, "password": PASSWORD}
+    credentials = {"username": user.username, "password": PASSWORD}
+    if selectors.second_factor_required(user):
+        # Staff and moderators add their authenticator app's code.
+        credentials["otp"] = app_code(enrolled_app(user))
+    return credentials
 
 
 def vote_first(world: World, role: str) -> None:
@@ -133,6 +139,9 @@ def vote_first(world: World, role: str) -> None:
 
 ROWS = [
     Row("token", "post", "/api/auth/token/", anyone(200), body=own_credentials),
+    Row("tokens_list", "get", "/api/auth/tokens/", signed_in(200)),
+    Row("token_revoke_unknown", "delete", "/api/auth/tokens/nosuchtokenkey/", signed_in(404)),
+    Row("tokens_revoke_all", "delete", "/api/auth/tokens/", signed_in(200)),
     Row("sessions_list", "get", "/api/sessions/", anyone(200)),
     Row("sessions_create", "post", "/api/sessions/", staff_only(201), body=session_fields),
     Row("sessions_retrieve", "get", "/api/sessions/{session}/", anyone(200)),
@@ -302,7 +311,7 @@ def what_is_stored() -> dict[str, object]:
         "events": Event.objects.count(),
         "municipalities": Municipality.objects.count(),
         "politicians": Politician.objects.count(),
-        "tokens": Token.objects.count(),
+        "tokens": AuthToken.objects.count(),
         "users": get_user_model().objects.count(),
         "moderators": Moderator.objects.count(),
         "bans": list(Ban.objects.values_list("id", "lifted_at")),
@@ -323,8 +332,7 @@ def test_every_row_names_every_role():
 def test_permission_matrix(world, row, role):
     client = APIClient()
     if role != "anonymous":
-        token, _created = Token.objects.get_or_create(user=world.users[role])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(world.users[role])}")
     if row.prepare:
         row.prepare(world, role)
     body = row.body(world, role) if callable(row.body) else row.body

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from playwright.sync_api import Browser, Page, expect
+
+from sessions import selectors
+from tests.two_factor import app_code, enrolled_app
 
 PASSWORD = "demo-password-123"
 
 
 def log_in(browser: Browser, base_url: str, username: str) -> Page:
+    """Password, then, for staff and moderators, the code of their (enrolled) authenticator app."""
+    user = get_user_model().objects.get(username=username)
+    app = enrolled_app(user) if selectors.second_factor_required(user) else None
     page = browser.new_context(locale="en-GB").new_page()
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Log in").click()
+    if app is not None:
+        expect(page.get_by_role("heading", name="Two-factor sign-in")).to_be_visible()
+        page.get_by_label("Code").fill(app_code(app))
+        page.locator("main").get_by_role("button", name="Continue").click()
+        expect(page.get_by_role("heading", name="Two-factor sign-in")).to_have_count(0)
     expect(page.get_by_text("Signed in as")).to_be_visible()
     return page
 

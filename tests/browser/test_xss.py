@@ -13,10 +13,9 @@ import urllib.request
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from rest_framework.authtoken.models import Token
 
 from sessions import services
-from tests.factories import SessionFactory, UserFactory
+from tests.factories import SessionFactory, UserFactory, api_token
 from tests.servers import DaphneServer
 
 pytestmark = pytest.mark.browser
@@ -148,7 +147,7 @@ def test_fifty_payloads_never_run_on_first_render_or_live(daphne: DaphneServer, 
     expect(page.locator("#session")).to_have_attribute("data-connected", "true")
 
     # The same fifty again, arriving live over the socket while the page is open.
-    tokens = [Token.objects.create(user=person).key for person in people]
+    tokens = [api_token(person) for person in people]
     for token, payload in zip(tokens, PAYLOADS, strict=True):
         question = daphne.ask(session.pk, token, f"{payload} (live)")
         post_json(daphne, f"/api/posts/{question['id']}/replies/", tokens[0], {"body": payload})

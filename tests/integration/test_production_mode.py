@@ -10,12 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from websockets.sync.client import ClientConnection, connect
 
 from sessions import services
 from sessions.models import Event, Session
-from tests.factories import SessionFactory, UserFactory
+from tests.factories import SessionFactory, UserFactory, api_token
 from tests.servers import DaphneServer
 from tests.waiting import WAIT_SECONDS
 
@@ -40,7 +39,7 @@ def next_event(socket: ClientConnection, timeout: float = WAIT_SECONDS) -> dict:
 
 
 def citizen_token() -> str:
-    return Token.objects.create(user=UserFactory(username="anna")).key
+    return api_token(UserFactory(username="anna"))
 
 
 def test_question_posted_on_one_worker_reaches_a_socket_on_another(workers):

@@ -14,13 +14,12 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from rest_framework.authtoken.models import Token
 from websockets.sync.client import connect as ws_connect
 
 from sessions import events, services
 from sessions.live.relay import DIRECT_SEND_VERSIONS, direct_send_supported, get_relay
 from sessions.models import Session
-from tests.factories import SessionFactory, UserFactory
+from tests.factories import SessionFactory, UserFactory, api_token
 from tests.live.test_consumers import ask, connect, live_session_with_citizen, receive
 from tests.servers import DaphneServer
 from tests.waiting import WAIT_SECONDS
@@ -209,7 +208,7 @@ both_paths = pytest.mark.parametrize("direct", ["0", "1"], ids=["asgi-send", "di
 @both_paths
 def test_a_socket_that_stops_reading_is_closed_with_4013_and_the_others_get_every_event(direct):
     session = SessionFactory()
-    token = Token.objects.create(user=UserFactory(username="editor", is_staff=True)).key
+    token = api_token(UserFactory(username="editor", is_staff=True))
     server = DaphneServer(
         TOWNHALL_DIRECT_SEND=direct,
         TOWNHALL_SOCKET_BUFFER_LIMIT="4096",
@@ -238,7 +237,7 @@ def test_a_socket_that_stops_reading_is_closed_with_4013_and_the_others_get_ever
 @both_paths
 def test_a_socket_that_reads_slowly_but_keeps_up_is_not_closed(direct):
     session = SessionFactory()
-    token = Token.objects.create(user=UserFactory(username="editor", is_staff=True)).key
+    token = api_token(UserFactory(username="editor", is_staff=True))
     server = DaphneServer(
         TOWNHALL_DIRECT_SEND=direct, TOWNHALL_SOCKET_BUFFER_LIMIT="4096", TOWNHALL_RATE_LIMITS="off"
     ).start()
@@ -278,7 +277,7 @@ async def test_the_relay_leaves_the_group_once_the_last_socket_of_a_session_is_g
 def test_every_socket_under_daphne_gets_each_event_once_in_order(direct):
     session = SessionFactory()
     other = SessionFactory(title="Another session")
-    token = Token.objects.create(user=UserFactory(username="editor", is_staff=True)).key
+    token = api_token(UserFactory(username="editor", is_staff=True))
     server = DaphneServer(TOWNHALL_DIRECT_SEND=direct, TOWNHALL_RATE_LIMITS="off").start()
     url = f"{server.ws_url}/ws/sessions"
     try:

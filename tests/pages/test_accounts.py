@@ -8,12 +8,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session as LoginSession
 from django.core.exceptions import PermissionDenied, ValidationError
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from sessions import services
 from sessions.models import Event, Post, Vote
 from sessions.services.accounts import delete_account, export_account_data
-from tests.factories import PostFactory, ReplyFactory
+from tests.factories import PostFactory, ReplyFactory, api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_deleted_account_leaves_its_posts_as_deleted_user(
     client, citizen, live_session, annas_thread
 ):
     client.force_login(citizen)
-    Token.objects.create(user=citizen)
+    api_token(citizen)
     votes_before = Vote.objects.count()
 
     response = client.post("/accounts/delete/", {"password": PASSWORD}, follow=True)
@@ -80,7 +80,7 @@ def test_deleted_account_leaves_its_posts_as_deleted_user(
     assert (citizen.first_name, citizen.last_name, citizen.email) == ("", "", "")
     assert not citizen.is_active
     assert not citizen.has_usable_password()
-    assert not Token.objects.filter(user=citizen).exists()
+    assert not AuthToken.objects.filter(user=citizen).exists()
     assert Vote.objects.count() == votes_before
     page = client.get(f"/sessions/{live_session.pk}/").content.decode()
     assert "Hvornår kommer cykelstien?" in page

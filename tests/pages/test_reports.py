@@ -21,7 +21,7 @@ from sessions.api.serializers import (
 )
 from sessions.models import ExportLog
 from tests.faaborg import build_meeting
-from tests.factories import SessionFactory
+from tests.factories import SessionFactory, api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -365,10 +365,7 @@ def test_export_log_is_read_only_in_the_admin(client, meeting):
 
 
 def test_api_report_with_a_staff_token(api_client, staff, meeting):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=staff)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(staff)}")
 
     response = api_client.get(f"/api/sessions/{meeting.session.pk}/report/?format=json")
 

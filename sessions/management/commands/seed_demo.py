@@ -43,6 +43,16 @@ class Command(BaseCommand):
         for role, username in DEMO_LOGINS:
             self.stdout.write(f"  {role:<10} {username}")
         self.stdout.write(f"Open {SITE_URL}")
+        if settings.TOWNHALL_REQUIRE_STAFF_2FA:
+            self.stdout.write(
+                "moderator and redaktor set up an authenticator app (QR code) after the password "
+                "at their first sign-in; TOWNHALL_REQUIRE_STAFF_2FA=0 (make run's default) "
+                "signs them in with the password alone."
+            )
+        else:
+            self.stdout.write(
+                "Two-factor sign-in is off (TOWNHALL_REQUIRE_STAFF_2FA=0): a local demo only."
+            )
 
     def _describe(self, seeded: Seeded, now: datetime) -> None:
         session = seeded.session
