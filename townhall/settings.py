@@ -206,7 +206,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-LANGUAGE_CODE = "en"
+# Danish unless the browser asks for English (Accept-Language) or the switcher chose it
+# (remembered in the django_language cookie); a browser asking for neither gets Danish.
+LANGUAGE_CODE = "da"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["townhall.formats"]
