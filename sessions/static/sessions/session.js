@@ -176,6 +176,27 @@ function showAnswered(article, question) {
   }
 }
 
+function showOnAir(article, question) {
+  article.classList.toggle("on-air", Boolean(question.on_air));
+  article.querySelector(".on-air-flag").hidden = !question.on_air;
+  const form = article.querySelector(".on-air-form");
+  if (form) {
+    form.elements.on_air.value = question.on_air ? "false" : "true";
+    form.querySelector("button").textContent = question.on_air ? strings.take_off_air : strings.put_on_air;
+  }
+}
+
+// question.on_air: at most one question is on air; {"id": null} when none is.
+function setOnAir(id) {
+  for (const question of questions.values()) {
+    const onAir = question.id === id;
+    if (Boolean(question.on_air) === onAir) continue;
+    question.on_air = onAir;
+    const article = articleFor(question.id);
+    if (article) showOnAir(article, question);
+  }
+}
+
 function articleFor(id) {
   return document.getElementById(`post-${id}`);
 }
@@ -229,6 +250,7 @@ function upsertQuestion(question) {
   article.dataset.votes = question.vote_count;
   field(article, "votes").textContent = question.vote_count;
   showAnswered(article, question);
+  showOnAir(article, question);
   place(article, questions.get(id));
   for (const reply of question.replies ?? []) upsertReply(reply);
   questionsChanged();
@@ -455,6 +477,9 @@ function applyEvent(event) {
     case "session.updated":
       updateSession(event.data);
       break;
+    case "question.on_air":
+      setOnAir(event.data.id);
+      break;
   }
 }
 
@@ -612,6 +637,12 @@ async function submit(form, submitter) {
       // The new flag arrives as a post.updated event.
       const answered = form.elements.answered.value === "true";
       await callApi("POST", `/api/posts/${postId}/answered/`, form, { answered });
+      break;
+    }
+    case "on_air": {
+      // The mark arrives as a question.on_air event, on every page at once.
+      const method = form.elements.on_air.value === "true" ? "POST" : "DELETE";
+      await callApi(method, `/api/posts/${postId}/on-air/`, form);
       break;
     }
     case "report": {
