@@ -536,6 +536,51 @@ function restoreDrafts() {
   }
 }
 
+// Pausing the live feed (WCAG 2.2.2) ----------------------------------------------------------
+
+// While paused, events wait here in order, and the page does not move; a button says how many
+// new questions wait and shows them. The polite live region says so once per new question.
+let paused = false;
+const held = [];
+
+function showHeldButton() {
+  const button = field(root, "show-held");
+  const count = held.filter((event) => event.type === "question.created").length;
+  button.hidden = held.length === 0;
+  button.textContent = count
+    ? format(count === 1 ? strings.held_one : strings.held_many, { count })
+    : strings.held_updates;
+  return count;
+}
+
+function hold(event) {
+  held.push(event);
+  const count = showHeldButton();
+  if (event.type === "question.created") field(root, "announcer").textContent = field(root, "show-held").textContent;
+  return count;
+}
+
+function applyHeld() {
+  for (const event of held.splice(0)) applyEvent(event);
+  showHeldButton();
+}
+
+function setupPause() {
+  const controls = field(root, "feed-controls");
+  const pause = field(root, "pause");
+  controls.hidden = false;
+  pause.addEventListener("click", () => {
+    paused = !paused;
+    pause.setAttribute("aria-pressed", String(paused));
+    if (!paused) applyHeld();
+  });
+  field(root, "show-held").addEventListener("click", () => {
+    applyHeld();
+    // The button hides itself: the focus goes to the pause button beside the list, not away.
+    field(root, "pause").focus();
+  });
+}
+
 // The socket --------------------------------------------------------------------------------
 
 function onEvent(event) {
@@ -553,7 +598,8 @@ function onEvent(event) {
   }
   if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
   lastSeq = event.seq;
-  applyEvent(event);
+  if (paused) hold(event);
+  else applyEvent(event);
   root.dataset.seq = String(lastSeq);
 }
 
@@ -705,6 +751,7 @@ root.addEventListener("click", (event) => {
 });
 
 restoreDrafts();
+setupPause();
 tick();
 setInterval(tick, 1000);
 keepConnected({
