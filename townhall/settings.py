@@ -343,6 +343,14 @@ TOWNHALL_MAX_POST_LENGTH = 2000
 # Reports from this many different users hold a post for review (moderation).
 TOWNHALL_REPORTS_TO_HOLD = int(os.environ.get("TOWNHALL_REPORTS_TO_HOLD", "3"))
 
+# The accessibility statement (/accessibility/): where citizens report a barrier (an e-mail
+# address or a web address), and the file the automated axe check writes its last figures to.
+TOWNHALL_ACCESSIBILITY_CONTACT = os.environ.get("TOWNHALL_ACCESSIBILITY_CONTACT", "")
+TOWNHALL_ACCESSIBILITY_CHECK_FILE = Path(
+    os.environ.get("TOWNHALL_ACCESSIBILITY_CHECK_FILE")
+    or BASE_DIR / "accessibility" / "last-check.json"
+)
+
 # Rate limits per action, per user and per IP address ("<action>:ip"); see
 # sessions/services/ratelimits.py. TOWNHALL_RATE_LIMITS in the environment changes single
 # entries ("question=5/m,vote=30/m,vote:ip=300/m", "vote=off") or turns all off ("off").

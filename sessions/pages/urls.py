@@ -1,10 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import accounts, moderation, presenter, reports, sessions
+from . import accessibility, accounts, moderation, presenter, reports, sessions
 
 urlpatterns = [
     path("", sessions.home, name="home"),
+    path("accessibility/", accessibility.accessibility_statement, name="accessibility"),
     path("sessions/<int:session_id>/", sessions.session_page, name="session"),
     path("sessions/<int:session_id>/present/", presenter.presenter_page, name="present"),
     path("sessions/<int:session_id>/ask/", sessions.ask, name="ask"),
