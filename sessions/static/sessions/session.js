@@ -745,7 +745,8 @@ root.addEventListener("click", (event) => {
   if (!box) return;
   event.preventDefault();
   box.open = true;
-  article.scrollIntoView({ behavior: "smooth", block: "start" });
+  const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  article.scrollIntoView({ behavior: still ? "instant" : "smooth", block: "start" });
   box.querySelector("textarea").focus({ preventScroll: true });
   history.replaceState(null, "", `#${article.id}`);
 });
