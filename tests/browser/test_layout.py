@@ -29,7 +29,7 @@ def too_wide(page: Page) -> list[str]:
             .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
             .filter((e) => ![...e.children].some(
                 (c) => c.getBoundingClientRect().right > window.innerWidth + 0.5))
-            .map((e) => `${e.tagName.toLowerCase()}.${e.className}: ${e.textContent.slice(0, 40)}`)"""
+            .map((e) => `${e.tagName}.${e.className}: ${e.textContent.slice(0, 40)}`)"""
     )
 
 
