@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sessions import services
 from sessions.models import Event, Post
+from sessions.reports import load_session, session_report
 
 from .factories import (
     ModeratorFactory,
@@ -163,3 +164,15 @@ def test_the_database_holds_one_question_on_air_per_session(live_session, questi
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Post.objects.filter(pk=other.pk).update(on_air=True)
+
+
+def test_statistics_count_the_questions_that_were_on_air(live_session, question, staff):
+    second, never = PostFactory(session=live_session), PostFactory(session=live_session)
+    services.put_on_air(question=question, user=staff)
+    services.put_on_air(question=second, user=staff)
+    services.take_off_air(question=second, user=staff)
+
+    totals = session_report(load_session(live_session.pk))["totals"]
+
+    assert totals["questions_on_air"] == 2
+    assert never.first_on_air_at is None
