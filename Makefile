@@ -54,13 +54,22 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@test -x /usr/bin/chromium || { echo "chromium is missing: apt-get install -y chromium"; exit 1; }
 
+## node_modules: axe-core for the accessibility check, from the npm registry, at the versions
+## package-lock.json pins (npm ci); re-installed when the lock changes
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "Installing Debian's nodejs and npm for the accessibility check"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 ## test: every test, twice: embedded (SQLite, in-memory layer), then production mode
 ## (PostgreSQL and Redis, with the integration tier) when they answer. TOWNHALL_REQUIRE_SERVICES=1
 ## turns a missing PostgreSQL or Redis into a failure instead of a skipped pass.
-test: $(VENV)/.installed-dev browser
+test: $(VENV)/.installed-dev browser node_modules/.installed
 	$(BIN)/python -m pytest
 	@status=0; TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
 	  $(BIN)/python -m tests.service_check || status=$$?; \
@@ -84,4 +93,4 @@ messages: $(VENV)/.installed
 	$(BIN)/python manage.py compilemessages -l da --ignore=.venv
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .pytest_cache .ruff_cache

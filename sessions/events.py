@@ -31,6 +31,8 @@ SESSION_UPDATED = "session.updated"
 POST_REMOVED = "post.removed"
 # The public tally of posts moderators removed, by reason.
 MODERATION_TALLY = "moderation.tally"
+# The question on air now, {"id"}; {"id": null} when none is.
+QUESTION_ON_AIR = "question.on_air"
 
 
 class WireEvent(NamedTuple):

@@ -73,6 +73,7 @@ def total_labels() -> dict[str, str]:
         "questions_answered_afterwards": _("Questions answered afterwards"),
         "questions_not_answered": _("Questions not answered"),
         "questions_with_politician_reply": _("Questions with a politician's reply"),
+        "questions_on_air": _("Questions that were on air"),
         "median_first_answer_seconds": _("Median time to a politician's first reply (seconds)"),
         "votes": _("Votes"),
         "citizen_replies_to_citizens": _("Citizens' replies to other citizens' questions"),

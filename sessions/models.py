@@ -214,6 +214,10 @@ class Post(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PUBLISHED)
     is_answered = models.BooleanField(_("answered"), default=False)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # The question the presenter view shows now: at most one per session (a constraint holds it).
+    on_air = models.BooleanField(_("on air"), default=False)
+    # When it first went on air: the statistics count questions that were on air.
+    first_on_air_at = models.DateTimeField(_("first on air"), null=True, blank=True)
     vote_count = models.PositiveIntegerField(_("votes"), default=0)
     # Moderation state: the ModerationAction rows are the history, these the current state.
     flagged = models.BooleanField(
@@ -239,6 +243,11 @@ class Post(models.Model):
                 fields=["session", "status", "politician", "parent", "author", "created_at"],
                 name="post_report_cover",
             ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session"], condition=Q(on_air=True), name="one_question_on_air"
+            )
         ]
 
     def __str__(self) -> str:

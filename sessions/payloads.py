@@ -42,6 +42,7 @@ class PostPayload(TypedDict):
     created_at: str
     status: str
     is_answered: bool
+    on_air: bool
     vote_count: int
 
 
@@ -59,6 +60,12 @@ class SessionPayload(TypedDict):
     status: str
     accepts_questions_early: bool
     panel: list[PoliticianPayload]
+
+
+class OnAirPayload(TypedDict):
+    """question.on_air: the question on air now, or None when none is."""
+
+    id: int | None
 
 
 class VotePayload(TypedDict):
@@ -111,6 +118,7 @@ def post_payload(post: Post) -> PostPayload:
         "created_at": iso(post.created_at),
         "status": post.status,
         "is_answered": post.is_answered,
+        "on_air": post.on_air,
         "vote_count": post.vote_count,
     }
 

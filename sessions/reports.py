@@ -168,6 +168,9 @@ def session_report(session: Session, *, pseudonymise: bool = False) -> dict[str,
             filter=Q(status=PUBLISHED, is_answered=True, answered_at__gt=session.ends_at)
             & QUESTION,
         ),
+        questions_on_air=Count(
+            "pk", filter=Q(status=PUBLISHED, first_on_air_at__isnull=False) & QUESTION
+        ),
         removed_comments=Count("pk", filter=Q(status__in=REMOVED)),
         pending_comments=Count("pk", filter=Q(status=Post.Status.PENDING)),
     )
@@ -200,6 +203,7 @@ def session_report(session: Session, *, pseudonymise: bool = False) -> dict[str,
         "questions_answered_afterwards": counts["answered_afterwards"],
         "questions_not_answered": questions - answered,
         "questions_with_politician_reply": len(first_answers),
+        "questions_on_air": counts["questions_on_air"],
         "median_first_answer_seconds": _median_seconds(list(first_answers.values())),
         "votes": votes,
         "citizen_replies_to_citizens": sum(row["replies_to_citizens"] for row in per_citizen),

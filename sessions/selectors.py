@@ -120,6 +120,11 @@ def may_mark_answered(user: AbstractBaseUser | AnonymousUser, session: Session) 
     return bool(user.is_authenticated and (user.is_staff or politician_for(user, session)))
 
 
+def may_put_on_air(user: AbstractBaseUser | AnonymousUser, session: Session) -> bool:
+    """Panel politicians, the municipality's moderators and staff put questions on air."""
+    return bool(politician_for(user, session) or moderates(user, session.municipality_id))
+
+
 def is_moderator(user: AbstractBaseUser | AnonymousUser, session: Session) -> bool:
     return moderates(user, session.municipality_id)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from channels.layers import channel_layers
+from django.test import AsyncClient
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
@@ -17,6 +18,8 @@ from sessions.ratelimit_settings import DEFAULT_RATE_LIMITS
 
 from .factories import PoliticianFactory, SessionFactory, UserFactory
 from .two_factor import SecondFactorAPIClient, SecondFactorClient
+
+ENGLISH = "en"
 
 
 @pytest.fixture
@@ -70,15 +73,22 @@ def live_session(mayor) -> Session:
 
 
 @pytest.fixture
+def async_client() -> AsyncClient:
+    return AsyncClient(HTTP_ACCEPT_LANGUAGE=ENGLISH)
+
+
+@pytest.fixture
 def api_client() -> APIClient:
-    return SecondFactorAPIClient()
+    return SecondFactorAPIClient(HTTP_ACCEPT_LANGUAGE=ENGLISH)
 
 
 @pytest.fixture
 def client() -> SecondFactorClient:
     """pytest-django's client, whose force_login() also gives a staff or moderator account its
-    second factor (tests/two_factor.py); enforcement itself stays on."""
-    return SecondFactorClient()
+    second factor (tests/two_factor.py); enforcement itself stays on. It asks for English, as an
+    English browser does: the site's default is Danish, and most tests read English text. Tests
+    of the Danish default send their own header."""
+    return SecondFactorClient(HTTP_ACCEPT_LANGUAGE=ENGLISH)
 
 
 @pytest.fixture(autouse=True)
@@ -126,10 +136,12 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 @pytest.fixture(autouse=True)
-def default_language() -> Iterator[None]:
-    """Each test starts in the default language: a request through LocaleMiddleware leaves the
-    language it picked active in the thread, so a Danish request would leak into the next test."""
-    translation.deactivate()
+def english_outside_requests() -> Iterator[None]:
+    """Code run outside a request (services, reports, commands) speaks English in tests, as the
+    test clients do; tests of the Danish default deactivate it. Reset after each test: a request
+    through LocaleMiddleware leaves the language it picked active in the thread, so a Danish
+    request would leak into the next test."""
+    translation.activate(ENGLISH)
     yield
     translation.deactivate()
 

@@ -16,14 +16,16 @@ import gettext
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 from django.utils.translation.template import templatize
+from rest_framework.test import APIClient
 
 from .factories import PostFactory, SessionFactory
 
@@ -129,15 +131,77 @@ def test_home_page_empty_lists_in_danish(client):
     assert "Ingen sessioner er afsluttet endnu." in html
 
 
-def test_english_stays_the_default(client, live_session):
-    home = html_of(client.get("/"))
-    assert '<html lang="en">' in home
-    assert "Live now" in home
-    assert "Direkte nu" not in home
+@pytest.mark.parametrize("accept_language", [None, "fr-FR,fr;q=0.9", "de", "*"])
+def test_danish_is_the_default_for_a_browser_asking_for_neither(live_session, accept_language):
+    headers = {"HTTP_ACCEPT_LANGUAGE": accept_language} if accept_language else {}
+    browser = Client()  # the fixture's client asks for English
 
-    session_page = html_of(client.get(f"/sessions/{live_session.pk}/"))
-    assert live_strings(session_page)["live"] == "Live"
-    assert "The panel" in session_page
+    home = html_of(browser.get("/", **headers))
+    assert '<html lang="da">' in home
+    assert "Direkte nu" in home
+    assert "Live now" not in home
+
+    session_page = html_of(browser.get(f"/sessions/{live_session.pk}/", **headers))
+    assert '<html lang="da">' in session_page
+    assert live_strings(session_page)["live"] == "Direkte"
+    assert "Panelet" in session_page
+
+
+def test_english_on_request(live_session):
+    html = html_of(Client().get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9,da;q=0.5"))
+
+    assert '<html lang="en">' in html
+    assert "Live now" in html
+
+
+def test_the_switcher_remembers_english_without_the_header(live_session):
+    browser = Client()
+
+    response = browser.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    assert response.status_code == 302
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en"
+    assert cookie["max-age"] == 365 * 24 * 60 * 60
+    html = html_of(browser.get("/"))
+    assert '<html lang="en">' in html
+    assert "Live now" in html
+
+
+def test_the_switcher_picks_danish_over_an_english_browser(client):
+    client.post("/i18n/setlang/", {"language": "da", "next": "/"})
+
+    html = html_of(client.get("/"))
+
+    assert '<html lang="da">' in html
+
+
+def test_api_errors_are_danish_by_default(live_session, citizen):
+    api = APIClient()
+    api.force_authenticate(citizen)
+
+    response = api.post(f"/api/sessions/{live_session.pk}/questions/", {"body": ""}, format="json")
+
+    assert response.json() == {"body": ["Skriv noget, før du sender det."]}
+
+
+def test_the_api_docs_say_they_are_in_english(live_session):
+    """Swagger UI and the schema's descriptions exist in English only: the page says so to a
+    Danish browser's screen reader, instead of reading English with Danish rules."""
+    html = Client().get("/api/docs/").content.decode()
+
+    assert '<html lang="en">' in html
+
+
+def test_times_are_in_copenhagen_in_each_languages_format(client):
+    starts = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)  # 19:00 in Copenhagen
+    session = SessionFactory(starts_at=starts, ends_at=starts + timedelta(hours=1))
+
+    danish = html_of(Client().get(f"/sessions/{session.pk}/"))
+    english = html_of(client.get(f"/sessions/{session.pk}/"))
+
+    assert "1. december 2026 19:00" in danish
+    assert "Dec. 1, 2026, 19:00" in english
 
 
 def test_session_page_in_danish_for_a_visitor(client, live_session):
@@ -277,7 +341,7 @@ def test_api_refusal_is_danish(api_client, citizen):
     assert response.json() == {"detail": "Det kan kun medarbejdere gøre."}
 
 
-def test_api_error_stays_english_by_default(api_client, live_session, citizen):
+def test_api_error_in_english_on_request(api_client, live_session, citizen):
     api_client.force_authenticate(citizen)
 
     response = api_client.post(

@@ -57,6 +57,7 @@ def test_faaborg_meeting_totals(meeting):
         "questions_answered_afterwards": 5,
         "questions_not_answered": 14,
         "questions_with_politician_reply": 44,
+        "questions_on_air": 0,
         "median_first_answer_seconds": 2835,
         "votes": 60,
         "citizen_replies_to_citizens": 64,

@@ -231,7 +231,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-LANGUAGE_CODE = "en"
+# Danish unless the browser asks for English (Accept-Language) or the switcher chose it
+# (remembered in the django_language cookie); a browser asking for neither gets Danish.
+LANGUAGE_CODE = "da"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["townhall.formats"]
@@ -389,6 +393,14 @@ DEMO_DATA_ALLOWED = DEBUG
 TOWNHALL_MAX_POST_LENGTH = 2000
 # Reports from this many different users hold a post for review (moderation).
 TOWNHALL_REPORTS_TO_HOLD = int(os.environ.get("TOWNHALL_REPORTS_TO_HOLD", "3"))
+
+# The accessibility statement (/accessibility/): where citizens report a barrier (an e-mail
+# address or a web address), and the file the automated axe check writes its last figures to.
+TOWNHALL_ACCESSIBILITY_CONTACT = os.environ.get("TOWNHALL_ACCESSIBILITY_CONTACT", "")
+TOWNHALL_ACCESSIBILITY_CHECK_FILE = Path(
+    os.environ.get("TOWNHALL_ACCESSIBILITY_CHECK_FILE")
+    or BASE_DIR / "accessibility" / "last-check.json"
+)
 
 # Rate limits per action, per user and per IP address ("<action>:ip"); see
 # sessions/services/ratelimits.py. TOWNHALL_RATE_LIMITS in the environment changes single

@@ -243,6 +243,7 @@ class PostOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     status = serializers.ChoiceField(choices=Post.Status.choices)
     is_answered = serializers.BooleanField()
+    on_air = serializers.BooleanField(help_text="The presenter view shows this question now.")
     vote_count = serializers.IntegerField()
 
 
@@ -396,6 +397,9 @@ class ReportTotalsOutput(serializers.Serializer):
     questions_answered_afterwards = serializers.IntegerField()
     questions_not_answered = serializers.IntegerField()
     questions_with_politician_reply = serializers.IntegerField()
+    questions_on_air = serializers.IntegerField(
+        help_text="Published questions that were on air (the presenter view) at some time."
+    )
     median_first_answer_seconds = serializers.IntegerField(allow_null=True)
     votes = serializers.IntegerField()
     citizen_replies_to_citizens = serializers.IntegerField()

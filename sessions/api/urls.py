@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import moderation, reports, tokens, views
+from . import moderation, on_air, reports, tokens, views
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -36,6 +36,7 @@ urlpatterns = [
     path("posts/<int:post_id>/replies/", views.ReplyView.as_view(), name="api-replies"),
     path("posts/<int:post_id>/vote/", views.VoteView.as_view(), name="api-vote"),
     path("posts/<int:post_id>/answered/", views.AnsweredView.as_view(), name="api-answered"),
+    path("posts/<int:post_id>/on-air/", on_air.OnAirView.as_view(), name="api-on-air"),
     path("municipalities/", views.MunicipalityListView.as_view(), name="api-municipalities"),
     path("politicians/", views.PoliticianListView.as_view(), name="api-politicians"),
     # Moderation (issue 7)

@@ -50,9 +50,12 @@ class SignupForm(UserCreationForm):
         fields = ("username", "first_name")
 
     def clean_username(self) -> str:
+        # None when the name is taken: Django's form has recorded that error already.
         username = super().clean_username()
         # Kept for anonymised accounts (deleted, or retention pseudonyms), which take them later.
-        if username.lower().startswith((DELETED_USERNAME_PREFIX, PSEUDONYM_USERNAME_PREFIX)):
+        if username and username.lower().startswith(
+            (DELETED_USERNAME_PREFIX, PSEUDONYM_USERNAME_PREFIX)
+        ):
             raise forms.ValidationError(_("Please choose another username."), code="reserved")
         return username
 

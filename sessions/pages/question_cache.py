@@ -6,9 +6,9 @@ forms), but almost all of it is the same for every reader:
   are read once per session `seq` in each process (a `Snapshot`);
 - one question's markup depends on the question itself (its payload, so a new vote count, reply
   or name gives a new version) and on a handful of facts about the reader: signed in or not,
-  may mark answered, the panel politician they speak for, whether the session takes posts,
-  whether they voted for it, and whether the thread holds a post of theirs. Rendered once per
-  such combination, kept in this process, and joined for each reader.
+  may mark answered, may put on air, the panel politician they speak for, whether the session
+  takes posts, whether they voted for it, and whether the thread holds a post of theirs.
+  Rendered once per such combination, kept in this process, and joined for each reader.
 Form tokens are rendered as a placeholder and replaced by the reader's own token on the page.
 """
 
@@ -53,6 +53,7 @@ class Reader:
     user_id: int | None
     voted: frozenset[int]
     can_mark_answered: bool
+    can_put_on_air: bool
     politician: Politician | None
     accepts_posts: bool
 
@@ -106,6 +107,7 @@ def look_of(reader: Reader) -> tuple[object, ...]:
         get_language(),
         reader.user_id is not None,
         reader.can_mark_answered,
+        reader.can_put_on_air,
         (politician.pk, politician.name, politician.role) if politician else None,
         reader.accepts_posts,
     )

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -134,6 +134,8 @@ def _session_page_context(
     voted = selectors.voted_question_ids(request.user, session)
     accepts_posts = session.accepts_posts_at(now)
     moderation_context = moderation.session_page_context(request, session, shown.tally)
+    # Panel politicians, moderators and staff (selectors.may_put_on_air), without asking twice.
+    can_put_on_air = bool(me or moderation_context["can_moderate"])
     # What a question's markup needs besides the question (question_cache.Reader says which
     # of it may differ between readers).
     question_context = {
@@ -141,6 +143,7 @@ def _session_page_context(
         "voted": voted,
         "accepts_posts": accepts_posts,
         "can_mark_answered": can_mark_answered,
+        "can_put_on_air": can_put_on_air,
         "me_politician": me,
         "report_reasons": moderation_context["report_reasons"],
         "max_length": settings.TOWNHALL_MAX_POST_LENGTH,
@@ -161,6 +164,7 @@ def _session_page_context(
         user_id=request.user.pk if request.user.is_authenticated else None,
         voted=frozenset(voted),
         can_mark_answered=can_mark_answered,
+        can_put_on_air=can_put_on_air,
         politician=me,
         accepts_posts=accepts_posts,
     )
@@ -244,6 +248,8 @@ def live_page_strings() -> dict[str, str]:
         "connected": _("Live"),
         "mark_answered": _("Mark answered"),
         "mark_unanswered": _("Mark unanswered"),
+        "put_on_air": _("Put on air"),
+        "take_off_air": _("Take off air"),
         "votes_one": _("%(count)s vote"),
         "votes_many": _("%(count)s votes"),
         "error": _("Something went wrong. Please try again."),
@@ -252,6 +258,9 @@ def live_page_strings() -> dict[str, str]:
         "new_question": _("New question from %(author)s."),
         "new_reply": _("New reply from %(author)s."),
         "new_answer": _("%(author)s answered."),
+        "held_one": _("%(count)s new question, show"),
+        "held_many": _("%(count)s new questions, show"),
+        "held_updates": _("New updates, show"),
         "viewers_one": _("%(count)s person watching"),
         "viewers_many": _("%(count)s people watching"),
         **moderation.live_page_strings(),
@@ -353,6 +362,22 @@ def mark_answered(request: HttpRequest, post_id: int) -> HttpResponse:
         services.mark_answered(question=question, user=request.user, answered=answered)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    return _back_to(question.session_id, question.pk)
+
+
+@login_required
+@require_POST
+def on_air(request: HttpRequest, post_id: int) -> HttpResponse:
+    question = get_object_or_404(Post, pk=post_id)
+    service = (
+        services.take_off_air if request.POST.get("on_air") == "false" else services.put_on_air
+    )
+    try:
+        service(question=question, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as denied:
+        messages.error(request, str(denied))
     return _back_to(question.session_id, question.pk)
 
 

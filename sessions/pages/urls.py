@@ -1,11 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import accounts, moderation, reports, sessions, two_factor
+from . import accessibility, accounts, moderation, presenter, reports, sessions, two_factor
 
 urlpatterns = [
     path("", sessions.home, name="home"),
+    path("accessibility/", accessibility.accessibility_statement, name="accessibility"),
     path("sessions/<int:session_id>/", sessions.session_page, name="session"),
+    path("sessions/<int:session_id>/present/", presenter.presenter_page, name="present"),
     path("sessions/<int:session_id>/ask/", sessions.ask, name="ask"),
     path("sessions/<int:session_id>/control/", sessions.control, name="session-control"),
     path("sessions/<int:session_id>/report/", reports.session_report_page, name="session-report"),
@@ -27,6 +29,7 @@ urlpatterns = [
     path("posts/<int:post_id>/reply/", sessions.reply, name="reply"),
     path("posts/<int:post_id>/vote/", sessions.vote, name="vote"),
     path("posts/<int:post_id>/answered/", sessions.mark_answered, name="mark-answered"),
+    path("posts/<int:post_id>/on-air/", sessions.on_air, name="on-air"),
     path(
         "sessions/<int:session_id>/moderation/",
         moderation.moderation_page,

@@ -24,6 +24,7 @@ from .moderation import (
     report_post,
     restore_post,
 )
+from .on_air import put_on_air, take_off_air
 from .questions import answer_question, mark_answered, post_question, post_reply, unvote, vote
 from .ratelimits import RateLimited, check_rate_limit
 from .sessions import (
@@ -64,12 +65,14 @@ __all__ = [
     "open_session",
     "post_question",
     "post_reply",
+    "put_on_air",
     "record_access",
     "reject_post",
     "remove_watched_keyword",
     "report_post",
     "reset_second_factor",
     "restore_post",
+    "take_off_air",
     "unvote",
     "update_session",
     "vote",

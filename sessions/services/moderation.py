@@ -39,6 +39,7 @@ from ..models import (
 from ..payloads import post_payload, question_payload, reason_label, removed_post_payload
 from ..selectors import active_ban, moderates, moderation_tally, politician_for
 from .common import User, locked, published, require_signed_in, resolve_now
+from .on_air import leave_air
 from .ratelimits import check_rate_limit
 
 MAX_NOTE_LENGTH = 500
@@ -255,6 +256,7 @@ def _went_public(session: Session, post: Post, now: datetime) -> None:
 
 def _went_private(session: Session, post: Post, now: datetime) -> None:
     events.record(session, events.POST_REMOVED, removed_post_payload(post), now)
+    leave_air(session, post, now)
 
 
 def _tally_changed(session: Session, now: datetime) -> None:

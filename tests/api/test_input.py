@@ -442,7 +442,7 @@ def test_id_too_large_for_the_database_is_not_found(api_client, citizen, path):
 @pytest.mark.parametrize("method", ["get", "post", "delete"])
 def test_unknown_api_path_answers_in_json(method):
     # A client that enforces CSRF, as a browser would: the 404 must not become a CSRF page.
-    client = APIClient(enforce_csrf_checks=True)
+    client = APIClient(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
 
     response = getattr(client, method)("/api/sessions/nine/")
 

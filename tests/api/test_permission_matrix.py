@@ -137,6 +137,13 @@ def vote_first(world: World, role: str) -> None:
         services.vote(question=world.question, user=world.users[role])
 
 
+def on_air_first(world: World, role: str) -> None:
+    services.put_on_air(question=world.question, user=world.users["staff"])
+
+
+# On air (issue 12): the session's panel politicians, the municipality's moderators and staff.
+ON_AIR = {**moderators(200), "panel_politician": 200}
+
 ROWS = [
     Row("token", "post", "/api/auth/token/", anyone(200), body=own_credentials),
     Row("tokens_list", "get", "/api/auth/tokens/", signed_in(200)),
@@ -255,6 +262,14 @@ ROWS = [
         body={"phrase": "svømmehal", "action": "flag"},
     ),
     Row("keywords_destroy", "delete", "/api/keywords/{keyword}/", moderators(204)),
+    Row("on_air_create", "post", "/api/posts/{question}/on-air/", ON_AIR),
+    Row(
+        "on_air_destroy",
+        "delete",
+        "/api/posts/{question}/on-air/",
+        ON_AIR,
+        prepare=on_air_first,
+    ),
 ]
 
 
@@ -305,7 +320,9 @@ def what_is_stored() -> dict[str, object]:
     return {
         "sessions": list(Session.objects.values_list("id", "starts_at", "ends_at")),
         "posts": list(
-            Post.objects.values_list("id", "status", "is_answered", "vote_count", "report_count")
+            Post.objects.values_list(
+                "id", "status", "is_answered", "on_air", "vote_count", "report_count"
+            )
         ),
         "votes": Vote.objects.count(),
         "events": Event.objects.count(),

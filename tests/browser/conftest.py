@@ -45,6 +45,13 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    """Pages opened through pytest-playwright's `page` ask for English, as an English browser
+    does; the site's default is Danish, and tests of it open a Danish context of their own."""
+    return {**browser_context_args, "locale": "en-GB"}
+
+
 @pytest.fixture
 def daphne(transactional_db) -> Iterator[DaphneServer]:
     """Daphne serving the project on a free port."""

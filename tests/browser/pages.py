@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Browser, Page, expect
 
 from sessions import selectors
+from tests.factories import api_token
 from tests.two_factor import app_code, enrolled_app
 
 PASSWORD = "demo-password-123"
@@ -29,8 +33,8 @@ def log_in(browser: Browser, base_url: str, username: str) -> Page:
     return page
 
 
-def visit(browser: Browser) -> Page:
-    return browser.new_context(locale="en-GB").new_page()
+def visit(browser: Browser, locale: str = "en-GB") -> Page:
+    return browser.new_context(locale=locale).new_page()
 
 
 def open_live(page: Page, url: str) -> None:
@@ -42,3 +46,17 @@ def open_live(page: Page, url: str) -> None:
 
 def never_reloaded(page: Page) -> bool:
     return page.evaluate("window.loadedOnce === true")
+
+
+def call_api(base_url: str, method: str, path: str, user, payload: dict | None = None) -> dict:
+    """What another person does through the running server's API (so that its socket hears of it
+    at once), signed in with a token."""
+    token = api_token(user)
+    request = urllib.request.Request(
+        f"{base_url}{path}",
+        data=None if payload is None else json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
+        method=method,
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())

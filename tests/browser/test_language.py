@@ -35,3 +35,20 @@ def test_picking_a_language_switches_the_page_without_a_button(daphne_url, brows
 
     expect(page.get_by_role("heading", name="Direkte nu")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "da")
+
+
+def test_a_browser_asking_for_french_gets_danish_and_the_switch_is_remembered(
+    daphne_url, browser: Browser
+):
+    SessionFactory()
+    page = browser.new_context(locale="fr-FR").new_page()
+    page.goto(f"{daphne_url}/")
+    expect(page.locator("html")).to_have_attribute("lang", "da")
+    expect(page.get_by_role("heading", name="Direkte nu")).to_be_visible()
+
+    page.get_by_label("Sprog").select_option("en")
+    expect(page.get_by_role("heading", name="Live now")).to_be_visible()
+
+    page.goto(f"{daphne_url}/accounts/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("main").get_by_role("button", name="Log in")).to_be_visible()

@@ -57,6 +57,9 @@ def apply(state: dict, event: dict) -> None:
         questions[data["post"]]["vote_count"] = data["vote_count"]
     elif event["type"] == "session.updated":
         state["session"] = data
+    elif event["type"] == "question.on_air":
+        for question in questions.values():
+            question["on_air"] = question["id"] == data["id"]
     else:
         raise AssertionError(f"The page does not know the event type {event['type']!r}")
     state["questions"] = list(questions.values())
@@ -93,6 +96,8 @@ def things_happen(session: Session, mayor_user, citizens, staff) -> None:
     services.unvote(question=first, user=citizens[2])
     services.answer_question(question=second, author=mayor_user, body="Til foråret.")
     services.mark_answered(question=first, user=staff)
+    services.put_on_air(question=first, user=mayor_user)
+    services.put_on_air(question=second, user=staff)
     services.mark_answered(question=first, user=staff, answered=False)
     services.post_reply(post=second, author=citizens[0], body="Tak!")
     services.extend_session(session=session, user=staff, minutes=15)
@@ -135,6 +140,7 @@ async def test_initial_state_plus_events_equals_a_fresh_fetch():
         "post.updated",
         "vote.changed",
         "session.updated",
+        "question.on_air",
     }
     for event in received:
         apply(state, event)

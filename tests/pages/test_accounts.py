@@ -186,6 +186,17 @@ def test_usernames_of_anonymised_accounts_cannot_be_taken_at_signup(client, user
     assert not get_user_model().objects.filter(username=username).exists()
 
 
+def test_a_taken_username_at_signup_is_an_error_on_the_form(client, citizen):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "ANNA", "password1": "Cykelsti-2026!", "password2": "Cykelsti-2026!"},
+    )
+
+    assert response.status_code == 200
+    assert "A user with that username already exists." in response.content.decode()
+    assert get_user_model().objects.filter(username__iexact="anna").count() == 1
+
+
 def test_open_pages_hear_that_the_author_is_now_a_deleted_user(
     citizen, live_session, annas_thread, django_capture_on_commit_callbacks
 ):

@@ -176,6 +176,27 @@ function showAnswered(article, question) {
   }
 }
 
+function showOnAir(article, question) {
+  article.classList.toggle("on-air", Boolean(question.on_air));
+  article.querySelector(".on-air-flag").hidden = !question.on_air;
+  const form = article.querySelector(".on-air-form");
+  if (form) {
+    form.elements.on_air.value = question.on_air ? "false" : "true";
+    form.querySelector("button").textContent = question.on_air ? strings.take_off_air : strings.put_on_air;
+  }
+}
+
+// question.on_air: at most one question is on air; {"id": null} when none is.
+function setOnAir(id) {
+  for (const question of questions.values()) {
+    const onAir = question.id === id;
+    if (Boolean(question.on_air) === onAir) continue;
+    question.on_air = onAir;
+    const article = articleFor(question.id);
+    if (article) showOnAir(article, question);
+  }
+}
+
 function articleFor(id) {
   return document.getElementById(`post-${id}`);
 }
@@ -229,6 +250,7 @@ function upsertQuestion(question) {
   article.dataset.votes = question.vote_count;
   field(article, "votes").textContent = question.vote_count;
   showAnswered(article, question);
+  showOnAir(article, question);
   place(article, questions.get(id));
   for (const reply of question.replies ?? []) upsertReply(reply);
   questionsChanged();
@@ -455,6 +477,9 @@ function applyEvent(event) {
     case "session.updated":
       updateSession(event.data);
       break;
+    case "question.on_air":
+      setOnAir(event.data.id);
+      break;
   }
 }
 
@@ -511,6 +536,51 @@ function restoreDrafts() {
   }
 }
 
+// Pausing the live feed (WCAG 2.2.2) ----------------------------------------------------------
+
+// While paused, events wait here in order, and the page does not move; a button says how many
+// new questions wait and shows them. The polite live region says so once per new question.
+let paused = false;
+const held = [];
+
+function showHeldButton() {
+  const button = field(root, "show-held");
+  const count = held.filter((event) => event.type === "question.created").length;
+  button.hidden = held.length === 0;
+  button.textContent = count
+    ? format(count === 1 ? strings.held_one : strings.held_many, { count })
+    : strings.held_updates;
+  return count;
+}
+
+function hold(event) {
+  held.push(event);
+  const count = showHeldButton();
+  if (event.type === "question.created") field(root, "announcer").textContent = field(root, "show-held").textContent;
+  return count;
+}
+
+function applyHeld() {
+  for (const event of held.splice(0)) applyEvent(event);
+  showHeldButton();
+}
+
+function setupPause() {
+  const controls = field(root, "feed-controls");
+  const pause = field(root, "pause");
+  controls.hidden = false;
+  pause.addEventListener("click", () => {
+    paused = !paused;
+    pause.setAttribute("aria-pressed", String(paused));
+    if (!paused) applyHeld();
+  });
+  field(root, "show-held").addEventListener("click", () => {
+    applyHeld();
+    // The button hides itself: the focus goes to the pause button beside the list, not away.
+    field(root, "pause").focus();
+  });
+}
+
 // The socket --------------------------------------------------------------------------------
 
 function onEvent(event) {
@@ -528,7 +598,8 @@ function onEvent(event) {
   }
   if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
   lastSeq = event.seq;
-  applyEvent(event);
+  if (paused) hold(event);
+  else applyEvent(event);
   root.dataset.seq = String(lastSeq);
 }
 
@@ -614,6 +685,12 @@ async function submit(form, submitter) {
       await callApi("POST", `/api/posts/${postId}/answered/`, form, { answered });
       break;
     }
+    case "on_air": {
+      // The mark arrives as a question.on_air event, on every page at once.
+      const method = form.elements.on_air.value === "true" ? "POST" : "DELETE";
+      await callApi(method, `/api/posts/${postId}/on-air/`, form);
+      break;
+    }
     case "report": {
       await callApi("POST", `/api/posts/${postId}/report/`, form, {
         reason: form.elements.reason.value,
@@ -668,12 +745,14 @@ root.addEventListener("click", (event) => {
   if (!box) return;
   event.preventDefault();
   box.open = true;
-  article.scrollIntoView({ behavior: "smooth", block: "start" });
+  const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  article.scrollIntoView({ behavior: still ? "instant" : "smooth", block: "start" });
   box.querySelector("textarea").focus({ preventScroll: true });
   history.replaceState(null, "", `#${article.id}`);
 });
 
 restoreDrafts();
+setupPause();
 tick();
 setInterval(tick, 1000);
 keepConnected({

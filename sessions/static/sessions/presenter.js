@@ -1,0 +1,185 @@
+// The presenter view: the question on air in large type, the next most-voted open questions,
+// the countdown and the viewer count, kept live over the session's socket (replayed from the
+// last seq seen after a reconnect, like the session page). It only reads; nothing is sent.
+
+import { keepConnected } from "./live-socket.js";
+
+const root = document.getElementById("presenter");
+const initial = JSON.parse(document.getElementById("presenter-state").textContent);
+const strings = JSON.parse(document.getElementById("presenter-i18n").textContent);
+const serverClock = JSON.parse(document.getElementById("presenter-clock").textContent);
+const clockOffset = Date.parse(serverClock.server_now) - Date.now();
+
+const sessionId = Number(root.dataset.sessionId);
+let session = initial.session;
+let lastSeq = initial.seq;
+const questions = new Map(initial.questions.map((q) => [q.id, q]));
+
+function field(name) {
+  return root.querySelector(`[data-field="${name}"]`);
+}
+
+function format(template, params) {
+  return template.replace(/%\((\w+)\)s/g, (_, key) => String(params[key]));
+}
+
+// The clock ---------------------------------------------------------------------------------
+
+function statusAt(now) {
+  if (now < Date.parse(session.starts_at)) return "scheduled";
+  if (now < Date.parse(session.ends_at)) return "live";
+  return "closed";
+}
+
+function duration(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const days = Math.floor(total / 86400);
+  const hours = Math.floor((total % 86400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  const pad = (n) => String(n).padStart(2, "0");
+  const clock = hours ? `${hours}:${pad(minutes)}:${pad(seconds)}` : `${minutes}:${pad(seconds)}`;
+  return days ? `${format(strings.days, { days })} ${clock}` : clock;
+}
+
+function tick() {
+  const now = Date.now() + clockOffset;
+  const status = statusAt(now);
+  if (root.dataset.status !== status) {
+    root.dataset.status = status;
+    const label = field("status-label");
+    label.textContent = strings[status];
+    label.className = `badge status-${status}`;
+  }
+  const countdown = field("countdown");
+  if (status === "scheduled") {
+    countdown.textContent = format(strings.starts_in, { time: duration(Date.parse(session.starts_at) - now) });
+  } else if (status === "live") {
+    countdown.textContent = format(strings.ends_in, { time: duration(Date.parse(session.ends_at) - now) });
+  } else {
+    countdown.textContent = "";
+  }
+}
+
+// The questions -----------------------------------------------------------------------------
+
+function authorOf(question) {
+  return question.politician ? question.politician.name : question.author;
+}
+
+function showOnAir() {
+  const box = field("on-air");
+  const question = [...questions.values()].find((q) => q.on_air);
+  const shownId = box.querySelector("[data-post-id]")?.dataset.postId;
+  if (question && shownId === String(question.id)) {
+    box.querySelector(".on-air-body").textContent = question.body;
+    box.querySelector(".on-air-author").textContent = format(strings.asked_by, { author: authorOf(question) });
+    return;
+  }
+  if (!question) {
+    if (shownId === undefined && box.querySelector(".empty")) return;
+    const empty = document.createElement("p");
+    empty.className = "empty";
+    empty.textContent = strings.nothing_on_air;
+    box.replaceChildren(empty);
+    return;
+  }
+  const quote = document.createElement("blockquote");
+  quote.className = "on-air-question";
+  quote.dataset.postId = question.id;
+  const body = document.createElement("p");
+  body.className = "on-air-body";
+  body.textContent = question.body;
+  const author = document.createElement("footer");
+  author.className = "on-air-author";
+  author.textContent = format(strings.asked_by, { author: authorOf(question) });
+  quote.append(body, author);
+  box.replaceChildren(quote);
+}
+
+function showNext() {
+  const next = [...questions.values()]
+    .filter((q) => !q.is_answered && !q.on_air)
+    .sort(
+      (a, b) =>
+        b.vote_count - a.vote_count || a.created_at.localeCompare(b.created_at) || a.id - b.id,
+    )
+    .slice(0, initial.next_count);
+  field("next").replaceChildren(
+    ...next.map((q) => {
+      const item = document.createElement("li");
+      item.dataset.postId = q.id;
+      const body = document.createElement("span");
+      body.className = "body";
+      body.textContent = q.body;
+      const votes = document.createElement("span");
+      votes.className = "meta";
+      votes.textContent = format(q.vote_count === 1 ? strings.votes_one : strings.votes_many, {
+        count: q.vote_count,
+      });
+      item.append(body, " ", votes);
+      return item;
+    }),
+  );
+  field("next-empty").hidden = next.length > 0;
+}
+
+function applyEvent(event) {
+  const data = event.data;
+  switch (event.type) {
+    case "question.created":
+    case "post.updated":
+      if (data.parent !== null) return;
+      if (data.status === "published") questions.set(data.id, { ...questions.get(data.id), ...data });
+      else questions.delete(data.id);
+      break;
+    case "post.removed":
+      if (data.parent === null) questions.delete(data.id);
+      break;
+    case "vote.changed": {
+      const question = questions.get(data.post);
+      if (question) question.vote_count = data.vote_count;
+      break;
+    }
+    case "question.on_air":
+      for (const question of questions.values()) question.on_air = question.id === data.id;
+      break;
+    case "session.updated":
+      session = data;
+      field("title").textContent = data.title;
+      tick();
+      return;
+    default:
+      return;
+  }
+  showOnAir();
+  showNext();
+}
+
+function onEvent(event) {
+  if (event.type === "presence") {
+    const presence = field("presence");
+    const viewers = event.data.viewers;
+    presence.textContent = format(viewers === 1 ? strings.viewers_one : strings.viewers_many, { count: viewers });
+    presence.hidden = false;
+    return;
+  }
+  if (event.type === "resync") {
+    location.reload();
+    return;
+  }
+  if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
+  lastSeq = event.seq;
+  applyEvent(event);
+  root.dataset.seq = String(lastSeq);
+}
+
+tick();
+setInterval(tick, 1000);
+keepConnected({
+  root,
+  path: () => `/ws/sessions/${sessionId}/?since=${lastSeq}`,
+  reconnecting: strings.reconnecting,
+  finalCodes: [4404],
+  onMessage: onEvent,
+});

@@ -1,0 +1,230 @@
+"""WCAG 2.1 AA by machine: axe-core (from the npm registry, `make test` installs it) in Debian's
+Chromium, on every page in its states, as each kind of user. No violation of impact serious
+or critical may remain; what it found is written to the file the accessibility statement reads
+(settings.TOWNHALL_ACCESSIBILITY_CHECK_FILE), and every violation to test-results/axe/.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from sessions import services
+from sessions.models import Session
+from tests.factories import (
+    ModeratorFactory,
+    PoliticianFactory,
+    PostFactory,
+    ReplyFactory,
+    SessionFactory,
+    UserFactory,
+)
+
+from .pages import log_in, visit
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+RESULTS = Path(settings.BASE_DIR) / "test-results" / "axe"
+# The rules of WCAG 2.0 and 2.1, levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = {"serious", "critical"}
+
+
+@dataclass
+class Checked:
+    name: str
+    url: str
+    violations: list[dict]
+
+
+def run_axe(page: Page) -> list[dict]:
+    """axe's violations on the page as it is now. Injected through the DevTools protocol, which
+    the site's Content-Security-Policy does not govern (the page itself stays strict)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate(
+        """async (tags) => {
+            const results = await axe.run(document, { runOnly: { type: "tag", values: tags } });
+            return results.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map((n) => ({ target: n.target, summary: n.failureSummary })),
+            }));
+        }""",
+        WCAG_TAGS,
+    )
+
+
+@pytest.fixture(scope="module")
+def axe_version() -> str:
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `make test` (it runs `npm ci`), or `npm ci` yourself")
+    return json.loads((AXE.parent / "package.json").read_text())["version"]
+
+
+def build_world() -> dict[str, object]:
+    """Sessions in every state, with the people who use them."""
+    now = timezone.now()
+    mayor_user = UserFactory(username="borgmester", first_name="Tomas Breddam")
+    mayor = PoliticianFactory(name="Tomas Breddam", role="Borgmester", user=mayor_user)
+    moderator = UserFactory(username="moderator", first_name="Mads Moderator")
+    ModeratorFactory(municipality=mayor.municipality, user=moderator)
+    UserFactory(username="redaktor", first_name="Web Redaktør", is_staff=True)
+    citizen = UserFactory(username="borger", first_name="Mette Borger")
+    live = SessionFactory(title="Digital spørgetime", politicians=[mayor])
+    first = PostFactory(session=live, author=citizen, body="Hvornår åbner svømmehallen?")
+    answered = PostFactory(session=live, body="Hvad koster den nye skole?", vote_count=3)
+    ReplyFactory(parent=answered, author=mayor_user, politician=mayor, body="Den koster 80 mio.")
+    services.mark_answered(question=answered, user=mayor_user)
+    services.put_on_air(question=first, user=mayor_user)
+    pre = SessionFactory(
+        title="Borgermøde om havnen",
+        politicians=[mayor],
+        moderation_mode=Session.ModerationMode.PRE,
+    )
+    services.post_question(session=pre, author=citizen, body="Venter på en moderator")
+    big = SessionFactory(title="Budgetmøde", politicians=[mayor])
+    for number in range(200):
+        PostFactory(session=big, body=f"Spørgsmål nummer {number} om budgettet?")
+    scheduled = SessionFactory(
+        title="Trafik i midtbyen",
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, hours=1),
+    )
+    closed = SessionFactory(
+        title="Borgermøde om trafik",
+        starts_at=now - timedelta(days=7),
+        ends_at=now - timedelta(days=7) + timedelta(hours=2),
+        politicians=[mayor],
+    )
+    PostFactory(session=closed, body="Hvorfor er der kø på Ringvejen?")
+    empty = SessionFactory(title="Ny session uden spørgsmål", politicians=[mayor])
+    return {
+        "live": live,
+        "pre": pre,
+        "big": big,
+        "scheduled": scheduled,
+        "closed": closed,
+        "empty": empty,
+        "municipality": mayor.municipality,
+    }
+
+
+def session_url(base: str, session: Session, suffix: str = "") -> str:
+    return f"{base}/sessions/{session.pk}/{suffix}"
+
+
+def wait_for_live(page: Page) -> None:
+    live = page.locator("#session, #presenter, #moderation")
+    if live.count():
+        expect(live.first).to_have_attribute("data-connected", "true")
+
+
+def test_no_serious_or_critical_violation_anywhere(daphne_url: str, browser: Browser, axe_version):
+    world = build_world()
+    base = daphne_url
+    checked: list[Checked] = []
+
+    def check(page: Page, name: str, url: str | None = None, then: Callable | None = None) -> None:
+        if url:
+            page.goto(url)
+        wait_for_live(page)
+        if then:
+            then(page)
+        checked.append(Checked(name, page.url, run_axe(page)))
+
+    anonymous = visit(browser)
+    check(anonymous, "home", f"{base}/")
+    for state in ("live", "scheduled", "closed", "empty", "big"):
+        check(anonymous, f"session {state}, anonymous", session_url(base, world[state]))
+    check(anonymous, "presenter view", session_url(base, world["live"], "present/"))
+    check(anonymous, "accessibility statement", f"{base}/accessibility/")
+    check(anonymous, "signup", f"{base}/accounts/signup/")
+
+    def bad_signup(page: Page) -> None:
+        # Past the browser's own checks, refused by the server: a taken name, passwords apart.
+        page.get_by_label("Username").fill("borger")
+        page.get_by_label("Your name, as others will see it").fill("Mette")
+        page.get_by_label("Password:", exact=True).fill("kort")
+        page.get_by_label("Password confirmation").fill("anderledes")
+        page.locator("main form button[type=submit]").click()
+        expect(page.locator("main .errorlist").first).to_be_visible()
+
+    check(anonymous, "signup with errors", f"{base}/accounts/signup/", bad_signup)
+    check(anonymous, "login", f"{base}/accounts/login/")
+
+    def bad_login(page: Page) -> None:
+        page.get_by_label("Username").fill("borger")
+        page.get_by_label("Password").fill("wrong-password")
+        page.locator("main").get_by_role("button", name="Log in").click()
+        expect(page.locator("main .errorlist, main .form-error").first).to_be_visible()
+
+    check(anonymous, "login with errors", f"{base}/accounts/login/", bad_login)
+    check(visit(browser, "da-DK"), "home in Danish", f"{base}/")
+
+    citizen = log_in(browser, base, "borger")
+    check(citizen, "session live, citizen", session_url(base, world["live"]))
+
+    def blank_question(page: Page) -> None:
+        page.get_by_label("Your question").fill("   ")
+        page.get_by_role("button", name="Ask", exact=True).click()
+        expect(page.locator(".ask-form .form-error")).not_to_be_empty()
+
+    check(citizen, "ask form with an error", then=blank_question)
+    check(citizen, "session with own pending post", session_url(base, world["pre"]))
+    check(citizen, "delete account", f"{base}/accounts/delete/")
+
+    politician = log_in(browser, base, "borgmester")
+    check(politician, "session live, politician", session_url(base, world["live"]))
+    check(politician, "session closed, politician", session_url(base, world["closed"]))
+
+    moderator = log_in(browser, base, "moderator")
+    check(moderator, "session live, moderator", session_url(base, world["pre"]))
+    check(
+        moderator, "moderation with pending posts", session_url(base, world["pre"], "moderation/")
+    )
+
+    staff = log_in(browser, base, "redaktor")
+    check(staff, "session scheduled, staff", session_url(base, world["scheduled"]))
+    check(staff, "session live, staff", session_url(base, world["live"]))
+    check(staff, "session report", session_url(base, world["closed"], "report/"))
+    check(
+        staff, "municipality report", f"{base}/municipalities/{world['municipality'].slug}/report/"
+    )
+
+    write_results(checked, axe_version)
+    blocking = [
+        (page.name, violation["id"], violation["impact"], violation["help"], violation["nodes"][:3])
+        for page in checked
+        for violation in page.violations
+        if violation["impact"] in BLOCKING
+    ]
+    assert blocking == []
+
+
+def write_results(checked: list[Checked], axe_version: str) -> None:
+    """Every violation for review, and the figures for the accessibility statement."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "violations.json").write_text(
+        json.dumps([page.__dict__ for page in checked], indent=2, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    violations = [v for page in checked for v in page.violations]
+    summary = {
+        "checked_at": timezone.now().isoformat(timespec="seconds"),
+        "axe_version": axe_version,
+        "pages": len(checked),
+        "violations": len(violations),
+        "serious_or_critical": sum(1 for v in violations if v["impact"] in BLOCKING),
+    }
+    target = Path(settings.TOWNHALL_ACCESSIBILITY_CHECK_FILE)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
