@@ -18,7 +18,7 @@ PASSWORD = "demo-password-123"
 
 
 def signed_in(username: str) -> Client:
-    browser = Client()
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = browser.post("/accounts/login/", {"username": username, "password": PASSWORD})
     assert response.status_code == 302
     return browser

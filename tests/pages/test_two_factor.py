@@ -22,7 +22,7 @@ ENROL = "/accounts/two-factor/"
 
 def sign_in_with_password(username: str) -> Client:
     """A browser that typed the right password on the login page, and nothing more yet."""
-    browser = Client()
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = browser.post("/accounts/login/", {"username": username, "password": PASSWORD})
     assert response.status_code == 302
     return browser
@@ -172,7 +172,9 @@ def test_wrong_codes_count_toward_the_login_lockout(staff, settings):
     assert answers == [400] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
     # Signed out, and the password no longer opens the account from this address.
     assert browser.get("/admin/")["Location"].startswith("/admin/login/")
-    locked = Client().post("/accounts/login/", {"username": "editor", "password": PASSWORD})
+    locked = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/accounts/login/", {"username": "editor", "password": PASSWORD}
+    )
     assert locked.status_code == 429
 
 
