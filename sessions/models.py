@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -100,6 +100,10 @@ class Moderator(models.Model):
         return f"{self.user} @ {self.municipality}"
 
 
+# How long the panel answers in writing after a session ends, unless staff set follow_up_until.
+DEFAULT_FOLLOW_UP = timedelta(days=14)
+
+
 class Session(models.Model):
     """A timed Q&A. Its status follows the clock: see status_at()."""
 
@@ -131,6 +135,15 @@ class Session(models.Model):
     accepts_questions_early = models.BooleanField(
         _("accept questions before the start"), default=False
     )
+    follow_up_until = models.DateTimeField(
+        _("written answers until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "After the end, the panel answers open questions in writing until then. "
+            "Empty: 14 days after the end."
+        ),
+    )
     # The seq of the newest event in this session's log; bumped under a row lock.
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -142,11 +155,44 @@ class Session(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gte=F("starts_at")), name="session_ends_after_start"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(follow_up_until__isnull=True) | Q(follow_up_until__gte=F("ends_at")),
+                name="session_follow_up_after_end",
+                violation_error_message=_("Written answers must end after the session ends."),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def follow_up_ends_at(self) -> datetime:
+        """When written answers end: as staff set it, else DEFAULT_FOLLOW_UP after the end."""
+        return self.follow_up_until or self.ends_at + DEFAULT_FOLLOW_UP
+
+    def follow_up_over_at(self, now: datetime) -> bool:
+        """True from follow_up_ends_at (inclusive): the panel's answers are in; record closed."""
+        return now >= self.follow_up_ends_at
+
+    def answered_later_q(self) -> Q:
+        """The questions of this session answered afterwards, as a filter (see fate_of)."""
+        return Q(is_answered=True, answered_at__gt=self.ends_at)
+
+    def fate_of(self, *, is_answered: bool, answered_at: datetime | None, now: datetime) -> str:
+        """A question's fate (Post.Fate): the one place it is worked out.
+
+        Answered up to ends_at: live (the closing second still counts, as it always has in the
+        report); after it: afterwards. Not answered: open until the follow-up period is over,
+        then unanswered. answered_later_q() is the same rule as a filter.
+        """
+        if is_answered:
+            if answered_at is not None and answered_at > self.ends_at:
+                return Post.Fate.ANSWERED_LATER.value
+            return Post.Fate.ANSWERED_LIVE.value
+        if self.follow_up_over_at(now):
+            return Post.Fate.UNANSWERED.value
+        return Post.Fate.OPEN.value
 
     def status_at(self, now: datetime) -> str:
         """Scheduled before starts_at, live from starts_at (inclusive) to ends_at (exclusive)."""
@@ -182,6 +228,14 @@ class Post(models.Model):
         PENDING = "pending", _("Awaiting approval")
         HIDDEN = "hidden", _("Hidden")
         REJECTED = "rejected", _("Rejected")
+
+    class Fate(models.TextChoices):
+        """What became of a question: see Session.fate_of."""
+
+        ANSWERED_LIVE = "answered_live", _("Answered live")
+        ANSWERED_LATER = "answered_later", _("Answered afterwards")
+        OPEN = "open", _("Open")
+        UNANSWERED = "unanswered", _("Not answered")
 
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="posts", verbose_name=_("session")
@@ -247,6 +301,15 @@ class Post(models.Model):
     @property
     def is_question(self) -> bool:
         return self.parent_id is None
+
+    def fate_at(self, now: datetime) -> str | None:
+        """The question's fate at `now` (None for a reply). Reads self.session: load it with
+        the post (a reverse lookup, session.posts, sets it without a query)."""
+        if self.parent_id is not None:
+            return None
+        return self.session.fate_of(
+            is_answered=self.is_answered, answered_at=self.answered_at, now=now
+        )
 
 
 class Vote(models.Model):

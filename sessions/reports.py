@@ -164,9 +164,7 @@ def session_report(session: Session, *, pseudonymise: bool = False) -> dict[str,
         replies=Count("pk", filter=Q(status=PUBLISHED) & REPLY),
         answered_questions=Count("pk", filter=Q(status=PUBLISHED, is_answered=True) & QUESTION),
         answered_afterwards=Count(
-            "pk",
-            filter=Q(status=PUBLISHED, is_answered=True, answered_at__gt=session.ends_at)
-            & QUESTION,
+            "pk", filter=Q(status=PUBLISHED) & session.answered_later_q() & QUESTION
         ),
         removed_comments=Count("pk", filter=Q(status__in=REMOVED)),
         pending_comments=Count("pk", filter=Q(status=Post.Status.PENDING)),

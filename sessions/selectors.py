@@ -20,7 +20,15 @@ from .models import (
     Vote,
     WatchedKeyword,
 )
-from .payloads import QuestionPayload, TallyPayload, question_payload
+from .payloads import (
+    QuestionPayload,
+    RecordPayload,
+    TallyPayload,
+    iso,
+    question_payload,
+    record_totals_payload,
+    session_payload,
+)
 
 # Public orderings of a session's questions, by the name clients use.
 QUESTION_ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -83,7 +91,9 @@ def published_questions(
         .order_by("created_at", "id")
     )
     return (
-        Post.objects.filter(session=session, parent=None, status=Post.Status.PUBLISHED)
+        # Through the session's manager: each question knows its session without a query
+        # (its fate needs it).
+        session.posts.filter(parent=None, status=Post.Status.PUBLISHED)
         .select_related("author", "politician")
         .prefetch_related(Prefetch("replies", queryset=replies, to_attr="published_replies"))
         .order_by(*QUESTION_ORDERINGS.get(ordering, QUESTION_ORDERINGS[DEFAULT_QUESTION_ORDERING]))
@@ -91,12 +101,32 @@ def published_questions(
 
 
 def question_payloads(
-    session: Session, ordering: str = DEFAULT_QUESTION_ORDERING
+    session: Session, ordering: str = DEFAULT_QUESTION_ORDERING, now: datetime | None = None
 ) -> list[QuestionPayload]:
     return [
-        question_payload(question, question.published_replies)
+        question_payload(question, question.published_replies, now)
         for question in published_questions(session, ordering)
     ]
+
+
+def session_record(session: Session, now: datetime) -> RecordPayload:
+    """The public record: every published question in the order asked, with its published
+    replies and fate, the totals and the moderation tally. The session comes with its panel
+    (session_with_panel); six queries whatever the size."""
+    questions = question_payloads(session, "created", now)
+    citizens = (
+        session.posts.filter(status=Post.Status.PUBLISHED, politician__isnull=True)
+        .values("author")
+        .distinct()
+        .count()
+    )
+    return {
+        "session": session_payload(session, now),
+        "generated_at": iso(now),
+        "questions": questions,
+        "totals": record_totals_payload(questions, citizens),
+        "tally": moderation_tally(session),
+    }
 
 
 def open_questions_by_votes(session: Session) -> QuerySet[Post]:
@@ -198,7 +228,7 @@ def own_unpublished_posts(
 
 
 def _moderation_posts(session: Session) -> QuerySet[Post]:
-    return Post.objects.filter(session=session).select_related("author", "politician", "parent")
+    return session.posts.select_related("author", "politician", "parent")
 
 
 def moderation_stream(session: Session, limit: int = 200) -> list[Post]:

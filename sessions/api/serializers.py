@@ -232,6 +232,16 @@ class PostOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     status = serializers.ChoiceField(choices=Post.Status.choices)
     is_answered = serializers.BooleanField()
+    answered_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a question was (last) marked answered."
+    )
+    fate = serializers.ChoiceField(
+        choices=Post.Fate.choices,
+        allow_null=True,
+        help_text="A question's fate: answered live, answered afterwards (after the end), "
+        "open (live or in the follow-up period), or not answered (the follow-up period is over). "
+        "null for a reply.",
+    )
     vote_count = serializers.IntegerField()
 
 
@@ -252,7 +262,33 @@ class SessionOutput(serializers.Serializer):
     ends_at = serializers.DateTimeField()
     status = serializers.ChoiceField(choices=Session.Status.choices)
     accepts_questions_early = serializers.BooleanField()
+    follow_up_until = serializers.DateTimeField(
+        help_text="The panel answers open questions in writing until then "
+        "(14 days after the end unless staff set it)."
+    )
     panel = PanelMemberOutput(many=True)
+
+
+class SessionUpdateInput(StrictInput):
+    """PATCH /api/sessions/{id}/: any field of the POST, and until when the panel answers in
+    writing. Only what is sent changes."""
+
+    municipality = StrictPrimaryKeyRelatedField(queryset=Municipality.objects.all(), required=False)
+    title = StrictCharField(max_length=200, required=False)
+    description = StrictCharField(required=False, allow_blank=True, max_length=10000)
+    starts_at = serializers.DateTimeField(required=False)
+    ends_at = serializers.DateTimeField(required=False)
+    politicians = StrictPrimaryKeyRelatedField(
+        queryset=Politician.objects.all(), many=True, required=False
+    )
+    moderation_mode = StrictChoiceField(choices=Session.ModerationMode.choices, required=False)
+    accepts_questions_early = StrictBooleanField(required=False)
+    follow_up_until = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="The panel answers open questions in writing until then; null: 14 days "
+        "after the end. Not before the end.",
+    )
 
 
 class VoteOutput(serializers.Serializer):
@@ -438,3 +474,34 @@ class SessionReportOutput(serializers.Serializer):
     per_citizen = ReportCitizenOutput(many=True)
     per_politician = ReportPoliticianOutput(many=True)
     timeline = ReportMinuteOutput(many=True)
+
+
+# The public record (api.records) -----------------------------------------------------------
+
+
+class RecordTotalsOutput(serializers.Serializer):
+    """payloads.RecordTotalsPayload."""
+
+    questions = serializers.IntegerField()
+    replies = serializers.IntegerField()
+    votes = serializers.IntegerField()
+    citizens = serializers.IntegerField(help_text="Distinct citizens with a published post.")
+    answered_live = serializers.IntegerField()
+    answered_later = serializers.IntegerField()
+    open = serializers.IntegerField(help_text="Not answered yet; the panel may still answer.")
+    unanswered = serializers.IntegerField(help_text="Not answered; the follow-up is over.")
+    share_answered_live = serializers.FloatField(allow_null=True, help_text="0 to 1.")
+    share_answered_later = serializers.FloatField(allow_null=True, help_text="0 to 1.")
+    share_not_answered = serializers.FloatField(
+        allow_null=True, help_text="0 to 1: open and unanswered questions together."
+    )
+
+
+class RecordOutput(serializers.Serializer):
+    """payloads.RecordPayload: a session's public record."""
+
+    session = SessionOutput()
+    generated_at = serializers.DateTimeField()
+    questions = QuestionOutput(many=True, help_text="In the order asked.")
+    totals = RecordTotalsOutput()
+    tally = TallyOutput()

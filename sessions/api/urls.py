@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import moderation, reports, views
+from . import moderation, records, reports, views
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -30,6 +30,11 @@ urlpatterns = [
         "sessions/<int:session_id>/report/",
         reports.SessionReportView.as_view(),
         name="api-session-report",
+    ),
+    path(
+        "sessions/<int:session_id>/record/",
+        records.SessionRecordView.as_view(),
+        name="api-session-record",
     ),
     path("posts/<int:post_id>/replies/", views.ReplyView.as_view(), name="api-replies"),
     path("posts/<int:post_id>/vote/", views.VoteView.as_view(), name="api-vote"),

@@ -62,6 +62,7 @@ from .serializers import (
     ReplyInput,
     SessionInput,
     SessionOutput,
+    SessionUpdateInput,
     TokenInput,
     TokenOutput,
     VoteOutput,
@@ -153,6 +154,8 @@ class SessionListView(APIView):
 
 
 class SessionDetailView(APIView):
+    permission_classes = [StaffWritesOnly]
+
     @extend_schema(
         operation_id="sessions_retrieve",
         responses={200: SessionOutput, 404: NOT_FOUND, **READ_ERRORS},
@@ -160,6 +163,23 @@ class SessionDetailView(APIView):
     )
     def get(self, request: Request, session_id: int) -> Response:
         return Response(session_payload(_session_with_panel(session_id)))
+
+    @extend_schema(
+        operation_id="sessions_partial_update",
+        request=SessionUpdateInput,
+        responses={200: SessionOutput, 404: NOT_FOUND, **WRITE_ERRORS},
+        description="Staff change any field of the POST, and follow_up_until; only the fields "
+        "sent change. Everyone watching the session hears session.updated.",
+        tags=["sessions"],
+    )
+    def patch(self, request: Request, session_id: int) -> Response:
+        session = object_or_404(Session, session_id)
+        fields = valid_input(SessionUpdateInput, request)
+        politicians = fields.pop("politicians", None)
+        services.update_session(
+            session=session, user=request.user, politicians=politicians, **fields
+        )
+        return Response(session_payload(selectors.session_with_panel(session_id)))
 
 
 class QuestionListView(APIView):

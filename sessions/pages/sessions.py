@@ -54,6 +54,8 @@ def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpRespo
             str(session.last_seq),
             session.status_at(now),
             "accepts" if session.accepts_posts_at(now) else "refuses",
+            # Past it, open questions read as not answered, and the page says the record closed.
+            "record-closed" if session.follow_up_over_at(now) else "answering",
             translation.get_language(),
             ordering,
         )
@@ -123,12 +125,13 @@ def _session_page_context(
 ) -> dict[str, Any]:
     # The snapshot is read at the session's seq: events after it are replayed, and applying one
     # that the questions already show changes nothing (every event is idempotent on the client).
-    shown = question_cache.snapshot(session, ordering)
+    shown = question_cache.snapshot(session, ordering, now)
     me = selectors.politician_for(request.user, session)
     # Panel politicians and staff (selectors.may_mark_answered), without asking twice.
     can_mark_answered = bool(me or (request.user.is_authenticated and request.user.is_staff))
     voted = selectors.voted_question_ids(request.user, session)
     accepts_posts = session.accepts_posts_at(now)
+    accepts_answers = not session.follow_up_over_at(now)
     moderation_context = moderation.session_page_context(request, session, shown.tally)
     # What a question's markup needs besides the question (question_cache.Reader says which
     # of it may differ between readers).
@@ -136,6 +139,7 @@ def _session_page_context(
         "user": request.user,
         "voted": voted,
         "accepts_posts": accepts_posts,
+        "accepts_answers": accepts_answers,
         "can_mark_answered": can_mark_answered,
         "me_politician": me,
         "report_reasons": moderation_context["report_reasons"],
@@ -143,9 +147,17 @@ def _session_page_context(
         "csrf_token": page_cache.TOKEN_SLOT,
     }
 
+    payloads = {payload["id"]: payload for payload in shown.payloads}
+
     def render_question(question: Post) -> str:
+        payload = payloads[question.pk]
         return render_to_string(
-            "sessions/_question.html", {**question_context, "question": question}
+            "sessions/_question.html",
+            {
+                **question_context,
+                "question": question,
+                "fate": payload["fate"],
+            },
         )
 
     reader = question_cache.Reader(
@@ -154,6 +166,7 @@ def _session_page_context(
         can_mark_answered=can_mark_answered,
         politician=me,
         accepts_posts=accepts_posts,
+        accepts_answers=accepts_answers,
     )
     articles = question_cache.question_articles(shown, reader, render_question)
 
@@ -181,6 +194,7 @@ def _session_page_context(
         **moderation_context,
         "session": session,
         "status": session.status_at(now),
+        "follow_up_over": not accepts_answers,
         "questions": shown.questions,
         "question_articles": mark_safe("".join(articles)),
         "open_questions": sorted(
@@ -230,6 +244,10 @@ def live_page_strings() -> dict[str, str]:
         "reconnecting": _("Connection lost. Reconnecting…"),
         "connected": _("Live"),
         "mark_answered": _("Mark answered"),
+        "answered_live": _("Answered live"),
+        "answered_later": _("Answered afterwards, %(date)s"),
+        "follow_up_open": _("The panel answers open questions in writing until %(date)s."),
+        "follow_up_over": _("The panel's written answers ended on %(date)s."),
         "mark_unanswered": _("Mark unanswered"),
         "votes_one": _("%(count)s vote"),
         "votes_many": _("%(count)s votes"),

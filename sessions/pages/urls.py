@@ -1,13 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import accounts, moderation, reports, sessions
+from . import accounts, moderation, records, reports, sessions
 
 urlpatterns = [
     path("", sessions.home, name="home"),
     path("sessions/<int:session_id>/", sessions.session_page, name="session"),
     path("sessions/<int:session_id>/ask/", sessions.ask, name="ask"),
     path("sessions/<int:session_id>/control/", sessions.control, name="session-control"),
+    path("sessions/<int:session_id>/record/", records.session_record_page, name="session-record"),
     path("sessions/<int:session_id>/report/", reports.session_report_page, name="session-report"),
     path(
         "sessions/<int:session_id>/report/download/",

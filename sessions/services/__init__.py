@@ -28,6 +28,7 @@ from .ratelimits import RateLimited, check_rate_limit
 from .sessions import (
     EDITABLE_FIELDS,
     MAX_EXTENSION_MINUTES,
+    check_follow_up,
     check_panel,
     check_session_times,
     close_session,
@@ -46,6 +47,7 @@ __all__ = [
     "answer_question",
     "approve_post",
     "ban_user",
+    "check_follow_up",
     "check_panel",
     "check_rate_limit",
     "check_session_times",

@@ -71,6 +71,20 @@ def require_open_for_posts(session: Session, now: datetime) -> None:
     )
 
 
+def require_follow_up_open(session: Session, now: datetime) -> None:
+    """The panel answers until the follow-up period is over (Session.follow_up_ends_at)."""
+    if session.follow_up_over_at(now):
+        until = formats.date_format(timezone.localtime(session.follow_up_ends_at), "DATE_FORMAT")
+        raise ValidationError(
+            _(
+                "The panel's written answers for this session ended on %(date)s. "
+                "The record is closed."
+            )
+            % {"date": until},
+            code="follow_up_over",
+        )
+
+
 def published(post: Post) -> Post:
     if post.status != Post.Status.PUBLISHED:
         raise ValidationError(_("That post is no longer available."), code="post_unavailable")

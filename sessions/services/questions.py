@@ -18,6 +18,7 @@ from .common import (
     clean_body,
     locked,
     published,
+    require_follow_up_open,
     require_open_for_posts,
     require_signed_in,
     resolve_now,
@@ -67,10 +68,12 @@ def post_question(
 
 def _create_reply(session: Session, question: Post, author: User, text: str, now: datetime) -> Post:
     politician = politician_for(author, session)
-    # Politicians on the panel may answer after the session closes ("answered afterwards");
-    # everyone else posts only while the session accepts posts.
+    # Politicians on the panel may answer after the session closes ("answered afterwards"), until
+    # the follow-up period is over; everyone else posts only while the session accepts posts.
     if politician is None:
         require_open_for_posts(session, now)
+    else:
+        require_follow_up_open(session, now)
     require_not_banned(author, session.municipality, now)
     screening = screen(session, author, text)
     reply = Post.objects.create(
@@ -120,6 +123,8 @@ def answer_question(
     *, question: Post, author: User, body: object, now: datetime | None = None
 ) -> Post:
     """A panel politician answers in the thread and marks the question answered, in one step.
+    After the end this is a follow-up answer ("answered afterwards"), refused once the
+    follow-up period is over.
 
     Locks the session row; broadcasts reply.created and, if it changed, post.updated.
     """
@@ -137,18 +142,21 @@ def answer_question(
 
 
 def _set_answered(session: Session, question: Post, answered: bool, now: datetime) -> None:
+    """The flag, and with it the question's fate (Session.fate_of), in post.updated."""
     if question.is_answered == answered:
         return
     question.is_answered = answered
     question.answered_at = now if answered else None
     question.save(update_fields=["is_answered", "answered_at"])
-    events.record(session, events.POST_UPDATED, post_payload(question), now)
+    question.session = session
+    events.record(session, events.POST_UPDATED, post_payload(question, now), now)
 
 
 def mark_answered(
     *, question: Post, user: User, answered: bool = True, now: datetime | None = None
 ) -> Post:
-    """Mark a question answered (or not). Panel politicians and staff only.
+    """Mark a question answered (or not). Panel politicians and staff only, until the
+    follow-up period is over (then the record is closed).
 
     Locks the session row; broadcasts post.updated when the flag changes.
     """
@@ -164,6 +172,7 @@ def mark_answered(
             raise PermissionDenied(
                 _("Only a politician on this session's panel or staff can mark questions answered.")
             )
+        require_follow_up_open(session, now)
         _set_answered(session, question, answered, now)
     return question
 

@@ -28,7 +28,10 @@ EDITABLE_FIELDS = (
     "ends_at",
     "moderation_mode",
     "accepts_questions_early",
+    "follow_up_until",
 )
+# The panel answers in writing for weeks, perhaps months; a year is the most a record stays open.
+MAX_FOLLOW_UP = timedelta(days=365)
 
 
 def check_session_times(*, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
@@ -44,6 +47,27 @@ def check_session_times(*, starts_at: datetime, ends_at: datetime, now: datetime
         errors["starts_at"] = _("Choose a start within five years from today.")
     if errors:
         raise ValidationError(errors, code="invalid")
+
+
+def check_follow_up(*, ends_at: datetime, follow_up_until: datetime | None) -> None:
+    """Refuse written answers ending before the session does, or over a year after it."""
+    if follow_up_until is None:
+        return
+    if follow_up_until < ends_at:
+        raise ValidationError(
+            {"follow_up_until": _("Written answers must end after the session ends.")},
+            code="follow_up_before_end",
+        )
+    if follow_up_until - ends_at > MAX_FOLLOW_UP:
+        raise ValidationError(
+            {
+                "follow_up_until": _(
+                    "Written answers can go on for at most %(days)d days after the end."
+                )
+                % {"days": MAX_FOLLOW_UP.days}
+            },
+            code="follow_up_too_long",
+        )
 
 
 def check_panel(municipality: Municipality, politicians: Iterable[Politician]) -> list[Politician]:
@@ -101,7 +125,9 @@ def extend_session(
 ) -> Session:
     """Move the end: by `minutes` (from the later of the planned end and now) or to `until`.
 
-    Extending a closed session opens it again. Broadcasts session.updated.
+    Extending a closed session opens it again. A follow-up end staff set that the new end
+    passes is dropped: written answers then run the default 14 days after the new end.
+    Broadcasts session.updated.
     """
     require_staff(user)
     now = resolve_now(now)
@@ -131,7 +157,11 @@ def extend_session(
                 code="too_long",
             )
         session.ends_at = until
-        _session_changed(session, now, ["ends_at"])
+        changed = ["ends_at"]
+        if session.follow_up_until is not None and session.follow_up_until < until:
+            session.follow_up_until = None
+            changed.append("follow_up_until")
+        _session_changed(session, now, changed)
     return session
 
 
@@ -160,11 +190,13 @@ def create_session(
     politicians: Iterable[Politician] = (),
     moderation_mode: str = Session.ModerationMode.POST,
     accepts_questions_early: bool = False,
+    follow_up_until: datetime | None = None,
     now: datetime | None = None,
 ) -> Session:
     """Create a session with its panel. Staff only. Broadcasts nothing: nobody watches it yet."""
     require_staff(user)
     check_session_times(starts_at=starts_at, ends_at=ends_at, now=resolve_now(now))
+    check_follow_up(ends_at=ends_at, follow_up_until=follow_up_until)
     panel = check_panel(municipality, politicians)
     session = Session(
         municipality=municipality,
@@ -174,6 +206,7 @@ def create_session(
         ends_at=ends_at,
         moderation_mode=moderation_mode,
         accepts_questions_early=accepts_questions_early,
+        follow_up_until=follow_up_until,
     )
     session.full_clean(exclude=["politicians"])
     with transaction.atomic():
@@ -191,6 +224,8 @@ def update_session(
     **changes: object,
 ) -> Session:
     """Edit a session's fields (EDITABLE_FIELDS) and, if given, its panel. Staff only.
+    The admin and PATCH /api/sessions/{id}/ both come here. `follow_up_until` None means the
+    default (14 days after the end); it may not come before the end.
 
     Locks the session row; broadcasts session.updated.
     """
@@ -204,6 +239,7 @@ def update_session(
         for name, value in changes.items():
             setattr(session, name, value)
         check_session_times(starts_at=session.starts_at, ends_at=session.ends_at, now=now)
+        check_follow_up(ends_at=session.ends_at, follow_up_until=session.follow_up_until)
         panel = check_panel(
             session.municipality,
             session.politicians.all() if politicians is None else politicians,

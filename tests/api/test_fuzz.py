@@ -67,6 +67,7 @@ LAST = (
     "posts_moderate",
     "bans_destroy",
     "keywords_destroy",
+    "sessions_partial_update",
     "sessions_open",
     "sessions_extend",
     "sessions_close",
@@ -176,6 +177,18 @@ def valid_bodies(seeded: dict[str, object]) -> dict[str, st.SearchStrategy]:
             st.integers(-60, 60 * 24 * 40),
             words,
             st.lists(st.sampled_from(seeded["politician_ids"]), max_size=3),
+        ),
+        "sessions_partial_update": st.fixed_dictionaries(
+            {},
+            optional={
+                "title": words.map(lambda w: w[:200]),
+                "description": words.map(lambda w: w[:10000]),
+                "follow_up_until": st.one_of(
+                    st.none(), st.builds(lambda end: end.isoformat(), starts)
+                ),
+                "accepts_questions_early": st.booleans(),
+                "politicians": st.lists(st.sampled_from(seeded["politician_ids"]), max_size=3),
+            },
         ),
         "sessions_extend": st.one_of(
             st.fixed_dictionaries({"minutes": st.integers(-5, 800)}),

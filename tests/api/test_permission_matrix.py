@@ -145,6 +145,15 @@ ROWS = [
         body={"minutes": 15},
     ),
     Row("sessions_close", "post", "/api/sessions/{session}/close/", staff_only(200)),
+    # After the hour (issue 13): staff edit; anyone reads the public record.
+    Row(
+        "sessions_partial_update",
+        "patch",
+        "/api/sessions/{session}/",
+        staff_only(200),
+        body={"title": "Spørgetime om havnen", "follow_up_until": None},
+    ),
+    Row("sessions_record", "get", "/api/sessions/{session}/record/", anyone(200)),
     Row("questions_list", "get", "/api/sessions/{session}/questions/", anyone(200)),
     Row(
         "questions_create",
@@ -294,7 +303,9 @@ def world() -> World:
 
 def what_is_stored() -> dict[str, object]:
     return {
-        "sessions": list(Session.objects.values_list("id", "starts_at", "ends_at")),
+        "sessions": list(
+            Session.objects.values_list("id", "title", "starts_at", "ends_at", "follow_up_until")
+        ),
         "posts": list(
             Post.objects.values_list("id", "status", "is_answered", "vote_count", "report_count")
         ),

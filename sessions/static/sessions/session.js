@@ -32,6 +32,7 @@ const dateTimeFormat = new Intl.DateTimeFormat(lang, {
   timeStyle: "short",
   timeZone,
 });
+const dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone });
 
 function field(element, name) {
   return element.querySelector(`[data-field="${name}"]`);
@@ -102,6 +103,15 @@ function showStatus(status) {
   } else {
     message.textContent = "";
   }
+  // After the end, the panel answers in writing until follow_up_until (the server's word).
+  const followUp = field(root, "follow-up");
+  followUp.hidden = status !== "closed";
+  if (status === "closed") {
+    const until = Date.parse(session.follow_up_until);
+    followUp.textContent = format(serverNow() < until ? strings.follow_up_open : strings.follow_up_over, {
+      date: dateFormat.format(new Date(until)),
+    });
+  }
   const open = acceptsPosts(status);
   for (const element of root.querySelectorAll(".ask-form, .sign-in-prompt")) {
     element.hidden = !open;
@@ -165,8 +175,15 @@ function showReplyBox(article) {
 }
 
 function showAnswered(article, question) {
+  // The fate comes with the question (post.updated): the page only words it.
   article.classList.toggle("answered", question.is_answered);
-  article.querySelector(".answered-flag").hidden = !question.is_answered;
+  const flag = field(article, "fate");
+  flag.hidden = !question.is_answered;
+  flag.textContent =
+    question.fate === "answered_later"
+      ? format(strings.answered_later, { date: dateFormat.format(new Date(question.answered_at)) })
+      : strings.answered_live;
+  field(article, "unanswered").hidden = question.fate !== "unanswered";
   const form = article.querySelector(".answered-form");
   if (form) {
     form.elements.answered.value = question.is_answered ? "false" : "true";
