@@ -237,6 +237,14 @@ class Post(models.Model):
         OPEN = "open", _("Open")
         UNANSWERED = "unanswered", _("Not answered")
 
+    class Channel(models.TextChoices):
+        """How a question came in: online by its author, or entered by a moderator or staff for
+        someone in the room or on the phone (counted under the channel, never as a citizen)."""
+
+        ONLINE = "online", _("Online")
+        ROOM = "room", _("Asked in the room")
+        PHONE = "phone", _("Asked by phone")
+
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="posts", verbose_name=_("session")
     )
@@ -280,6 +288,10 @@ class Post(models.Model):
         _("reason for removal"), max_length=20, choices=ModerationReason, blank=True
     )
     moderation_note = models.CharField(_("moderator's note"), max_length=500, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel, default=Channel.ONLINE)
+    # For a room or phone question: the name the asker gave, if any. `author` is then the
+    # moderator or staff member who entered it.
+    asked_by = models.CharField(_("asked by"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -290,7 +302,15 @@ class Post(models.Model):
             # Covers the statistics' aggregate queries (sessions/reports.py): they read a
             # session's posts from the index alone, without visiting the table.
             models.Index(
-                fields=["session", "status", "politician", "parent", "author", "created_at"],
+                fields=[
+                    "session",
+                    "status",
+                    "politician",
+                    "parent",
+                    "author",
+                    "created_at",
+                    "channel",
+                ],
                 name="post_report_cover",
             ),
         ]

@@ -48,6 +48,9 @@ class PostPayload(TypedDict):
     # a reply. Worked out by Session.fate_of, never by a page.
     fate: str | None
     vote_count: int
+    # online, or room/phone for a question a moderator entered for someone offline; then
+    # `author` is the name they gave (asked_by, perhaps empty), never the moderator's.
+    channel: str
 
 
 class QuestionPayload(PostPayload):
@@ -113,7 +116,9 @@ def post_payload(post: Post, now: datetime | None = None) -> PostPayload:
         "id": post.pk,
         "session": post.session_id,
         "parent": post.parent_id,
-        "author": display_name(post.author),
+        "author": display_name(post.author)
+        if post.channel == Post.Channel.ONLINE
+        else post.asked_by,
         "politician": politician_payload(post.politician) if post.politician else None,
         "body": post.body,
         "created_at": iso(post.created_at),
@@ -122,6 +127,7 @@ def post_payload(post: Post, now: datetime | None = None) -> PostPayload:
         "answered_at": iso(post.answered_at) if post.answered_at else None,
         "fate": post.fate_at(now or timezone.now()),
         "vote_count": post.vote_count,
+        "channel": post.channel,
     }
 
 

@@ -142,6 +142,22 @@ class BodyInput(StrictInput):
     body = StrictCharField(trim_whitespace=False, allow_blank=True)
 
 
+class QuestionInput(BodyInput):
+    channel = ServiceCheckedChoiceField(
+        choices=Post.Channel.choices,
+        required=False,
+        default=Post.Channel.ONLINE,
+        help_text="room or phone: a moderator or staff enters a question for someone offline.",
+    )
+    asked_by = StrictCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="For room and phone: the asker's name, if they gave one.",
+    )
+
+
 class ReplyInput(BodyInput):
     mark_answered = StrictBooleanField(required=False, default=False)
 
@@ -243,6 +259,11 @@ class PostOutput(serializers.Serializer):
         "null for a reply.",
     )
     vote_count = serializers.IntegerField()
+    channel = serializers.ChoiceField(
+        choices=Post.Channel.choices,
+        help_text="online; room or phone: entered by a moderator for someone offline, and then "
+        "author is the name they gave (may be empty).",
+    )
 
 
 class QuestionOutput(PostOutput):
@@ -420,6 +441,11 @@ class ReportTotalsOutput(serializers.Serializer):
     questions_answered_live = serializers.IntegerField()
     questions_answered_afterwards = serializers.IntegerField()
     questions_not_answered = serializers.IntegerField()
+    questions_online = serializers.IntegerField()
+    questions_room = serializers.IntegerField(
+        help_text="Entered by a moderator: asked in the room."
+    )
+    questions_phone = serializers.IntegerField(help_text="Entered by a moderator: asked by phone.")
     questions_with_politician_reply = serializers.IntegerField()
     median_first_answer_seconds = serializers.IntegerField(allow_null=True)
     votes = serializers.IntegerField()

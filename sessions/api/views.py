@@ -51,13 +51,13 @@ from .schema import (
 from .serializers import (
     MAX_ID,
     AnsweredInput,
-    BodyInput,
     ExtendInput,
     MunicipalityInput,
     MunicipalitySerializer,
     PoliticianInput,
     PoliticianSerializer,
     PostOutput,
+    QuestionInput,
     QuestionOutput,
     ReplyInput,
     SessionInput,
@@ -206,16 +206,30 @@ class QuestionListView(APIView):
 
     @extend_schema(
         operation_id="questions_create",
-        request=BodyInput,
+        request=QuestionInput,
+        description="Ask a question. Moderators and staff enter one for someone offline with "
+        '"channel": "room" or "phone" and, optionally, "asked_by".',
         responses={201: QuestionOutput, 404: NOT_FOUND, 429: RATE_LIMITED, **WRITE_ERRORS},
         tags=["questions"],
     )
     def post(self, request: Request, session_id: int) -> Response:
         session = object_or_404(Session, session_id)
-        fields = valid_input(BodyInput, request)
-        question = services.post_question(
-            session=session, author=request.user, body=fields["body"], client_ip=client_ip(request)
-        )
+        fields = valid_input(QuestionInput, request)
+        if fields["channel"] == Post.Channel.ONLINE and not fields["asked_by"]:
+            question = services.post_question(
+                session=session,
+                author=request.user,
+                body=fields["body"],
+                client_ip=client_ip(request),
+            )
+        else:
+            question = services.enter_question(
+                session=session,
+                user=request.user,
+                body=fields["body"],
+                channel=fields["channel"],
+                asked_by=fields["asked_by"],
+            )
         return Response(question_payload(question, []), status=status.HTTP_201_CREATED)
 
 

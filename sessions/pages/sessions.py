@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -29,7 +29,7 @@ from ..client_ip import client_ip
 from ..models import Post, Session
 from ..payloads import iso, session_payload
 from . import moderation, page_cache, question_cache
-from .forms import AskForm, ExtendForm, ReplyForm, SignupForm
+from .forms import AskForm, EnterQuestionForm, ExtendForm, ReplyForm, SignupForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -204,6 +204,7 @@ def _session_page_context(
         "ordering": ordering,
         "page_path": _page_path(request, ordering),
         "ask_form": ask_form or AskForm(),
+        "enter_form": EnterQuestionForm(),
         "time_zone": settings.TIME_ZONE,
         "state": state,
         "clock": {"server_now": clock},
@@ -245,6 +246,8 @@ def live_page_strings() -> dict[str, str]:
         "connected": _("Live"),
         "mark_answered": _("Mark answered"),
         "answered_live": _("Answered live"),
+        "channel_room": _("Asked in the room"),
+        "channel_phone": _("Asked by phone"),
         "answered_later": _("Answered afterwards, %(date)s"),
         "follow_up_open": _("The panel answers open questions in writing until %(date)s."),
         "follow_up_over": _("The panel's written answers ended on %(date)s."),
@@ -290,6 +293,30 @@ def ask(request: HttpRequest, session_id: int) -> HttpResponse:
         else:
             return _back_to(session.pk, question.pk)
     return _render_session_page(request, session, ask_form=form, status=400)
+
+
+@login_required
+@require_POST
+def enter_question(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A moderator or staff enters a question asked in the room or by phone."""
+    session = selectors.session_with_panel(session_id)
+    form = EnterQuestionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return _back_to(session.pk)
+    try:
+        question = services.enter_question(
+            session=session,
+            user=request.user,
+            body=form.cleaned_data["body"],
+            channel=form.cleaned_data["channel"],
+            asked_by=form.cleaned_data["asked_by"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, text)
+        return _back_to(session.pk)
+    return _back_to(session.pk, question.pk)
 
 
 def _rate_limited(response: HttpResponse, error: services.RateLimited) -> HttpResponse:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", sessions.home, name="home"),
     path("sessions/<int:session_id>/", sessions.session_page, name="session"),
     path("sessions/<int:session_id>/ask/", sessions.ask, name="ask"),
+    path("sessions/<int:session_id>/enter/", sessions.enter_question, name="enter-question"),
     path("sessions/<int:session_id>/control/", sessions.control, name="session-control"),
     path("sessions/<int:session_id>/record/", records.session_record_page, name="session-record"),
     path("sessions/<int:session_id>/report/", reports.session_report_page, name="session-report"),

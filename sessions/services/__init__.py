@@ -23,7 +23,15 @@ from .moderation import (
     report_post,
     restore_post,
 )
-from .questions import answer_question, mark_answered, post_question, post_reply, unvote, vote
+from .questions import (
+    answer_question,
+    enter_question,
+    mark_answered,
+    post_question,
+    post_reply,
+    unvote,
+    vote,
+)
 from .ratelimits import RateLimited, check_rate_limit
 from .sessions import (
     EDITABLE_FIELDS,
@@ -56,6 +64,7 @@ __all__ = [
     "create_municipality",
     "create_politician",
     "create_session",
+    "enter_question",
     "extend_session",
     "hide_post",
     "lift_ban",

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from .. import events
 from ..models import Post, Session, Vote
-from ..payloads import VotePayload, post_payload
-from ..selectors import may_mark_answered, politician_for
+from ..payloads import VotePayload, post_payload, question_payload
+from ..selectors import is_moderator, may_mark_answered, politician_for
 from .common import (
     User,
     clean_body,
@@ -63,6 +63,61 @@ def post_question(
         # Published: question.created. Held (pre-moderation, a watched keyword): only the
         # moderators hear of it, and the author gets it back with status "pending".
         record_new_post(session, question, screening, now)
+    return question
+
+
+OFFLINE_CHANNELS = (Post.Channel.ROOM, Post.Channel.PHONE)
+MAX_ASKED_BY_LENGTH = 200
+
+
+def enter_question(
+    *,
+    session: Session,
+    user: User,
+    body: object,
+    channel: str,
+    asked_by: object = "",
+    now: datetime | None = None,
+) -> Post:
+    """A moderator of the session's municipality, or staff, enters a question for someone who
+    is not online: asked in the room or by phone, with the name they gave (optional).
+
+    Published at once (the moderator has read it), marked with its channel everywhere; it is
+    voted on and answered like any other, and counted under its channel, never as a citizen.
+    Locks the session row; broadcasts question.created.
+    """
+    require_signed_in(user, _("Sign in to enter a question."))
+    if not is_moderator(user, session):
+        raise PermissionDenied(
+            _("Only moderators and staff can enter questions from the room or by phone.")
+        )
+    if channel not in OFFLINE_CHANNELS:
+        raise ValidationError({"channel": _("Choose room or phone.")}, code="invalid_channel")
+    if not isinstance(asked_by, str) or "\x00" in asked_by:
+        raise ValidationError({"asked_by": _("Write the name as text.")}, code="invalid")
+    name = asked_by.strip()
+    if len(name) > MAX_ASKED_BY_LENGTH:
+        raise ValidationError(
+            {
+                "asked_by": _("Keep the name to %(limit)d characters.")
+                % {"limit": MAX_ASKED_BY_LENGTH}
+            },
+            code="max_length",
+        )
+    text = clean_body(body)
+    now = resolve_now(now)
+    with transaction.atomic():
+        session = locked(session)
+        require_open_for_posts(session, now)
+        question = Post.objects.create(
+            session=session,
+            author=user,
+            body=text,
+            created_at=now,
+            channel=channel,
+            asked_by=name,
+        )
+        events.record(session, events.QUESTION_CREATED, question_payload(question, [], now), now)
     return question
 
 

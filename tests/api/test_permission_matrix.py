@@ -163,6 +163,13 @@ ROWS = [
         body={"body": "Hvornår åbner svømmehallen?"},
     ),
     Row(
+        "questions_create_room",
+        "post",
+        "/api/sessions/{session}/questions/",
+        moderators(201),
+        body={"body": "Hvad med biblioteket?", "channel": "room", "asked_by": "Jens"},
+    ),
+    Row(
         "replies_create",
         "post",
         "/api/posts/{question}/replies/",

@@ -145,6 +145,12 @@ function cloneTemplate(id, postId) {
 function fillMeta(element, post) {
   const politician = post.politician;
   field(element, "author").textContent = politician ? politician.name : post.author;
+  // A question a moderator entered for someone in the room or on the phone says so.
+  const channel = field(element, "channel");
+  if (channel) {
+    channel.hidden = !post.channel || post.channel === "online";
+    channel.textContent = strings[`channel_${post.channel}`] ?? "";
+  }
   const badge = field(element, "badge");
   badge.hidden = !politician;
   if (politician) {
