@@ -292,6 +292,16 @@ class Post(models.Model):
     # For a room or phone question: the name the asker gave, if any. `author` is then the
     # moderator or staff member who entered it.
     asked_by = models.CharField(_("asked by"), max_length=200, blank=True)
+    # A duplicate question merged into another: its replies and votes moved there, it stays
+    # readable and shares that question's answered state (so its fate).
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

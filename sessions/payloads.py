@@ -51,6 +51,15 @@ class PostPayload(TypedDict):
     # online, or room/phone for a question a moderator entered for someone offline; then
     # `author` is the name they gave (asked_by, perhaps empty), never the moderator's.
     channel: str
+    # The question this duplicate was merged into (its replies and votes are there), or None.
+    merged_into: int | None
+
+
+class MergedPayload(TypedDict):
+    """question.merged: question `id` was merged into question `into`."""
+
+    id: int
+    into: int
 
 
 class QuestionPayload(PostPayload):
@@ -128,6 +137,7 @@ def post_payload(post: Post, now: datetime | None = None) -> PostPayload:
         "fate": post.fate_at(now or timezone.now()),
         "vote_count": post.vote_count,
         "channel": post.channel,
+        "merged_into": post.merged_into_id,
     }
 
 

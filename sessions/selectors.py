@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from . import similarity
 from .models import (
     Ban,
     ModerationAction,
@@ -129,9 +130,51 @@ def session_record(session: Session, now: datetime) -> RecordPayload:
     }
 
 
+SIMILAR_LIMIT = 5
+# Below this score a question is not offered as similar.
+SIMILAR_THRESHOLD = 0.35
+
+
+@dataclass(frozen=True)
+class SimilarQuestion:
+    id: int
+    body: str
+    votes: int
+    score: float
+
+
+# The stems of each session's questions at one seq: typing asks many times between two events.
+question_terms_cache: dict[tuple[int, int], list[tuple[int, str, int, frozenset[str]]]] = {}
+
+
+def similar_questions(session: Session, text: str) -> list[SimilarQuestion]:
+    """Up to five published questions of the session (not merged ones) most like `text`, best
+    first (sessions/similarity.py says how). One query per session state, then none."""
+    key = (session.pk, session.last_seq)
+    known = question_terms_cache.get(key)
+    if known is None:
+        rows = session.posts.filter(
+            parent=None, status=Post.Status.PUBLISHED, merged_into__isnull=True
+        ).values_list("pk", "body", "vote_count")
+        known = [(pk, body, votes, similarity.terms(body)) for pk, body, votes in rows]
+        if len(question_terms_cache) > 64:
+            question_terms_cache.clear()
+        question_terms_cache[key] = known
+    asked = similarity.terms(text)
+    scored = [
+        SimilarQuestion(pk, body, votes, similarity.score(asked, question_terms))
+        for pk, body, votes, question_terms in known
+    ]
+    best = sorted(
+        (found for found in scored if found.score >= SIMILAR_THRESHOLD),
+        key=lambda found: (-found.score, -found.votes, found.id),
+    )
+    return best[:SIMILAR_LIMIT]
+
+
 def open_questions_by_votes(session: Session) -> QuerySet[Post]:
     """Published questions not yet answered, most wanted first: the politician's worklist."""
-    return published_questions(session, "-votes").filter(is_answered=False)
+    return published_questions(session, "-votes").filter(is_answered=False, merged_into=None)
 
 
 def politician_for(user: AbstractBaseUser | AnonymousUser, session: Session) -> Politician | None:

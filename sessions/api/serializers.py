@@ -158,6 +158,10 @@ class QuestionInput(BodyInput):
     )
 
 
+class MergeInput(StrictInput):
+    into = StrictIntegerField(help_text="The id of the question to merge this one into.")
+
+
 class ReplyInput(BodyInput):
     mark_answered = StrictBooleanField(required=False, default=False)
 
@@ -264,6 +268,10 @@ class PostOutput(serializers.Serializer):
         help_text="online; room or phone: entered by a moderator for someone offline, and then "
         "author is the name they gave (may be empty).",
     )
+    merged_into = serializers.IntegerField(
+        allow_null=True,
+        help_text="A duplicate merged into that question (its replies and votes moved there).",
+    )
 
 
 class QuestionOutput(PostOutput):
@@ -310,6 +318,15 @@ class SessionUpdateInput(StrictInput):
         help_text="The panel answers open questions in writing until then; null: 14 days "
         "after the end. Not before the end.",
     )
+
+
+class SimilarOutput(serializers.Serializer):
+    """selectors.SimilarQuestion."""
+
+    id = serializers.IntegerField()
+    body = serializers.CharField()
+    votes = serializers.IntegerField()
+    score = serializers.FloatField(help_text="0 to 1; higher is more alike.")
 
 
 class VoteOutput(serializers.Serializer):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import moderation, records, reports, views
+from . import duplicates, moderation, records, reports, views
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -36,6 +36,12 @@ urlpatterns = [
         records.SessionRecordView.as_view(),
         name="api-session-record",
     ),
+    path(
+        "sessions/<int:session_id>/similar/",
+        duplicates.SimilarView.as_view(),
+        name="api-session-similar",
+    ),
+    path("posts/<int:post_id>/merge/", duplicates.MergeView.as_view(), name="api-merge"),
     path("posts/<int:post_id>/replies/", views.ReplyView.as_view(), name="api-replies"),
     path("posts/<int:post_id>/vote/", views.VoteView.as_view(), name="api-vote"),
     path("posts/<int:post_id>/answered/", views.AnsweredView.as_view(), name="api-answered"),

@@ -198,7 +198,7 @@ def _session_page_context(
         "questions": shown.questions,
         "question_articles": mark_safe("".join(articles)),
         "open_questions": sorted(
-            (q for q in shown.questions if not q.is_answered),
+            (q for q in shown.questions if not q.is_answered and not q.merged_into_id),
             key=lambda q: (-q.vote_count, q.created_at),
         ),
         "ordering": ordering,

@@ -10,6 +10,7 @@ PermissionDenied for who-may-not (403). Messages are written for the person who 
 
 from .common import clean_body
 from .directory import create_municipality, create_politician
+from .duplicates import merge_question
 from .moderation import (
     Banned,
     add_watched_keyword,
@@ -69,6 +70,7 @@ __all__ = [
     "hide_post",
     "lift_ban",
     "mark_answered",
+    "merge_question",
     "moderate_post",
     "open_session",
     "post_question",

@@ -146,9 +146,13 @@ def _create_reply(session: Session, question: Post, author: User, text: str, now
 
 
 def _root_question(post: Post) -> Post:
-    """Threads are one level deep: a reply to a reply joins its question's thread."""
+    """Threads are one level deep: a reply to a reply joins its question's thread, and a reply
+    to a merged duplicate joins the question it was merged into."""
     published(post)
-    return published(post.parent) if post.parent_id else post
+    question = published(post.parent) if post.parent_id else post
+    if question.merged_into_id is not None:
+        return published(Post.objects.select_for_update().get(pk=question.merged_into_id))
+    return question
 
 
 def post_reply(
@@ -205,6 +209,13 @@ def _set_answered(session: Session, question: Post, answered: bool, now: datetim
     question.save(update_fields=["is_answered", "answered_at"])
     question.session = session
     events.record(session, events.POST_UPDATED, post_payload(question, now), now)
+    # Duplicates merged into it share its answered state, so its fate.
+    for duplicate in Post.objects.filter(merged_into=question).order_by("pk"):
+        duplicate.is_answered = answered
+        duplicate.answered_at = question.answered_at
+        duplicate.save(update_fields=["is_answered", "answered_at"])
+        duplicate.session = session
+        events.record(session, events.POST_UPDATED, post_payload(duplicate, now), now)
 
 
 def mark_answered(
@@ -228,6 +239,10 @@ def mark_answered(
                 _("Only a politician on this session's panel or staff can mark questions answered.")
             )
         require_follow_up_open(session, now)
+        if question.merged_into_id is not None:
+            raise ValidationError(
+                _("This question was merged into another. Mark that one."), code="merged"
+            )
         _set_answered(session, question, answered, now)
     return question
 
@@ -237,6 +252,10 @@ def _votable(question: Post, session: Session, user: User, now: datetime) -> Non
     if question.parent_id is not None:
         raise ValidationError(_("Only questions can be upvoted."), code="not_question")
     published(question)
+    if question.merged_into_id is not None:
+        raise ValidationError(
+            _("This question was merged into another. Vote for that one."), code="merged"
+        )
     require_open_for_posts(session, now)
 
 

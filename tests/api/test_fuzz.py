@@ -65,6 +65,7 @@ EXAMPLES_FOR = {"auth_token": 4}
 # sessions, does not leave the other operations nothing to work on.
 LAST = (
     "posts_moderate",
+    "posts_merge",
     "bans_destroy",
     "keywords_destroy",
     "sessions_partial_update",
@@ -217,6 +218,7 @@ def valid_bodies(seeded: dict[str, object]) -> dict[str, st.SearchStrategy]:
             optional={"note": words.map(lambda w: w[:500])},
         ),
         "posts_report": st.fixed_dictionaries({"reason": reasons}),
+        "posts_merge": st.fixed_dictionaries({"into": st.sampled_from(seeded["post_ids"])}),
         "bans_create": st.fixed_dictionaries(
             {"user": st.sampled_from(seeded["target_ids"]), "reason": reasons},
             optional={

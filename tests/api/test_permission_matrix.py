@@ -154,6 +154,19 @@ ROWS = [
         body={"title": "Spørgetime om havnen", "follow_up_until": None},
     ),
     Row("sessions_record", "get", "/api/sessions/{session}/record/", anyone(200)),
+    Row(
+        "sessions_similar",
+        "get",
+        "/api/sessions/{session}/similar/?text=Hvorn%C3%A5r+%C3%A5bner+sv%C3%B8mmehallen",
+        anyone(200),
+    ),
+    Row(
+        "posts_merge",
+        "post",
+        "/api/posts/{question}/merge/",
+        moderators(200),
+        body=lambda world, role: {"into": PostFactory(session=world.session).pk},
+    ),
     Row("questions_list", "get", "/api/sessions/{session}/questions/", anyone(200)),
     Row(
         "questions_create",
@@ -314,7 +327,9 @@ def what_is_stored() -> dict[str, object]:
             Session.objects.values_list("id", "title", "starts_at", "ends_at", "follow_up_until")
         ),
         "posts": list(
-            Post.objects.values_list("id", "status", "is_answered", "vote_count", "report_count")
+            Post.objects.values_list(
+                "id", "parent", "status", "is_answered", "vote_count", "report_count", "merged_into"
+            )
         ),
         "votes": Vote.objects.count(),
         "events": Event.objects.count(),

@@ -77,6 +77,8 @@ MODERATION_AND_REPORT = {
     ("/api/municipalities/{municipality_id}/keywords/", "get"),
     ("/api/municipalities/{municipality_id}/keywords/", "post"),
     ("/api/keywords/{keyword_id}/", "delete"),
+    # Issue 13: moderators merge duplicates.
+    ("/api/posts/{post_id}/merge/", "post"),
 }
 
 
@@ -84,6 +86,8 @@ MODERATION_AND_REPORT = {
 AFTER_THE_HOUR = {
     ("/api/sessions/{session_id}/", "patch"),
     ("/api/sessions/{session_id}/record/", "get"),
+    ("/api/sessions/{session_id}/similar/", "get"),
+    ("/api/posts/{post_id}/merge/", "post"),
 }
 
 

@@ -199,6 +199,37 @@ function showAnswered(article, question) {
   }
 }
 
+function showMerged(article, question) {
+  const merged = Boolean(question.merged_into);
+  article.classList.toggle("merged", merged);
+  field(article, "merged").hidden = !merged;
+  if (merged) field(article, "merged-link").href = `#post-${question.merged_into}`;
+}
+
+// A duplicate joined another question: its replies move there; it stays, marked as merged.
+function mergeQuestion({ id, into }) {
+  const duplicate = questions.get(id);
+  const target = questions.get(into);
+  const article = articleFor(id);
+  const targetArticle = articleFor(into);
+  if (duplicate && target) {
+    target.replies = [...target.replies, ...duplicate.replies].sort((a, b) => a.id - b.id);
+    for (const reply of duplicate.replies) reply.parent = into;
+    duplicate.replies = [];
+  }
+  if (article) {
+    for (const reply of article.querySelectorAll(".replies > .reply")) {
+      if (targetArticle) targetArticle.querySelector(".replies").append(reply);
+      else reply.remove();
+    }
+  }
+  if (duplicate) {
+    duplicate.merged_into = into;
+    if (article) showMerged(article, duplicate);
+  }
+  questionsChanged();
+}
+
 function articleFor(id) {
   return document.getElementById(`post-${id}`);
 }
@@ -252,6 +283,7 @@ function upsertQuestion(question) {
   article.dataset.votes = question.vote_count;
   field(article, "votes").textContent = question.vote_count;
   showAnswered(article, question);
+  showMerged(article, question);
   place(article, questions.get(id));
   for (const reply of question.replies ?? []) upsertReply(reply);
   questionsChanged();
@@ -309,7 +341,7 @@ function questionsChanged() {
 function showOpenQuestions() {
   const list = field(root, "open-questions");
   const open = [...questions.values()]
-    .filter((q) => !q.is_answered)
+    .filter((q) => !q.is_answered && !q.merged_into)
     .sort((a, b) => b.vote_count - a.vote_count || Date.parse(a.created_at) - Date.parse(b.created_at));
   list.replaceChildren(
     ...open.map((q) => {
@@ -472,6 +504,9 @@ function applyEvent(event) {
     case "post.updated":
       updatePost(event.data);
       break;
+    case "question.merged":
+      mergeQuestion(event.data);
+      break;
     case "vote.changed":
       setVotes(event.data.post, event.data.vote_count);
       break;
@@ -592,6 +627,8 @@ async function submit(form, submitter) {
         body: textarea.value,
       });
       textarea.value = "";
+      clearTimeout(similarTimer);
+      showSimilar("");
       if (question.status === "pending") {
         showOwnPost(question, strings.awaiting_approval, "pending");
         break;
@@ -680,6 +717,55 @@ root.addEventListener("submit", async (event) => {
     const article = form.closest(".question");
     if (article) showVoteButton(article);
   }
+});
+
+// Similar questions while typing a new one: asked after a pause in typing, never per key.
+const SIMILAR_DELAY_MS = 350;
+let similarTimer = null;
+let similarAsked = "";
+
+async function showSimilar(text) {
+  const box = field(root, "similar");
+  if (!box) return;
+  similarAsked = text;
+  if (text.trim().length < 8) {
+    box.hidden = true;
+    return;
+  }
+  let found = [];
+  try {
+    const response = await fetch(
+      `/api/sessions/${sessionId}/similar/?text=${encodeURIComponent(text.slice(0, 2000))}`,
+      { credentials: "same-origin", headers: { Accept: "application/json" } },
+    );
+    if (response.ok) found = await response.json();
+  } catch {
+    return; // Suggestions are a help, not a need.
+  }
+  if (text !== similarAsked) return; // typed on meanwhile
+  const list = field(box, "similar-list");
+  list.replaceChildren(
+    ...found.map((question) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `#post-${question.id}`;
+      link.textContent = question.body.length > 120 ? `${question.body.slice(0, 119)}…` : question.body;
+      const votes = document.createElement("span");
+      votes.className = "meta";
+      votes.textContent = format(question.votes === 1 ? strings.votes_one : strings.votes_many, {
+        count: question.votes,
+      });
+      item.append(link, " ", votes);
+      return item;
+    }),
+  );
+  box.hidden = found.length === 0;
+}
+
+root.querySelector("#id_body")?.addEventListener("input", (event) => {
+  clearTimeout(similarTimer);
+  const text = event.target.value;
+  similarTimer = setTimeout(() => showSimilar(text), SIMILAR_DELAY_MS);
 });
 
 // A politician picking a question from the worklist lands in its answer box, ready to type.
