@@ -109,6 +109,7 @@ class Session(models.Model):
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
+        COLLECTING = "collecting", _("Collecting questions")
         LIVE = "live", _("Live")
         CLOSED = "closed", _("Closed")
 
@@ -135,6 +136,15 @@ class Session(models.Model):
     accepts_questions_early = models.BooleanField(
         _("accept questions before the start"), default=False
     )
+    questions_open_at = models.DateTimeField(
+        _("questions open at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "From then until the start, citizens ask and upvote (the collecting phase). "
+            "Empty: only while live, unless questions are accepted before the start."
+        ),
+    )
     follow_up_until = models.DateTimeField(
         _("written answers until"),
         null=True,
@@ -155,6 +165,12 @@ class Session(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gte=F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(questions_open_at__isnull=True)
+                | Q(questions_open_at__lte=F("starts_at")),
+                name="session_questions_open_before_start",
+                violation_error_message=_("Questions must open before the session starts."),
             ),
             models.CheckConstraint(
                 condition=Q(follow_up_until__isnull=True) | Q(follow_up_until__gte=F("ends_at")),
@@ -195,17 +211,27 @@ class Session(models.Model):
         return Post.Fate.OPEN.value
 
     def status_at(self, now: datetime) -> str:
-        """Scheduled before starts_at, live from starts_at (inclusive) to ends_at (exclusive)."""
+        """Before starts_at: collecting from questions_open_at (inclusive; from the start of
+        time when accepts_questions_early), else scheduled. Live from starts_at (inclusive) to
+        ends_at (exclusive); closed after."""
         if now < self.starts_at:
+            if self.accepts_questions_early or (
+                self.questions_open_at is not None and now >= self.questions_open_at
+            ):
+                return self.Status.COLLECTING
             return self.Status.SCHEDULED
         if now < self.ends_at:
             return self.Status.LIVE
         return self.Status.CLOSED
 
     def accepts_posts_at(self, now: datetime) -> bool:
-        status = self.status_at(now)
-        return status == self.Status.LIVE or (
-            status == self.Status.SCHEDULED and self.accepts_questions_early
+        return self.status_at(now) in (self.Status.COLLECTING, self.Status.LIVE)
+
+    @classmethod
+    def collecting_q(cls, now: datetime) -> Q:
+        """Sessions that take questions before their start at `now`, as a filter (status_at)."""
+        return Q(starts_at__gt=now) & (
+            Q(accepts_questions_early=True) | Q(questions_open_at__lte=now)
         )
 
 

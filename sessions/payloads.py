@@ -75,6 +75,8 @@ class SessionPayload(TypedDict):
     ends_at: str
     status: str
     accepts_questions_early: bool
+    # From then until the start: the collecting phase (citizens ask and upvote); or None.
+    questions_open_at: str | None
     # Until when the panel answers in writing after the end (staff's, or 14 days after it).
     follow_up_until: str
     panel: list[PoliticianPayload]
@@ -161,6 +163,7 @@ def session_payload(session: Session, now: datetime | None = None) -> SessionPay
         "ends_at": iso(session.ends_at),
         "status": session.status_at(now or timezone.now()),
         "accepts_questions_early": session.accepts_questions_early,
+        "questions_open_at": iso(session.questions_open_at) if session.questions_open_at else None,
         "follow_up_until": iso(session.follow_up_ends_at),
         "panel": [politician_payload(p) for p in session.politicians.all()],
     }

@@ -61,7 +61,9 @@ def sessions_for_home(now: datetime) -> HomeSessions:
 def sessions_newest_first(status: str | None, now: datetime) -> QuerySet[Session]:
     sessions = Session.objects.select_related("municipality").prefetch_related("politicians")
     if status == Session.Status.SCHEDULED:
-        sessions = sessions.filter(starts_at__gt=now)
+        sessions = sessions.filter(starts_at__gt=now).exclude(Session.collecting_q(now))
+    elif status == Session.Status.COLLECTING:
+        sessions = sessions.filter(Session.collecting_q(now))
     elif status == Session.Status.LIVE:
         sessions = sessions.filter(starts_at__lte=now, ends_at__gt=now)
     elif status == Session.Status.CLOSED:

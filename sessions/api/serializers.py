@@ -291,6 +291,10 @@ class SessionOutput(serializers.Serializer):
     ends_at = serializers.DateTimeField()
     status = serializers.ChoiceField(choices=Session.Status.choices)
     accepts_questions_early = serializers.BooleanField()
+    questions_open_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="From then until the start, citizens ask and upvote (status collecting).",
+    )
     follow_up_until = serializers.DateTimeField(
         help_text="The panel answers open questions in writing until then "
         "(14 days after the end unless staff set it)."
@@ -312,6 +316,12 @@ class SessionUpdateInput(StrictInput):
     )
     moderation_mode = StrictChoiceField(choices=Session.ModerationMode.choices, required=False)
     accepts_questions_early = StrictBooleanField(required=False)
+    questions_open_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="From then until the start, citizens ask and upvote; not after starts_at. "
+        "null: no collecting phase.",
+    )
     follow_up_until = serializers.DateTimeField(
         required=False,
         allow_null=True,

@@ -235,6 +235,11 @@ def live_page_strings() -> dict[str, str]:
     return {
         "live": _("Live"),
         "scheduled": _("Scheduled"),
+        "collecting": _("Collecting questions"),
+        "collecting_message": _(
+            "Questions are open: ask and upvote now. The panel answers the most wanted live "
+            "from %(start)s."
+        ),
         "closed": _("Closed"),
         "starts_in": _("Starts in %(time)s"),
         "ends_in": _("Ends in %(time)s"),

@@ -59,7 +59,9 @@ def require_open_for_posts(session: Session, now: datetime) -> None:
     if session.accepts_posts_at(now):
         return
     if session.status_at(now) == Session.Status.SCHEDULED:
-        starts = formats.date_format(timezone.localtime(session.starts_at), "DATETIME_FORMAT")
+        # Questions open at the collecting phase when there is one, else at the start.
+        opens = session.questions_open_at or session.starts_at
+        starts = formats.date_format(timezone.localtime(opens), "DATETIME_FORMAT")
         raise ValidationError(
             _("This session has not started yet. It opens for questions at %(start)s.")
             % {"start": starts},

@@ -28,6 +28,7 @@ EDITABLE_FIELDS = (
     "ends_at",
     "moderation_mode",
     "accepts_questions_early",
+    "questions_open_at",
     "follow_up_until",
 )
 # The panel answers in writing for weeks, perhaps months; a year is the most a record stays open.
@@ -68,6 +69,22 @@ def check_follow_up(*, ends_at: datetime, follow_up_until: datetime | None) -> N
             },
             code="follow_up_too_long",
         )
+
+
+def check_questions_open(*, questions_open_at: datetime | None, starts_at: datetime) -> None:
+    """Refuse a collecting phase that would begin after the session starts."""
+    if questions_open_at is not None and questions_open_at > starts_at:
+        raise ValidationError(
+            {"questions_open_at": _("Questions must open before the session starts.")},
+            code="questions_open_after_start",
+        )
+
+
+def _keep_collecting_before_start(session: Session, changed: list[str]) -> None:
+    """The start moved earlier (opened or closed now): questions open no later than it."""
+    if session.questions_open_at is not None and session.questions_open_at > session.starts_at:
+        session.questions_open_at = session.starts_at
+        changed.append("questions_open_at")
 
 
 def check_panel(municipality: Municipality, politicians: Iterable[Politician]) -> list[Politician]:
@@ -111,7 +128,9 @@ def open_session(*, session: Session, user: User, now: datetime | None = None) -
             )
         session.starts_at = now
         check_session_times(starts_at=now, ends_at=session.ends_at, now=now)
-        _session_changed(session, now, ["starts_at"])
+        changed = ["starts_at"]
+        _keep_collecting_before_start(session, changed)
+        _session_changed(session, now, changed)
     return session
 
 
@@ -175,7 +194,9 @@ def close_session(*, session: Session, user: User, now: datetime | None = None) 
             raise ValidationError(_("This session is already closed."), code="already_closed")
         session.ends_at = now
         session.starts_at = min(session.starts_at, now)
-        _session_changed(session, now, ["starts_at", "ends_at"])
+        changed = ["starts_at", "ends_at"]
+        _keep_collecting_before_start(session, changed)
+        _session_changed(session, now, changed)
     return session
 
 
@@ -190,6 +211,7 @@ def create_session(
     politicians: Iterable[Politician] = (),
     moderation_mode: str = Session.ModerationMode.POST,
     accepts_questions_early: bool = False,
+    questions_open_at: datetime | None = None,
     follow_up_until: datetime | None = None,
     now: datetime | None = None,
 ) -> Session:
@@ -197,6 +219,7 @@ def create_session(
     require_staff(user)
     check_session_times(starts_at=starts_at, ends_at=ends_at, now=resolve_now(now))
     check_follow_up(ends_at=ends_at, follow_up_until=follow_up_until)
+    check_questions_open(questions_open_at=questions_open_at, starts_at=starts_at)
     panel = check_panel(municipality, politicians)
     session = Session(
         municipality=municipality,
@@ -206,6 +229,7 @@ def create_session(
         ends_at=ends_at,
         moderation_mode=moderation_mode,
         accepts_questions_early=accepts_questions_early,
+        questions_open_at=questions_open_at,
         follow_up_until=follow_up_until,
     )
     session.full_clean(exclude=["politicians"])
@@ -240,6 +264,9 @@ def update_session(
             setattr(session, name, value)
         check_session_times(starts_at=session.starts_at, ends_at=session.ends_at, now=now)
         check_follow_up(ends_at=session.ends_at, follow_up_until=session.follow_up_until)
+        check_questions_open(
+            questions_open_at=session.questions_open_at, starts_at=session.starts_at
+        )
         panel = check_panel(
             session.municipality,
             session.politicians.all() if politicians is None else politicians,

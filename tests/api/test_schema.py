@@ -236,7 +236,7 @@ def test_lists_document_pages_and_filters(schema):
 
     assert set(parameters) == {"page", "page_size", "status", "municipality"}
     assert parameters["page_size"]["schema"]["maximum"] == 100
-    assert parameters["status"]["schema"]["enum"] == ["scheduled", "live", "closed"]
+    assert parameters["status"]["schema"]["enum"] == ["scheduled", "collecting", "live", "closed"]
     assert set(page["properties"]) == {"count", "next", "previous", "results"}
 
 

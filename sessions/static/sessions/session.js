@@ -49,13 +49,17 @@ function serverNow() {
 }
 
 function statusAt(now) {
-  if (now < Date.parse(session.starts_at)) return "scheduled";
+  if (now < Date.parse(session.starts_at)) {
+    // The collecting phase: questions open before the start (the server's rule, Session.status_at).
+    const opens = session.questions_open_at ? Date.parse(session.questions_open_at) : Infinity;
+    return session.accepts_questions_early || now >= opens ? "collecting" : "scheduled";
+  }
   if (now < Date.parse(session.ends_at)) return "live";
   return "closed";
 }
 
 function acceptsPosts(status) {
-  return status === "live" || (status === "scheduled" && session.accepts_questions_early);
+  return status === "live" || status === "collecting";
 }
 
 function duration(ms) {
@@ -74,7 +78,7 @@ function tick() {
   const status = statusAt(now);
   if (status !== displayedStatus) showStatus(status);
   const countdown = field(root, "countdown");
-  if (status === "scheduled") {
+  if (status === "scheduled" || status === "collecting") {
     countdown.textContent = format(strings.starts_in, {
       time: duration(Date.parse(session.starts_at) - now),
     });
@@ -98,6 +102,10 @@ function showStatus(status) {
     message.textContent = format(strings.not_started, {
       start: dateTimeFormat.format(new Date(session.starts_at)),
     });
+  } else if (status === "collecting") {
+    message.textContent = format(strings.collecting_message, {
+      start: dateTimeFormat.format(new Date(session.starts_at)),
+    });
   } else if (status === "closed") {
     message.textContent = strings.closed_message;
   } else {
@@ -117,7 +125,7 @@ function showStatus(status) {
     element.hidden = !open;
   }
   for (const element of root.querySelectorAll("[data-show-when]")) {
-    element.hidden = element.dataset.showWhen !== status;
+    element.hidden = !element.dataset.showWhen.split(" ").includes(status);
   }
   for (const article of questionList.querySelectorAll(".question")) {
     showVoteButton(article);
