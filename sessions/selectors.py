@@ -134,7 +134,7 @@ def session_record(session: Session, now: datetime) -> RecordPayload:
 
 SIMILAR_LIMIT = 5
 # Below this score a question is not offered as similar.
-SIMILAR_THRESHOLD = 0.35
+SIMILAR_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,22 @@ class SimilarQuestion:
 question_terms_cache: dict[tuple[int, int], list[tuple[int, str, int, frozenset[str]]]] = {}
 
 
+# A question's stems, by id: its text does not change, so a new seq (a vote) costs one query,
+# not stemming every question again.
+post_terms_cache: dict[int, tuple[str, frozenset[str]]] = {}
+
+
+def _terms_of(post_id: int, body: str) -> frozenset[str]:
+    cached = post_terms_cache.get(post_id)
+    if cached is not None and cached[0] == body:
+        return cached[1]
+    if len(post_terms_cache) > 100_000:
+        post_terms_cache.clear()
+    terms = similarity.terms(body)
+    post_terms_cache[post_id] = (body, terms)
+    return terms
+
+
 def similar_questions(session: Session, text: str) -> list[SimilarQuestion]:
     """Up to five published questions of the session (not merged ones) most like `text`, best
     first (sessions/similarity.py says how). One query per session state, then none."""
@@ -158,7 +174,7 @@ def similar_questions(session: Session, text: str) -> list[SimilarQuestion]:
         rows = session.posts.filter(
             parent=None, status=Post.Status.PUBLISHED, merged_into__isnull=True
         ).values_list("pk", "body", "vote_count")
-        known = [(pk, body, votes, similarity.terms(body)) for pk, body, votes in rows]
+        known = [(pk, body, votes, _terms_of(pk, body)) for pk, body, votes in rows]
         if len(question_terms_cache) > 64:
             question_terms_cache.clear()
         question_terms_cache[key] = known

@@ -30,6 +30,8 @@ efter eller en end er et for fra få gør har hun hvad hvem hvis hvor hvordan hv
 i ikke ind jeg jer jeres jo kan kommer kunne man mange med meget men mig min mine mit må ned
 noget nogle nu når og også om op os over på sig sin sine sit skal skulle som så til ud under
 var vi vil ville være været
+igen snart ny nye nyt gammel gamle mange flere lang længe hos ved ingen altid sker gøre gøres
+bygges bygget får fået tid
 """
 STOP_WORDS = frozenset(STOP_WORDS_TEXT.split())
 

@@ -145,11 +145,13 @@ def fresh_page_cache(monkeypatch) -> Iterator[None]:
     for cache in caches:
         cache.clear()
     selectors.question_terms_cache.clear()
+    selectors.post_terms_cache.clear()
     monkeypatch.setattr(page_cache, "KEY_PREFIX", f"test-page-{uuid.uuid4().hex}")
     yield
     for cache in caches:
         cache.clear()
     selectors.question_terms_cache.clear()
+    selectors.post_terms_cache.clear()
 
 
 @pytest.fixture(autouse=True)

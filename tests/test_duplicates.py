@@ -12,6 +12,7 @@ from sessions.models import Event, Post, Vote
 from sessions.reports import session_report
 
 from .factories import ModeratorFactory, PostFactory, ReplyFactory, SessionFactory, UserFactory
+from .similarity_pairs import DUPLICATES, NEAR_MISSES, PAIRS
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +242,9 @@ def test_similar_gives_at_most_five(api_client, live_session):
     ).json()
 
     assert len(found) == 5
+
+
+def test_the_labelled_set_holds_sixty_pairs_of_both_kinds():
+    assert len(PAIRS) >= 60
+    assert len(DUPLICATES) >= 30 and len(NEAR_MISSES) >= 25
+    assert len(set(PAIRS)) == len(PAIRS)
