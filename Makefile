@@ -36,7 +36,7 @@ serve-prod: install
 	@test -n "$$REDIS_URL" || { echo "serve-prod needs REDIS_URL (and DATABASE_URL): the workers share events through Redis"; exit 1; }
 	@pids=""; trap 'kill $$pids 2>/dev/null; wait' INT TERM EXIT; \
 	for n in $$(seq 0 $$(($(WORKERS) - 1))); do \
-	  $(BIN)/daphne --bind $(HOST) --port $$(($(PORT) + n)) townhall.asgi:application & \
+	  $(BIN)/daphne --verbosity 0 --bind $(HOST) --port $$(($(PORT) + n)) townhall.asgi:application & \
 	  pids="$$pids $$!"; \
 	done; \
 	echo "$(WORKERS) Daphne workers on $(HOST):$(PORT)-$$(($(PORT) + $(WORKERS) - 1))"; \

@@ -63,13 +63,17 @@ CACHE_PREFIX = f"townhall-test-{uuid.uuid4().hex[:12]}"
 
 
 class DaphneServer:
-    """One Daphne process on 127.0.0.1:port; `start()` waits until it accepts connections."""
+    """One Daphne process on 127.0.0.1:port; `start()` waits until it answers."""
 
     def __init__(self, port: int | None = None, **environment: str) -> None:
-        self.port = port or free_port()
+        # The port is bound here and handed to Daphne (--fd), and kept over a kill() and start():
+        # a port only picked here could be taken by another process (another test run's client
+        # or server) before Daphne bound it, and the tests would talk to someone else's server.
+        self.listener: socket.socket | None = None
+        self.port = port or 0
         self.environment = environment
         self.process: subprocess.Popen | None = None
-        self.log_path = PROJECT / f".daphne-test-{self.port}.log"
+        self.listen()
 
     @property
     def url(self) -> str:
@@ -79,7 +83,25 @@ class DaphneServer:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
+    def command(self, fd: int) -> list[str]:
+        """The server's command line, serving the listening socket `fd` (bench/rush.py serves
+        its own arrangement)."""
+        return [sys.executable, "-m", "daphne", "--fd", str(fd), "townhall.asgi:application"]
+
+    def listen(self) -> socket.socket:
+        """The listening socket Daphne serves on, bound again if stop() closed it."""
+        if self.listener is None:
+            self.listener = socket.socket()
+            self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.listener.bind(("127.0.0.1", self.port))
+            self.listener.listen(socket.SOMAXCONN)
+            self.port = self.listener.getsockname()[1]
+            self.log_path = PROJECT / f".daphne-test-{self.port}.log"
+        return self.listener
+
     def start(self) -> DaphneServer:
+        """Start Daphne and return once it answers an HTTP request (up to two minutes)."""
+        listener = self.listen()
         # Rate limits off unless a test asks: browser tests and benchmarks post fast on purpose.
         env = {
             **os.environ,
@@ -94,32 +116,37 @@ class DaphneServer:
         env["DATABASE_URL"] = self.environment.get("DATABASE_URL") or test_database_url()
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "townhall.asgi:application",
-                ],
+                self.command(listener.fileno()),
                 cwd=PROJECT,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                pass_fds=[listener.fileno()],
             )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    output = self.log_path.read_text()
-                    self.stop()
-                    raise RuntimeError(f"Daphne did not start:\n{output}") from None
-                time.sleep(0.1)
+        deadline = time.monotonic() + 120
+        while not self.answers(deadline):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                output = self.log_path.read_text()
+                self.stop()
+                raise RuntimeError(f"Daphne did not start:\n{output}")
+            time.sleep(0.1)
+        return self
+
+    def answers(self, deadline: float) -> bool:
+        """Whether Daphne answers a request before the deadline. The listening socket accepts
+        connections before Daphne runs (they wait in its backlog), so only an answer tells."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=5) as probe:
+                probe.sendall(b"HEAD / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                probe.settimeout(0.2)
+                while time.monotonic() < deadline and self.process.poll() is None:
+                    try:
+                        return bool(probe.recv(1))
+                    except TimeoutError:
+                        continue
+        except OSError:
+            pass
+        return False
 
     def ask(self, session_id: int, token: str, body: str) -> dict:
         """Post a question through this server's API as the token's user; the created question."""
@@ -147,4 +174,7 @@ class DaphneServer:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.listener is not None:
+            self.listener.close()
+            self.listener = None
         self.log_path.unlink(missing_ok=True)

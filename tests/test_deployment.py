@@ -14,6 +14,7 @@ import pytest
 
 from tests.factories import SessionFactory
 from tests.servers import PRODUCTION, PROJECT, DaphneServer, collect_static
+from tests.waiting import WAIT_SECONDS
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def static_root() -> Path:
 
 
 def get(url: str) -> tuple[int, str, bytes]:
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with urllib.request.urlopen(url, timeout=WAIT_SECONDS) as response:
         return response.status, response.headers["Content-Type"], response.read()
 
 

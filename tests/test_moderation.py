@@ -13,7 +13,6 @@ from html import unescape
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -36,6 +35,7 @@ from sessions.payloads import question_payload
 from sessions.services.moderation import Banned, normalize
 from tests.live.test_event_protocol import apply as apply_public
 from tests.live.test_event_protocol import comparable, page_state
+from tests.waiting import Communicator
 from townhall.asgi import application
 
 from .factories import (
@@ -627,12 +627,12 @@ def test_removing_a_keyword(session, moderator, citizen):
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
 
-async def open_socket(path: str, user=None) -> WebsocketCommunicator:
+async def open_socket(path: str, user=None) -> Communicator:
     headers = [ORIGIN]
     if user is not None:
         cookie = await database_sync_to_async(session_cookie)(user)
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    communicator = WebsocketCommunicator(application, path, headers=headers)
+    communicator = Communicator(application, path, headers=headers)
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -644,8 +644,8 @@ def session_cookie(user) -> str:
     return client.cookies["sessionid"].value
 
 
-async def receive(communicator: WebsocketCommunicator) -> dict:
-    return json.loads(await communicator.receive_from(timeout=2))
+async def receive(communicator: Communicator) -> dict:
+    return json.loads(await communicator.receive_from())
 
 
 @database_sync_to_async
@@ -717,7 +717,7 @@ async def test_moderation_socket_refuses_citizens_and_strangers():
             "type": "error",
             "data": {"message": "Only moderators of this municipality can watch this."},
         }
-        assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
+        assert await socket.receive_output() == {"type": "websocket.close", "code": 4403}
 
 
 # Pages ------------------------------------------------------------------------------------

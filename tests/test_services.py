@@ -28,6 +28,7 @@ from .factories import (
     SessionFactory,
     UserFactory,
 )
+from .waiting import WAIT_SECONDS
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +211,7 @@ def test_broadcast_reaches_the_session_group_on_the_channel_layer(
         services.post_question(session=session, author=citizen, body="Hej byråd", now=DURING)
 
     async def receive_one() -> dict:
-        return await asyncio.wait_for(layer.receive(channel), timeout=1)
+        return await asyncio.wait_for(layer.receive(channel), timeout=WAIT_SECONDS)
 
     message = async_to_sync(receive_one)()
     assert message["type"] == "session.event"

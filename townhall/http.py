@@ -62,9 +62,13 @@ class ThreadedWSGI:
             gone = asyncio.Event()
             listener = loop.create_task(wait_for_disconnect(receive, gone))
             try:
-                await loop.run_in_executor(
+                # The thread hands back what is left to send, so a page costs one wake-up of
+                # the loop; only a long stream is sent from the thread as it comes.
+                rest = await loop.run_in_executor(
                     self.executor, self.serve, scope, body, arrived, gone, send, loop
                 )
+                if not gone.is_set():
+                    await send_all(send, rest)
             except ClientGone:
                 pass
             finally:
@@ -78,10 +82,11 @@ class ThreadedWSGI:
         gone: asyncio.Event,
         send: Send,
         loop: asyncio.AbstractEventLoop,
-    ) -> None:
-        """In a worker thread: answer the request, unless its client has gone meanwhile."""
+    ) -> list[Message]:
+        """In a worker thread: answer the request, unless its client has gone meanwhile. Returns
+        the messages still to send."""
         if gone.is_set():
-            return
+            return []
 
         def send_now(*messages: Message) -> None:
             """Hand messages to the event loop, all in one wake-up, and wait until sent."""
@@ -97,11 +102,10 @@ class ThreadedWSGI:
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"retry-after", retry_after),
             ]
-            send_now(
+            return [
                 {"type": "http.response.start", "status": 503, "headers": headers},
                 {"type": "http.response.body", "body": SHED_BODY},
-            )
-            return
+            ]
 
         started: list[Message] = []
 
@@ -119,7 +123,7 @@ class ThreadedWSGI:
 
         chunks = self.wsgi_app(environ_for(scope, body), start_response)
         try:
-            # A page is one chunk: start, body and end go in one wake-up of the loop. A stream
+            # A page is one chunk: start, body and end go back to the loop together. A stream
             # (a file, an export) goes out as it comes, a few hundred kilobytes at a time.
             pending: list[Message] = [started[0]]
             pending_bytes = 0
@@ -130,7 +134,7 @@ class ThreadedWSGI:
                 if pending_bytes >= STREAM_FLUSH_BYTES:
                     send_now(*pending)
                     pending, pending_bytes = [], 0
-            send_now(*pending, {"type": "http.response.body", "body": b""})
+            return [*pending, {"type": "http.response.body", "body": b""}]
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:

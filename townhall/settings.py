@@ -98,8 +98,20 @@ DATABASES = {
         conn_max_age=0,
     )
 }
+# HTTP under Daphne (townhall/http.py; README, "The rush at the start"): Django runs whole in
+# one of this many threads per process, and a request that waited longer than MAX_WAIT seconds
+# for a thread is answered 503 with Retry-After instead.
+TOWNHALL_HTTP_THREADS = int(os.environ.get("TOWNHALL_HTTP_THREADS", "4"))
+TOWNHALL_HTTP_MAX_WAIT_SECONDS = float(os.environ.get("TOWNHALL_HTTP_MAX_WAIT_SECONDS", "10"))
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
+    # A connection for every HTTP thread, and a few for the sockets' reads (database_sync_to_async)
+    # and the relay, so no thread waits for another's connection.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": TOWNHALL_HTTP_THREADS + 4,
+        "timeout": 10,
+    }
 else:
     # SQLite: wait for the writer instead of failing at once when two requests write together.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -121,20 +133,27 @@ REDIS_HOST = {
     "socket_connect_timeout": 5,
     "socket_keepalive": True,
 }
+# The layer's key prefix in Redis (channels_redis's own default, "asgi"): installations or
+# benchmarks sharing one Redis keep their groups apart.
+CHANNEL_PREFIX = os.environ.get("TOWNHALL_CHANNEL_PREFIX") or "asgi"
 # RedisChannelLayer by default; REDIS_CHANNEL_LAYER=pubsub picks RedisPubSubChannelLayer (the
 # benchmark compares them: README, "Production").
 if REDIS_URL and os.environ.get("REDIS_CHANNEL_LAYER", "core") == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_HOST]},
+            "CONFIG": {"hosts": [REDIS_HOST], "prefix": CHANNEL_PREFIX},
         }
     }
 elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_HOST], "capacity": CHANNEL_CAPACITY},
+            "CONFIG": {
+                "hosts": [REDIS_HOST],
+                "capacity": CHANNEL_CAPACITY,
+                "prefix": CHANNEL_PREFIX,
+            },
         }
     }
 else:
@@ -170,21 +189,16 @@ TOWNHALL_DIRECT_SEND = env_bool("TOWNHALL_DIRECT_SEND", True)
 TOWNHALL_GC_FREEZE = env_bool("TOWNHALL_GC_FREEZE", False)
 TOWNHALL_PRESENCE_TTL = 45
 
-# HTTP under Daphne (townhall/http.py; README, "The rush at the start"): Django runs whole in
-# one of this many threads per process, and a request that waited longer than MAX_WAIT seconds
-# for a thread is answered 503 with Retry-After instead.
-TOWNHALL_HTTP_THREADS = int(os.environ.get("TOWNHALL_HTTP_THREADS", "4"))
-TOWNHALL_HTTP_MAX_WAIT_SECONDS = float(os.environ.get("TOWNHALL_HTTP_MAX_WAIT_SECONDS", "10"))
-
 # Rate-limit counters must hold across several Daphne processes: Redis when REDIS_URL is set,
 # memory for the one process of the embedded mode. (Login lockouts are rows in the database.)
+# Installations (or test runs) sharing one Redis keep their counts and presence apart.
+TOWNHALL_CACHE_PREFIX = os.environ.get("TOWNHALL_CACHE_PREFIX") or "townhall"
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # Installations (or test runs) sharing one Redis keep their counts apart.
-            "KEY_PREFIX": os.environ.get("TOWNHALL_CACHE_PREFIX") or "townhall",
+            "KEY_PREFIX": TOWNHALL_CACHE_PREFIX,
         }
     }
 else:
@@ -215,7 +229,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

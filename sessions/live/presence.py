@@ -71,7 +71,7 @@ class RedisPresence:
 
     @staticmethod
     def key(session_id: int) -> str:
-        return f"townhall:presence:{session_id}"
+        return f"{settings.TOWNHALL_CACHE_PREFIX}:presence:{session_id}"
 
     def joined(self, session_id: int, key: str) -> None:
         self.fresh.setdefault(session_id, set()).add(key)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,7 +33,7 @@ from ..payloads import QuestionPayload, TallyPayload, question_payload
 from .page_cache import LOCAL_TIMEOUT_SECONDS, LocalCache
 
 SNAPSHOTS = 32
-ARTICLES = 20_000  # a few MB: 200 questions in a few variants each, for several sessions
+ARTICLES = 10_000  # 2-4 KB each: 200 questions in their common looks, and readers' own variants
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class Snapshot:
     versions: tuple[str, ...]  # a digest of each question's payload
     authors: tuple[frozenset[int], ...]  # who wrote the question and each of its replies
     tally: TallyPayload  # what moderators removed (a change is an event too)
+    payloads_json: str  # the payloads as JSON, escaped for a <script> element
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ class Reader:
 
 
 snapshots: LocalCache[Snapshot] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
-articles: LocalCache[SafeString] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SECONDS * 6)
+articles: LocalCache[bytes] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SECONDS * 6)
+blanks: LocalCache[SafeString] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS * 6)
 
 
 def snapshot(session: Session, ordering: str, now: datetime) -> Snapshot:
@@ -81,9 +83,19 @@ def snapshot(session: Session, ordering: str, now: datetime) -> Snapshot:
                 for q in questions
             ),
             tally=selectors.moderation_tally(session),
+            payloads_json=script_json(list(payloads)),
         )
         snapshots.put(key, found)
     return found
+
+
+# As Django's json_script escapes: nothing in the JSON can close the <script> element.
+SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def script_json(value: object) -> str:
+    """`value` as JSON that may stand inside a <script type="application/json"> element."""
+    return json.dumps(value, cls=DjangoJSONEncoder).translate(SCRIPT_ESCAPES)
 
 
 def version_of(payload: QuestionPayload) -> str:
@@ -104,22 +116,30 @@ def look_of(reader: Reader) -> tuple[object, ...]:
     )
 
 
-def cached_article(key: Hashable, render: Callable[[], str]) -> SafeString:
+def cached_article(key: Hashable, render: Callable[[], str]) -> bytes:
+    # Kept as UTF-8: a page joins 200 of them, and encoding the whole page again per reader
+    # would cost more than the rest of the join.
     article = articles.get(key)
     if article is None:
-        article = mark_safe(render())
+        article = render().encode()
         articles.put(key, article)
     return article
 
 
 def question_articles(
-    shown: Snapshot, reader: Reader, render: Callable[[Post], str]
-) -> list[SafeString]:
-    """Each question's <article> for this reader, rendered by `render` only when no reader
-    with the same look has had it yet."""
+    shown: Snapshot,
+    reader: Reader,
+    render: Callable[[Post], str],
+    *,
+    alone: Collection[int] = (),
+) -> bytes:
+    """The questions' <article>s for this reader, in UTF-8, each rendered by `render` only when
+    no reader with the same look has had it yet; those in `alone` for this reader alone."""
     look = look_of(reader)
-    return [
-        cached_article(
+    return b"".join(
+        render(question).encode()
+        if question.pk in alone
+        else cached_article(
             (
                 question.pk,
                 version,
@@ -132,14 +152,19 @@ def question_articles(
         for question, version, authors in zip(
             shown.questions, shown.versions, shown.authors, strict=True
         )
-    ]
+    )
 
 
 def blank_articles(reader: Reader, render: Callable[[str], str]) -> dict[str, SafeString]:
     """The empty question, reply and own post that the live page clones for new posts, once
     per look (`render(name)` renders the one named)."""
     look = look_of(reader)
-    return {
-        name: cached_article(("blank", name, look), functools.partial(render, name))
-        for name in ("question", "reply", "own_post")
-    }
+    found = {}
+    for name in ("question", "reply", "own_post"):
+        key = (name, look)
+        blank = blanks.get(key)
+        if blank is None:
+            blank = mark_safe(render(name))
+            blanks.put(key, blank)
+        found[name] = blank
+    return found

@@ -67,7 +67,8 @@ def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpRespo
             request, session, now=now, clock=page_cache.CLOCK_SLOT, ordering=ordering
         )
         context["csrf_token"] = page_cache.TOKEN_SLOT
-        return render_to_string("sessions/session.html", context, request=None)
+        html = render_to_string("sessions/session.html", context, request=None)
+        return html.replace(page_cache.QUESTIONS_SLOT, context["articles"].decode())
 
     page = page_cache.shared_page(key, render_for_everyone)
     return page_cache.page_response(
@@ -108,9 +109,12 @@ def _render_session_page(
         failed_reply=failed_reply,
     )
     html = render_to_string("sessions/session.html", context, request=request)
-    # The questions' forms were rendered once for many readers, with a placeholder token.
-    html = html.replace(page_cache.TOKEN_SLOT, get_token(request))
-    return HttpResponse(html, status=status)
+    # The questions come in UTF-8 already, joined from parts rendered for many readers, with a
+    # placeholder for the reader's form token.
+    before, _, after = html.partition(page_cache.QUESTIONS_SLOT)
+    body = b"".join((before.encode(), context["articles"], after.encode()))
+    body = body.replace(page_cache.TOKEN_SLOT.encode(), get_token(request).encode())
+    return HttpResponse(body, status=status)
 
 
 def _session_page_context(
@@ -151,6 +155,11 @@ def _session_page_context(
 
     def render_question(question: Post) -> str:
         payload = payloads[question.pk]
+        # Only a refused reply comes back with its form: its errors and the text to keep. The
+        # snapshot's posts are shared between requests: that one is copied first.
+        if failed_reply and question.pk == failed_reply[0]:
+            question = copy.copy(question)
+            question.reply_form = failed_reply[1]
         return render_to_string(
             "sessions/_question.html",
             {
@@ -168,27 +177,29 @@ def _session_page_context(
         accepts_posts=accepts_posts,
         accepts_answers=accepts_answers,
     )
-    articles = question_cache.question_articles(shown, reader, render_question)
+    articles = question_cache.question_articles(
+        shown, reader, render_question, alone={failed_reply[0]} if failed_reply else set()
+    )
 
     def render_blank(name: str) -> str:
         blank = _blank_post(session)
         template, name_in_template = BLANK_TEMPLATES[name]
         return render_to_string(template, {**question_context, name_in_template: blank})
 
-    # Only a refused reply comes back with its form: its errors and the text to keep. That one
-    # question is rendered for this reader alone (the snapshot's posts are shared: copy first).
-    if failed_reply:
-        for index, question in enumerate(shown.questions):
-            if question.pk == failed_reply[0]:
-                with_form = copy.copy(question)
-                with_form.reply_form = failed_reply[1]
-                articles[index] = mark_safe(render_question(with_form))
-    state = {
-        "seq": session.last_seq,
-        "session": session_payload(session, now),
-        "questions": list(shown.payloads),
-        "voted": sorted(voted),
-    }
+    # {"seq", "session", "questions", "voted"}: the questions' JSON comes made with the snapshot.
+    state_json = "".join(
+        (
+            '{"seq": ',
+            question_cache.script_json(session.last_seq),
+            ', "session": ',
+            question_cache.script_json(session_payload(session, now)),
+            ', "questions": ',
+            shown.payloads_json,
+            ', "voted": ',
+            question_cache.script_json(sorted(voted)),
+            "}",
+        )
+    )
     return {
         **question_context,
         **moderation_context,
@@ -196,7 +207,9 @@ def _session_page_context(
         "status": session.status_at(now),
         "follow_up_over": not accepts_answers,
         "questions": shown.questions,
-        "question_articles": mark_safe("".join(articles)),
+        # The questions' markup joins the page after rendering (see _render_session_page).
+        "question_articles": page_cache.QUESTIONS_SLOT,
+        "articles": articles,
         "open_questions": sorted(
             (q for q in shown.questions if not q.is_answered and not q.merged_into_id),
             key=lambda q: (-q.vote_count, q.created_at),
@@ -206,7 +219,7 @@ def _session_page_context(
         "ask_form": ask_form or AskForm(),
         "enter_form": EnterQuestionForm(),
         "time_zone": settings.TIME_ZONE,
-        "state": state,
+        "state_json": mark_safe(state_json),
         "clock": {"server_now": clock},
         "i18n": live_page_strings(),
         # Rendered into <template> elements: the live page clones them for new posts, so a

@@ -11,11 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.servers import DaphneServer
+from tests.waiting import BROWSER_WAIT_MS
 
 # Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# expect() waits 5 s unless told, which a loaded machine overruns; actions and navigation already
+# wait 30 s. A passing assertion returns as soon as the page shows what it expects.
+expect.set_options(timeout=BROWSER_WAIT_MS)
 
 CHROMIUM = "/usr/bin/chromium"
 

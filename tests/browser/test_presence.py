@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, expect
 from sessions import services
 from tests.factories import SessionFactory, UserFactory
 from tests.servers import DaphneServer
+from tests.waiting import RECONNECT_WAIT_MS
 
 from .pages import log_in, never_reloaded, open_live, visit
 
@@ -62,7 +63,7 @@ def test_page_too_far_behind_reloads_and_keeps_the_draft(
         services.post_question(session=session, author=other, body=f"While away {n}")
     quick_daphne.start()
 
-    expect(citizen.get_by_text("While away 2")).to_be_visible(timeout=20_000)
+    expect(citizen.get_by_text("While away 2")).to_be_visible(timeout=RECONNECT_WAIT_MS)
     assert not never_reloaded(citizen)
     assert citizen.locator(".question").count() == 3
     expect(citizen.get_by_label("Your question")).to_have_value("Halvt skrevet spørgsmål")

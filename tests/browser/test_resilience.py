@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, expect
 from sessions import services
 from tests.factories import ModeratorFactory, SessionFactory, UserFactory
 from tests.servers import PRODUCTION, DaphneServer, collect_static
+from tests.waiting import RECONNECT_WAIT_MS
 
 from .pages import log_in, never_reloaded, open_live, visit
 
@@ -62,8 +63,12 @@ def test_page_reconnects_after_a_restart_and_misses_nothing(daphne: DaphneServer
     services.post_question(session=session, author=other, body="Asked while the server was down")
     daphne.start()
 
-    expect(viewer.get_by_text("Asked while the server was down")).to_be_visible(timeout=20_000)
-    expect(citizen.get_by_text("Asked while the server was down")).to_be_visible(timeout=20_000)
+    expect(viewer.get_by_text("Asked while the server was down")).to_be_visible(
+        timeout=RECONNECT_WAIT_MS
+    )
+    expect(citizen.get_by_text("Asked while the server was down")).to_be_visible(
+        timeout=RECONNECT_WAIT_MS
+    )
     expect(viewer.locator('[data-field="connection"]')).to_be_hidden()
     expect(citizen.get_by_label("Your question")).to_have_value("Halvt skrevet spørgsmål")
     assert viewer.locator(".question").count() == 1
@@ -90,9 +95,9 @@ def test_moderation_view_reconnects_after_a_restart_and_reads_what_it_missed(
     )
     daphne.start()
 
-    expect(view).to_have_attribute("data-connected", "true", timeout=20_000)
+    expect(view).to_have_attribute("data-connected", "true", timeout=RECONNECT_WAIT_MS)
     expect(view.locator('[data-live="stream"]')).to_contain_text(
-        "Asked while the server was down", timeout=20_000
+        "Asked while the server was down", timeout=RECONNECT_WAIT_MS
     )
     expect(view.locator('[data-field="connection"]')).to_be_hidden()
     assert never_reloaded(moderator)
@@ -120,7 +125,9 @@ def test_production_page_loads_its_hashed_modules_and_reconnects(
         )
         server.start()
 
-        expect(viewer.get_by_text("Asked while the server was down")).to_be_visible(timeout=20_000)
+        expect(viewer.get_by_text("Asked while the server was down")).to_be_visible(
+            timeout=RECONNECT_WAIT_MS
+        )
         expect(viewer.locator('[data-field="connection"]')).to_be_hidden()
         assert never_reloaded(viewer)
     finally:

@@ -9,18 +9,19 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from tests.factories import SessionFactory
+from tests.waiting import WAIT_SECONDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def watch(worker, session_id: int, viewer: str) -> ClientConnection:
     url = f"{worker.ws_url}/ws/sessions/{session_id}/?viewer={viewer}"
-    return connect(url, origin=worker.url)
+    return connect(url, origin=worker.url, open_timeout=WAIT_SECONDS)
 
 
 def presence_becomes(socket: ClientConnection, viewers: int) -> bool:
     while True:
-        frame = json.loads(socket.recv(timeout=10))
+        frame = json.loads(socket.recv(timeout=WAIT_SECONDS))
         if frame["type"] == "presence" and frame["data"]["viewers"] == viewers:
             return True
 

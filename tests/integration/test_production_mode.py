@@ -17,19 +17,24 @@ from sessions import services
 from sessions.models import Event, Session
 from tests.factories import SessionFactory, UserFactory
 from tests.servers import DaphneServer
+from tests.waiting import WAIT_SECONDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def watch(worker: DaphneServer, session: Session, since: int | None = None) -> ClientConnection:
     query = "" if since is None else f"?since={since}"
-    return connect(f"{worker.ws_url}/ws/sessions/{session.pk}/{query}", origin=worker.url)
+    return connect(
+        f"{worker.ws_url}/ws/sessions/{session.pk}/{query}",
+        origin=worker.url,
+        open_timeout=WAIT_SECONDS,
+    )
 
 
-def next_event(socket: ClientConnection) -> dict:
+def next_event(socket: ClientConnection, timeout: float = WAIT_SECONDS) -> dict:
     """The next event from the log, past presence frames (viewers now, outside the log)."""
     while True:
-        frame = json.loads(socket.recv(timeout=5))
+        frame = json.loads(socket.recv(timeout=timeout))
         if frame["type"] != "presence":
             return frame
 
@@ -94,7 +99,7 @@ def test_socket_reconnecting_after_a_worker_crash_gets_every_missed_event_once_i
         first.ask(session.pk, token, "After the restart")
         live = next_event(socket)
         with pytest.raises(TimeoutError):
-            next_event(socket)
+            next_event(socket, timeout=5)
 
     assert seen == 1
     assert [event["seq"] for event in replayed] == [2, 3, 4]

@@ -6,10 +6,10 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from sessions import services
 from tests.factories import SessionFactory, UserFactory
+from tests.waiting import Communicator
 from townhall.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,17 +17,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
 
-async def connect(session_id: int, query: str = "", origin=ORIGIN) -> WebsocketCommunicator:
+async def connect(session_id: int, query: str = "", origin=ORIGIN) -> Communicator:
     path = f"/ws/sessions/{session_id}/" + (f"?{query}" if query else "")
     headers = [origin] if origin else []
-    communicator = WebsocketCommunicator(application, path, headers=headers)
+    communicator = Communicator(application, path, headers=headers)
     connected, _ = await communicator.connect()
     assert connected
     return communicator
 
 
-async def receive(communicator: WebsocketCommunicator) -> dict:
-    return json.loads(await communicator.receive_from(timeout=2))
+async def receive(communicator: Communicator) -> dict:
+    return json.loads(await communicator.receive_from())
 
 
 @database_sync_to_async
@@ -119,9 +119,7 @@ async def test_events_of_another_session_do_not_arrive():
 async def test_socket_from_a_foreign_origin_is_refused():
     session, _ = await live_session_with_citizen()
     path = f"/ws/sessions/{session.pk}/"
-    communicator = WebsocketCommunicator(
-        application, path, headers=[(b"origin", b"https://evil.example")]
-    )
+    communicator = Communicator(application, path, headers=[(b"origin", b"https://evil.example")])
     connected, _ = await communicator.connect()
     assert not connected
 
@@ -130,7 +128,7 @@ async def test_unknown_session_gets_an_error_frame_and_a_close():
     socket = await connect(999999)
     event = await receive(socket)
     assert event == {"type": "error", "data": {"message": "There is no such session."}}
-    assert (await socket.receive_output(timeout=1))["code"] == 4404
+    assert (await socket.receive_output())["code"] == 4404
 
 
 async def test_malformed_since_gets_an_error_frame():
@@ -139,7 +137,7 @@ async def test_malformed_since_gets_an_error_frame():
     event = await receive(socket)
     assert event["type"] == "error"
     assert "since must be a whole number" in event["data"]["message"]
-    assert (await socket.receive_output(timeout=1))["code"] == 4400
+    assert (await socket.receive_output())["code"] == 4400
 
 
 async def test_client_text_other_than_ping_gets_an_error_frame_and_nothing_is_posted():

@@ -3,18 +3,18 @@ equals a fresh fetch of the page's state (Zulip's verify_action, for the whole s
 
 from __future__ import annotations
 
-import copy
 import json
+import re
 from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from sessions import services
 from sessions.models import Session
 from tests.factories import PoliticianFactory, SessionFactory, UserFactory
+from tests.waiting import Communicator
 from townhall.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,7 +24,12 @@ def page_state(session_id: int) -> dict:
     """What the live page starts from: the JSON state rendered into the session page."""
     response = Client().get(f"/sessions/{session_id}/")
     assert response.status_code == 200
-    return copy.deepcopy(response.context["state"])
+    found = re.search(
+        r'<script id="session-state" type="application/json">(.*?)</script>',
+        response.content.decode(),
+        re.DOTALL,
+    )
+    return json.loads(found.group(1))
 
 
 def apply(state: dict, event: dict) -> None:
@@ -98,7 +103,7 @@ def things_happen(session: Session, mayor_user, citizens, staff) -> None:
 async def test_initial_state_plus_events_equals_a_fresh_fetch():
     session, mayor_user, citizens, staff = await build_session()
     state = await database_sync_to_async(page_state)(session.pk)
-    socket = WebsocketCommunicator(
+    socket = Communicator(
         application,
         f"/ws/sessions/{session.pk}/?since={state['seq']}",
         headers=[(b"origin", b"http://127.0.0.1:8000")],
@@ -111,7 +116,7 @@ async def test_initial_state_plus_events_equals_a_fresh_fetch():
     )()
     received = []
     while not received or received[-1]["seq"] < newest:
-        frame = json.loads(await socket.receive_from(timeout=2))
+        frame = json.loads(await socket.receive_from())
         if frame["type"] != "presence":  # viewers now: outside the log, no seq
             received.append(frame)
     assert await socket.receive_nothing(timeout=0.3)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from channels.testing import WebsocketCommunicator
 
 from sessions.live.presence import viewer_key
 from tests.live.test_consumers import ask, connect, live_session_with_citizen
+from tests.waiting import Communicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,15 +18,15 @@ def presence_often(settings) -> None:
     settings.TOWNHALL_PRESENCE_INTERVAL = 0.05
 
 
-async def next_presence(socket: WebsocketCommunicator) -> int:
+async def next_presence(socket: Communicator) -> int:
     while True:
-        frame = json.loads(await socket.receive_from(timeout=2))
+        frame = json.loads(await socket.receive_from())
         if frame["type"] == "presence":
             assert "seq" not in frame
             return frame["data"]["viewers"]
 
 
-async def presence_becomes(socket: WebsocketCommunicator, viewers: int) -> bool:
+async def presence_becomes(socket: Communicator, viewers: int) -> bool:
     """Read presence frames until one says `viewers` (a socket first gets the count it joined)."""
     while await next_presence(socket) != viewers:
         pass
@@ -68,7 +68,7 @@ async def test_presence_frames_take_no_seq_from_the_log():
 
     await ask(session, citizen, "Første spørgsmål")
 
-    frame = json.loads(await socket.receive_from(timeout=2))
+    frame = json.loads(await socket.receive_from())
     assert (frame["type"], frame["seq"]) == ("question.created", 1)
     await socket.disconnect()
 
