@@ -62,6 +62,13 @@ class SessionAdminForm(forms.ModelForm):
                 services.check_session_times(
                     starts_at=cleaned["starts_at"], ends_at=cleaned["ends_at"], now=timezone.now()
                 )
+                services.check_questions_open(
+                    questions_open_at=cleaned.get("questions_open_at"),
+                    starts_at=cleaned["starts_at"],
+                )
+                services.check_follow_up(
+                    ends_at=cleaned["ends_at"], follow_up_until=cleaned.get("follow_up_until")
+                )
             if cleaned.get("municipality"):
                 services.check_panel(cleaned["municipality"], cleaned.get("politicians") or [])
         except ValidationError as error:

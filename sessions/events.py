@@ -29,6 +29,8 @@ VOTE_CHANGED = "vote.changed"
 SESSION_UPDATED = "session.updated"
 # A post left the public view (hidden, or held for review): {"id", "parent"}, never its body.
 POST_REMOVED = "post.removed"
+# A duplicate question merged into another: {"id", "into"}.
+QUESTION_MERGED = "question.merged"
 # The public tally of posts moderators removed, by reason.
 MODERATION_TALLY = "moderation.tally"
 # The question on air now, {"id"}; {"id": null} when none is.

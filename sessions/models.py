@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -100,11 +100,16 @@ class Moderator(models.Model):
         return f"{self.user} @ {self.municipality}"
 
 
+# How long the panel answers in writing after a session ends, unless staff set follow_up_until.
+DEFAULT_FOLLOW_UP = timedelta(days=14)
+
+
 class Session(models.Model):
     """A timed Q&A. Its status follows the clock: see status_at()."""
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
+        COLLECTING = "collecting", _("Collecting questions")
         LIVE = "live", _("Live")
         CLOSED = "closed", _("Closed")
 
@@ -131,6 +136,24 @@ class Session(models.Model):
     accepts_questions_early = models.BooleanField(
         _("accept questions before the start"), default=False
     )
+    questions_open_at = models.DateTimeField(
+        _("questions open at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "From then until the start, citizens ask and upvote (the collecting phase). "
+            "Empty: only while live, unless questions are accepted before the start."
+        ),
+    )
+    follow_up_until = models.DateTimeField(
+        _("written answers until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "After the end, the panel answers open questions in writing until then. "
+            "Empty: 14 days after the end."
+        ),
+    )
     # The seq of the newest event in this session's log; bumped under a row lock.
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -142,24 +165,73 @@ class Session(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gte=F("starts_at")), name="session_ends_after_start"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(questions_open_at__isnull=True)
+                | Q(questions_open_at__lte=F("starts_at")),
+                name="session_questions_open_before_start",
+                violation_error_message=_("Questions must open before the session starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(follow_up_until__isnull=True) | Q(follow_up_until__gte=F("ends_at")),
+                name="session_follow_up_after_end",
+                violation_error_message=_("Written answers must end after the session ends."),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def follow_up_ends_at(self) -> datetime:
+        """When written answers end: as staff set it, else DEFAULT_FOLLOW_UP after the end."""
+        return self.follow_up_until or self.ends_at + DEFAULT_FOLLOW_UP
+
+    def follow_up_over_at(self, now: datetime) -> bool:
+        """True from follow_up_ends_at (inclusive): the panel's answers are in; record closed."""
+        return now >= self.follow_up_ends_at
+
+    def answered_later_q(self) -> Q:
+        """The questions of this session answered afterwards, as a filter (see fate_of)."""
+        return Q(is_answered=True, answered_at__gt=self.ends_at)
+
+    def fate_of(self, *, is_answered: bool, answered_at: datetime | None, now: datetime) -> str:
+        """A question's fate (Post.Fate): the one place it is worked out.
+
+        Answered up to ends_at: live (the closing second still counts, as it always has in the
+        report); after it: afterwards. Not answered: open until the follow-up period is over,
+        then unanswered. answered_later_q() is the same rule as a filter.
+        """
+        if is_answered:
+            if answered_at is not None and answered_at > self.ends_at:
+                return Post.Fate.ANSWERED_LATER.value
+            return Post.Fate.ANSWERED_LIVE.value
+        if self.follow_up_over_at(now):
+            return Post.Fate.UNANSWERED.value
+        return Post.Fate.OPEN.value
+
     def status_at(self, now: datetime) -> str:
-        """Scheduled before starts_at, live from starts_at (inclusive) to ends_at (exclusive)."""
+        """Before starts_at: collecting from questions_open_at (inclusive; from the start of
+        time when accepts_questions_early), else scheduled. Live from starts_at (inclusive) to
+        ends_at (exclusive); closed after."""
         if now < self.starts_at:
+            if self.accepts_questions_early or (
+                self.questions_open_at is not None and now >= self.questions_open_at
+            ):
+                return self.Status.COLLECTING
             return self.Status.SCHEDULED
         if now < self.ends_at:
             return self.Status.LIVE
         return self.Status.CLOSED
 
     def accepts_posts_at(self, now: datetime) -> bool:
-        status = self.status_at(now)
-        return status == self.Status.LIVE or (
-            status == self.Status.SCHEDULED and self.accepts_questions_early
+        return self.status_at(now) in (self.Status.COLLECTING, self.Status.LIVE)
+
+    @classmethod
+    def collecting_q(cls, now: datetime) -> Q:
+        """Sessions that take questions before their start at `now`, as a filter (status_at)."""
+        return Q(starts_at__gt=now) & (
+            Q(accepts_questions_early=True) | Q(questions_open_at__lte=now)
         )
 
 
@@ -182,6 +254,22 @@ class Post(models.Model):
         PENDING = "pending", _("Awaiting approval")
         HIDDEN = "hidden", _("Hidden")
         REJECTED = "rejected", _("Rejected")
+
+    class Fate(models.TextChoices):
+        """What became of a question: see Session.fate_of."""
+
+        ANSWERED_LIVE = "answered_live", _("Answered live")
+        ANSWERED_LATER = "answered_later", _("Answered afterwards")
+        OPEN = "open", _("Open")
+        UNANSWERED = "unanswered", _("Not answered")
+
+    class Channel(models.TextChoices):
+        """How a question came in: online by its author, or entered by a moderator or staff for
+        someone in the room or on the phone (counted under the channel, never as a citizen)."""
+
+        ONLINE = "online", _("Online")
+        ROOM = "room", _("Asked in the room")
+        PHONE = "phone", _("Asked by phone")
 
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="posts", verbose_name=_("session")
@@ -230,6 +318,20 @@ class Post(models.Model):
         _("reason for removal"), max_length=20, choices=ModerationReason, blank=True
     )
     moderation_note = models.CharField(_("moderator's note"), max_length=500, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel, default=Channel.ONLINE)
+    # For a room or phone question: the name the asker gave, if any. `author` is then the
+    # moderator or staff member who entered it.
+    asked_by = models.CharField(_("asked by"), max_length=200, blank=True)
+    # A duplicate question merged into another: its replies and votes moved there, it stays
+    # readable and shares that question's answered state (so its fate).
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -240,7 +342,15 @@ class Post(models.Model):
             # Covers the statistics' aggregate queries (sessions/reports.py): they read a
             # session's posts from the index alone, without visiting the table.
             models.Index(
-                fields=["session", "status", "politician", "parent", "author", "created_at"],
+                fields=[
+                    "session",
+                    "status",
+                    "politician",
+                    "parent",
+                    "author",
+                    "created_at",
+                    "channel",
+                ],
                 name="post_report_cover",
             ),
         ]
@@ -256,6 +366,15 @@ class Post(models.Model):
     @property
     def is_question(self) -> bool:
         return self.parent_id is None
+
+    def fate_at(self, now: datetime) -> str | None:
+        """The question's fate at `now` (None for a reply). Reads self.session: load it with
+        the post (a reverse lookup, session.posts, sets it without a query)."""
+        if self.parent_id is not None:
+            return None
+        return self.session.fate_of(
+            is_answered=self.is_answered, answered_at=self.answered_at, now=now
+        )
 
 
 class Vote(models.Model):

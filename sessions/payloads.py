@@ -6,6 +6,7 @@ so that initial state plus events always equals a fresh fetch.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import TypedDict
 
@@ -43,7 +44,23 @@ class PostPayload(TypedDict):
     status: str
     is_answered: bool
     on_air: bool
+    answered_at: str | None
+    # A question's fate (Post.Fate: answered_live, answered_later, open, unanswered); None for
+    # a reply. Worked out by Session.fate_of, never by a page.
+    fate: str | None
     vote_count: int
+    # online, or room/phone for a question a moderator entered for someone offline; then
+    # `author` is the name they gave (asked_by, perhaps empty), never the moderator's.
+    channel: str
+    # The question this duplicate was merged into (its replies and votes are there), or None.
+    merged_into: int | None
+
+
+class MergedPayload(TypedDict):
+    """question.merged: question `id` was merged into question `into`."""
+
+    id: int
+    into: int
 
 
 class QuestionPayload(PostPayload):
@@ -59,6 +76,10 @@ class SessionPayload(TypedDict):
     ends_at: str
     status: str
     accepts_questions_early: bool
+    # From then until the start: the collecting phase (citizens ask and upvote); or None.
+    questions_open_at: str | None
+    # Until when the panel answers in writing after the end (staff's, or 14 days after it).
+    follow_up_until: str
     panel: list[PoliticianPayload]
 
 
@@ -107,24 +128,37 @@ def politician_payload(politician: Politician) -> PoliticianPayload:
     }
 
 
-def post_payload(post: Post) -> PostPayload:
+def post_payload(post: Post, now: datetime | None = None) -> PostPayload:
+    """A question or reply. A question's fate reads `post.session` (see Post.fate_at)."""
     return {
         "id": post.pk,
         "session": post.session_id,
         "parent": post.parent_id,
-        "author": display_name(post.author),
+        "author": display_name(post.author)
+        if post.channel == Post.Channel.ONLINE
+        else post.asked_by,
         "politician": politician_payload(post.politician) if post.politician else None,
         "body": post.body,
         "created_at": iso(post.created_at),
         "status": post.status,
         "is_answered": post.is_answered,
         "on_air": post.on_air,
+        "answered_at": iso(post.answered_at) if post.answered_at else None,
+        "fate": post.fate_at(now or timezone.now()),
         "vote_count": post.vote_count,
+        "channel": post.channel,
+        "merged_into": post.merged_into_id,
     }
 
 
-def question_payload(question: Post, replies: list[Post]) -> QuestionPayload:
-    return {**post_payload(question), "replies": [post_payload(reply) for reply in replies]}
+def question_payload(
+    question: Post, replies: list[Post], now: datetime | None = None
+) -> QuestionPayload:
+    now = now or timezone.now()
+    return {
+        **post_payload(question, now),
+        "replies": [post_payload(reply, now) for reply in replies],
+    }
 
 
 def session_payload(session: Session, now: datetime | None = None) -> SessionPayload:
@@ -137,7 +171,63 @@ def session_payload(session: Session, now: datetime | None = None) -> SessionPay
         "ends_at": iso(session.ends_at),
         "status": session.status_at(now or timezone.now()),
         "accepts_questions_early": session.accepts_questions_early,
+        "questions_open_at": iso(session.questions_open_at) if session.questions_open_at else None,
+        "follow_up_until": iso(session.follow_up_ends_at),
         "panel": [politician_payload(p) for p in session.politicians.all()],
+    }
+
+
+# The public record ---------------------------------------------------------------------------
+
+
+class RecordTotalsPayload(TypedDict):
+    """A session's totals on its public record. Shares are 0 to 1, None without questions;
+    "not answered" is open and unanswered questions together."""
+
+    questions: int
+    replies: int
+    votes: int
+    citizens: int
+    answered_live: int
+    answered_later: int
+    open: int
+    unanswered: int
+    share_answered_live: float | None
+    share_answered_later: float | None
+    share_not_answered: float | None
+
+
+class RecordPayload(TypedDict):
+    """GET /api/sessions/{id}/record/ and the page /sessions/<id>/record/: the same data."""
+
+    session: SessionPayload
+    generated_at: str
+    questions: list[QuestionPayload]
+    totals: RecordTotalsPayload
+    tally: TallyPayload
+
+
+def record_totals_payload(questions: list[QuestionPayload], citizens: int) -> RecordTotalsPayload:
+    """Totals counted from the questions' payloads, so the figures and the fates shown agree."""
+    fates = Counter(question["fate"] for question in questions)
+    count = len(questions)
+
+    def share(number: int) -> float | None:
+        return round(number / count, 4) if count else None
+
+    not_answered = fates[Post.Fate.OPEN] + fates[Post.Fate.UNANSWERED]
+    return {
+        "questions": count,
+        "replies": sum(len(question["replies"]) for question in questions),
+        "votes": sum(question["vote_count"] for question in questions),
+        "citizens": citizens,
+        "answered_live": fates[Post.Fate.ANSWERED_LIVE],
+        "answered_later": fates[Post.Fate.ANSWERED_LATER],
+        "open": fates[Post.Fate.OPEN],
+        "unanswered": fates[Post.Fate.UNANSWERED],
+        "share_answered_live": share(fates[Post.Fate.ANSWERED_LIVE]),
+        "share_answered_later": share(fates[Post.Fate.ANSWERED_LATER]),
+        "share_not_answered": share(not_answered),
     }
 
 

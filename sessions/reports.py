@@ -40,7 +40,9 @@ from .payloads import display_name
 
 PUBLISHED = Post.Status.PUBLISHED
 REMOVED = (Post.Status.HIDDEN, Post.Status.REJECTED)
-AS_CITIZEN = Q(politician__isnull=True)
+# A question a moderator entered for someone in the room or on the phone is not a citizen
+# account's: it counts under its channel only (questions_room, questions_phone).
+AS_CITIZEN = Q(politician__isnull=True, channel=Post.Channel.ONLINE)
 AS_POLITICIAN = Q(politician__isnull=False)
 QUESTION = Q(parent__isnull=True)
 REPLY = Q(parent__isnull=False)
@@ -164,9 +166,16 @@ def session_report(session: Session, *, pseudonymise: bool = False) -> dict[str,
         replies=Count("pk", filter=Q(status=PUBLISHED) & REPLY),
         answered_questions=Count("pk", filter=Q(status=PUBLISHED, is_answered=True) & QUESTION),
         answered_afterwards=Count(
-            "pk",
-            filter=Q(status=PUBLISHED, is_answered=True, answered_at__gt=session.ends_at)
-            & QUESTION,
+            "pk", filter=Q(status=PUBLISHED) & session.answered_later_q() & QUESTION
+        ),
+        questions_online=Count(
+            "pk", filter=Q(status=PUBLISHED, channel=Post.Channel.ONLINE) & QUESTION
+        ),
+        questions_room=Count(
+            "pk", filter=Q(status=PUBLISHED, channel=Post.Channel.ROOM) & QUESTION
+        ),
+        questions_phone=Count(
+            "pk", filter=Q(status=PUBLISHED, channel=Post.Channel.PHONE) & QUESTION
         ),
         questions_on_air=Count(
             "pk", filter=Q(status=PUBLISHED, first_on_air_at__isnull=False) & QUESTION
@@ -202,6 +211,9 @@ def session_report(session: Session, *, pseudonymise: bool = False) -> dict[str,
         "questions_answered_live": answered - counts["answered_afterwards"],
         "questions_answered_afterwards": counts["answered_afterwards"],
         "questions_not_answered": questions - answered,
+        "questions_online": counts["questions_online"],
+        "questions_room": counts["questions_room"],
+        "questions_phone": counts["questions_phone"],
         "questions_with_politician_reply": len(first_answers),
         "questions_on_air": counts["questions_on_air"],
         "median_first_answer_seconds": _median_seconds(list(first_answers.values())),
@@ -436,12 +448,21 @@ def municipality_overview(municipality: Municipality) -> dict[str, Any]:
         Session.objects.filter(municipality=municipality)
         .annotate(
             citizen_comments=Count(
-                "posts", filter=Q(posts__status=PUBLISHED, posts__politician__isnull=True)
+                "posts",
+                filter=Q(
+                    posts__status=PUBLISHED,
+                    posts__politician__isnull=True,
+                    posts__channel=Post.Channel.ONLINE,
+                ),
             ),
             citizens=Count(
                 "posts__author",
                 distinct=True,
-                filter=Q(posts__status=PUBLISHED, posts__politician__isnull=True),
+                filter=Q(
+                    posts__status=PUBLISHED,
+                    posts__politician__isnull=True,
+                    posts__channel=Post.Channel.ONLINE,
+                ),
             ),
             politician_comments=Count(
                 "posts", filter=Q(posts__status=PUBLISHED, posts__politician__isnull=False)

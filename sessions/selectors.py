@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from . import similarity
 from .models import (
     Ban,
     ModerationAction,
@@ -22,7 +23,15 @@ from .models import (
     Vote,
     WatchedKeyword,
 )
-from .payloads import QuestionPayload, TallyPayload, question_payload
+from .payloads import (
+    QuestionPayload,
+    RecordPayload,
+    TallyPayload,
+    iso,
+    question_payload,
+    record_totals_payload,
+    session_payload,
+)
 
 # Public orderings of a session's questions, by the name clients use.
 QUESTION_ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -54,7 +63,9 @@ def sessions_for_home(now: datetime) -> HomeSessions:
 def sessions_newest_first(status: str | None, now: datetime) -> QuerySet[Session]:
     sessions = Session.objects.select_related("municipality").prefetch_related("politicians")
     if status == Session.Status.SCHEDULED:
-        sessions = sessions.filter(starts_at__gt=now)
+        sessions = sessions.filter(starts_at__gt=now).exclude(Session.collecting_q(now))
+    elif status == Session.Status.COLLECTING:
+        sessions = sessions.filter(Session.collecting_q(now))
     elif status == Session.Status.LIVE:
         sessions = sessions.filter(starts_at__lte=now, ends_at__gt=now)
     elif status == Session.Status.CLOSED:
@@ -85,7 +96,9 @@ def published_questions(
         .order_by("created_at", "id")
     )
     return (
-        Post.objects.filter(session=session, parent=None, status=Post.Status.PUBLISHED)
+        # Through the session's manager: each question knows its session without a query
+        # (its fate needs it).
+        session.posts.filter(parent=None, status=Post.Status.PUBLISHED)
         .select_related("author", "politician")
         .prefetch_related(Prefetch("replies", queryset=replies, to_attr="published_replies"))
         .order_by(*QUESTION_ORDERINGS.get(ordering, QUESTION_ORDERINGS[DEFAULT_QUESTION_ORDERING]))
@@ -93,17 +106,95 @@ def published_questions(
 
 
 def question_payloads(
-    session: Session, ordering: str = DEFAULT_QUESTION_ORDERING
+    session: Session, ordering: str = DEFAULT_QUESTION_ORDERING, now: datetime | None = None
 ) -> list[QuestionPayload]:
     return [
-        question_payload(question, question.published_replies)
+        question_payload(question, question.published_replies, now)
         for question in published_questions(session, ordering)
     ]
 
 
+def session_record(session: Session, now: datetime) -> RecordPayload:
+    """The public record: every published question in the order asked, with its published
+    replies and fate, the totals and the moderation tally. The session comes with its panel
+    (session_with_panel); six queries whatever the size."""
+    questions = question_payloads(session, "created", now)
+    citizens = (
+        session.posts.filter(status=Post.Status.PUBLISHED, politician__isnull=True)
+        .values("author")
+        .distinct()
+        .count()
+    )
+    return {
+        "session": session_payload(session, now),
+        "generated_at": iso(now),
+        "questions": questions,
+        "totals": record_totals_payload(questions, citizens),
+        "tally": moderation_tally(session),
+    }
+
+
+SIMILAR_LIMIT = 5
+# Below this score a question is not offered as similar.
+SIMILAR_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class SimilarQuestion:
+    id: int
+    body: str
+    votes: int
+    score: float
+
+
+# The stems of each session's questions at one seq: typing asks many times between two events.
+question_terms_cache: dict[tuple[int, int], list[tuple[int, str, int, frozenset[str]]]] = {}
+
+
+# A question's stems, by id: its text does not change, so a new seq (a vote) costs one query,
+# not stemming every question again.
+post_terms_cache: dict[int, tuple[str, frozenset[str]]] = {}
+
+
+def _terms_of(post_id: int, body: str) -> frozenset[str]:
+    cached = post_terms_cache.get(post_id)
+    if cached is not None and cached[0] == body:
+        return cached[1]
+    if len(post_terms_cache) > 100_000:
+        post_terms_cache.clear()
+    terms = similarity.terms(body)
+    post_terms_cache[post_id] = (body, terms)
+    return terms
+
+
+def similar_questions(session: Session, text: str) -> list[SimilarQuestion]:
+    """Up to five published questions of the session (not merged ones) most like `text`, best
+    first (sessions/similarity.py says how). One query per session state, then none."""
+    key = (session.pk, session.last_seq)
+    known = question_terms_cache.get(key)
+    if known is None:
+        rows = session.posts.filter(
+            parent=None, status=Post.Status.PUBLISHED, merged_into__isnull=True
+        ).values_list("pk", "body", "vote_count")
+        known = [(pk, body, votes, _terms_of(pk, body)) for pk, body, votes in rows]
+        if len(question_terms_cache) > 64:
+            question_terms_cache.clear()
+        question_terms_cache[key] = known
+    asked = similarity.terms(text)
+    scored = [
+        SimilarQuestion(pk, body, votes, similarity.score(asked, question_terms))
+        for pk, body, votes, question_terms in known
+    ]
+    best = sorted(
+        (found for found in scored if found.score >= SIMILAR_THRESHOLD),
+        key=lambda found: (-found.score, -found.votes, found.id),
+    )
+    return best[:SIMILAR_LIMIT]
+
+
 def open_questions_by_votes(session: Session) -> QuerySet[Post]:
     """Published questions not yet answered, most wanted first: the politician's worklist."""
-    return published_questions(session, "-votes").filter(is_answered=False)
+    return published_questions(session, "-votes").filter(is_answered=False, merged_into=None)
 
 
 def politician_for(user: AbstractBaseUser | AnonymousUser, session: Session) -> Politician | None:
@@ -205,7 +296,7 @@ def own_unpublished_posts(
 
 
 def _moderation_posts(session: Session) -> QuerySet[Post]:
-    return Post.objects.filter(session=session).select_related("author", "politician", "parent")
+    return session.posts.select_related("author", "politician", "parent")
 
 
 def moderation_stream(session: Session, limit: int = 200) -> list[Post]:

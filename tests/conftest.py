@@ -12,6 +12,7 @@ from django.test import AsyncClient
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
+from sessions import selectors
 from sessions.models import Politician, Session
 from sessions.pages import page_cache, question_cache
 from sessions.ratelimit_settings import DEFAULT_RATE_LIMITS
@@ -163,10 +164,14 @@ def fresh_page_cache(monkeypatch) -> Iterator[None]:
     caches = (page_cache.local_pages, question_cache.snapshots, question_cache.articles)
     for cache in caches:
         cache.clear()
+    selectors.question_terms_cache.clear()
+    selectors.post_terms_cache.clear()
     monkeypatch.setattr(page_cache, "KEY_PREFIX", f"test-page-{uuid.uuid4().hex}")
     yield
     for cache in caches:
         cache.clear()
+    selectors.question_terms_cache.clear()
+    selectors.post_terms_cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -167,7 +167,7 @@ def test_restore_publishes_the_question_again_with_its_replies(
     question.refresh_from_db()
     assert (question.status, question.moderation_reason) == ("published", "")
     assert log(session)[-2:] == [
-        ("question.created", question_payload(question, [reply])),
+        ("question.created", question_payload(question, [reply], LATER)),
         ("moderation.tally", {"hidden": 0, "reasons": []}),
     ]
     assert [a.action for a in ModerationAction.objects.order_by("id")] == ["hide", "restore"]
@@ -232,7 +232,7 @@ def test_premoderated_question_waits_out_of_the_public_log_until_approved(
 
     question.refresh_from_db()
     assert question.status == Post.Status.PUBLISHED
-    assert log(premoderated) == [("question.created", question_payload(question, []))]
+    assert log(premoderated) == [("question.created", question_payload(question, [], LATER))]
 
 
 def test_premoderated_reply_is_approved_as_reply_created(premoderated, citizen, other_citizen):

@@ -230,12 +230,12 @@ def test_faaborg_midtfyn_evening_is_the_same_every_time():
     assert faaborg_threads() == faaborg_threads()
 
 
-def test_trekroner_meeting_is_scheduled_with_three_roskilde_politicians(seeded_twice):
+def test_trekroner_meeting_collects_questions_with_three_roskilde_politicians(seeded_twice):
     session = session_titled(UPCOMING)
     now = timezone.now()
 
     assert session.municipality.slug == "roskilde"
-    assert session.status_at(now) == Session.Status.SCHEDULED
+    assert session.status_at(now) == Session.Status.COLLECTING
     assert timedelta(days=2) < session.starts_at - now < timedelta(days=4)
     assert session.ends_at - session.starts_at == timedelta(minutes=90)
     assert session.politicians.count() == 3

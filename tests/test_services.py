@@ -195,7 +195,7 @@ def test_question_is_stored_trimmed_and_broadcast_as_question_created(
     assert question.politician is None
     assert question.status == Post.Status.PUBLISHED
     assert (event.session, event.seq, event.type) == (session, 1, events.QUESTION_CREATED)
-    assert event.data == question_payload(question, [])
+    assert event.data == question_payload(question, [], DURING)
     assert event.data["author"] == "Anna Jensen"
     assert len(broadcasts) == 1
 

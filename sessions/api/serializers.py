@@ -152,6 +152,26 @@ class BodyInput(StrictInput):
     body = StrictCharField(trim_whitespace=False, allow_blank=True)
 
 
+class QuestionInput(BodyInput):
+    channel = ServiceCheckedChoiceField(
+        choices=Post.Channel.choices,
+        required=False,
+        default=Post.Channel.ONLINE,
+        help_text="room or phone: a moderator or staff enters a question for someone offline.",
+    )
+    asked_by = StrictCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="For room and phone: the asker's name, if they gave one.",
+    )
+
+
+class MergeInput(StrictInput):
+    into = StrictIntegerField(help_text="The id of the question to merge this one into.")
+
+
 class ReplyInput(BodyInput):
     mark_answered = StrictBooleanField(required=False, default=False)
 
@@ -244,7 +264,26 @@ class PostOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=Post.Status.choices)
     is_answered = serializers.BooleanField()
     on_air = serializers.BooleanField(help_text="The presenter view shows this question now.")
+    answered_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a question was (last) marked answered."
+    )
+    fate = serializers.ChoiceField(
+        choices=Post.Fate.choices,
+        allow_null=True,
+        help_text="A question's fate: answered live, answered afterwards (after the end), "
+        "open (live or in the follow-up period), or not answered (the follow-up period is over). "
+        "null for a reply.",
+    )
     vote_count = serializers.IntegerField()
+    channel = serializers.ChoiceField(
+        choices=Post.Channel.choices,
+        help_text="online; room or phone: entered by a moderator for someone offline, and then "
+        "author is the name they gave (may be empty).",
+    )
+    merged_into = serializers.IntegerField(
+        allow_null=True,
+        help_text="A duplicate merged into that question (its replies and votes moved there).",
+    )
 
 
 class QuestionOutput(PostOutput):
@@ -264,7 +303,52 @@ class SessionOutput(serializers.Serializer):
     ends_at = serializers.DateTimeField()
     status = serializers.ChoiceField(choices=Session.Status.choices)
     accepts_questions_early = serializers.BooleanField()
+    questions_open_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="From then until the start, citizens ask and upvote (status collecting).",
+    )
+    follow_up_until = serializers.DateTimeField(
+        help_text="The panel answers open questions in writing until then "
+        "(14 days after the end unless staff set it)."
+    )
     panel = PanelMemberOutput(many=True)
+
+
+class SessionUpdateInput(StrictInput):
+    """PATCH /api/sessions/{id}/: any field of the POST, and until when the panel answers in
+    writing. Only what is sent changes."""
+
+    municipality = StrictPrimaryKeyRelatedField(queryset=Municipality.objects.all(), required=False)
+    title = StrictCharField(max_length=200, required=False)
+    description = StrictCharField(required=False, allow_blank=True, max_length=10000)
+    starts_at = serializers.DateTimeField(required=False)
+    ends_at = serializers.DateTimeField(required=False)
+    politicians = StrictPrimaryKeyRelatedField(
+        queryset=Politician.objects.all(), many=True, required=False
+    )
+    moderation_mode = StrictChoiceField(choices=Session.ModerationMode.choices, required=False)
+    accepts_questions_early = StrictBooleanField(required=False)
+    questions_open_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="From then until the start, citizens ask and upvote; not after starts_at. "
+        "null: no collecting phase.",
+    )
+    follow_up_until = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="The panel answers open questions in writing until then; null: 14 days "
+        "after the end. Not before the end.",
+    )
+
+
+class SimilarOutput(serializers.Serializer):
+    """selectors.SimilarQuestion."""
+
+    id = serializers.IntegerField()
+    body = serializers.CharField()
+    votes = serializers.IntegerField()
+    score = serializers.FloatField(help_text="0 to 1; higher is more alike.")
 
 
 class VoteOutput(serializers.Serializer):
@@ -396,6 +480,11 @@ class ReportTotalsOutput(serializers.Serializer):
     questions_answered_live = serializers.IntegerField()
     questions_answered_afterwards = serializers.IntegerField()
     questions_not_answered = serializers.IntegerField()
+    questions_online = serializers.IntegerField()
+    questions_room = serializers.IntegerField(
+        help_text="Entered by a moderator: asked in the room."
+    )
+    questions_phone = serializers.IntegerField(help_text="Entered by a moderator: asked by phone.")
     questions_with_politician_reply = serializers.IntegerField()
     questions_on_air = serializers.IntegerField(
         help_text="Published questions that were on air (the presenter view) at some time."
@@ -453,3 +542,34 @@ class SessionReportOutput(serializers.Serializer):
     per_citizen = ReportCitizenOutput(many=True)
     per_politician = ReportPoliticianOutput(many=True)
     timeline = ReportMinuteOutput(many=True)
+
+
+# The public record (api.records) -----------------------------------------------------------
+
+
+class RecordTotalsOutput(serializers.Serializer):
+    """payloads.RecordTotalsPayload."""
+
+    questions = serializers.IntegerField()
+    replies = serializers.IntegerField()
+    votes = serializers.IntegerField()
+    citizens = serializers.IntegerField(help_text="Distinct citizens with a published post.")
+    answered_live = serializers.IntegerField()
+    answered_later = serializers.IntegerField()
+    open = serializers.IntegerField(help_text="Not answered yet; the panel may still answer.")
+    unanswered = serializers.IntegerField(help_text="Not answered; the follow-up is over.")
+    share_answered_live = serializers.FloatField(allow_null=True, help_text="0 to 1.")
+    share_answered_later = serializers.FloatField(allow_null=True, help_text="0 to 1.")
+    share_not_answered = serializers.FloatField(
+        allow_null=True, help_text="0 to 1: open and unanswered questions together."
+    )
+
+
+class RecordOutput(serializers.Serializer):
+    """payloads.RecordPayload: a session's public record."""
+
+    session = SessionOutput()
+    generated_at = serializers.DateTimeField()
+    questions = QuestionOutput(many=True, help_text="In the order asked.")
+    totals = RecordTotalsOutput()
+    tally = TallyOutput()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import moderation, on_air, reports, tokens, views
+from . import duplicates, moderation, on_air, records, reports, tokens, views
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -33,6 +33,17 @@ urlpatterns = [
         reports.SessionReportView.as_view(),
         name="api-session-report",
     ),
+    path(
+        "sessions/<int:session_id>/record/",
+        records.SessionRecordView.as_view(),
+        name="api-session-record",
+    ),
+    path(
+        "sessions/<int:session_id>/similar/",
+        duplicates.SimilarView.as_view(),
+        name="api-session-similar",
+    ),
+    path("posts/<int:post_id>/merge/", duplicates.MergeView.as_view(), name="api-merge"),
     path("posts/<int:post_id>/replies/", views.ReplyView.as_view(), name="api-replies"),
     path("posts/<int:post_id>/vote/", views.VoteView.as_view(), name="api-vote"),
     path("posts/<int:post_id>/answered/", views.AnsweredView.as_view(), name="api-answered"),

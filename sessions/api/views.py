@@ -51,17 +51,18 @@ from .schema import (
 from .serializers import (
     MAX_ID,
     AnsweredInput,
-    BodyInput,
     ExtendInput,
     MunicipalityInput,
     MunicipalitySerializer,
     PoliticianInput,
     PoliticianSerializer,
     PostOutput,
+    QuestionInput,
     QuestionOutput,
     ReplyInput,
     SessionInput,
     SessionOutput,
+    SessionUpdateInput,
     TokenInput,
     TokenOutput,
     VoteOutput,
@@ -153,6 +154,8 @@ class SessionListView(APIView):
 
 
 class SessionDetailView(APIView):
+    permission_classes = [StaffWritesOnly]
+
     @extend_schema(
         operation_id="sessions_retrieve",
         responses={200: SessionOutput, 404: NOT_FOUND, **READ_ERRORS},
@@ -160,6 +163,23 @@ class SessionDetailView(APIView):
     )
     def get(self, request: Request, session_id: int) -> Response:
         return Response(session_payload(_session_with_panel(session_id)))
+
+    @extend_schema(
+        operation_id="sessions_partial_update",
+        request=SessionUpdateInput,
+        responses={200: SessionOutput, 404: NOT_FOUND, **WRITE_ERRORS},
+        description="Staff change any field of the POST, and follow_up_until; only the fields "
+        "sent change. Everyone watching the session hears session.updated.",
+        tags=["sessions"],
+    )
+    def patch(self, request: Request, session_id: int) -> Response:
+        session = object_or_404(Session, session_id)
+        fields = valid_input(SessionUpdateInput, request)
+        politicians = fields.pop("politicians", None)
+        services.update_session(
+            session=session, user=request.user, politicians=politicians, **fields
+        )
+        return Response(session_payload(selectors.session_with_panel(session_id)))
 
 
 class QuestionListView(APIView):
@@ -186,16 +206,30 @@ class QuestionListView(APIView):
 
     @extend_schema(
         operation_id="questions_create",
-        request=BodyInput,
+        request=QuestionInput,
+        description="Ask a question. Moderators and staff enter one for someone offline with "
+        '"channel": "room" or "phone" and, optionally, "asked_by".',
         responses={201: QuestionOutput, 404: NOT_FOUND, 429: RATE_LIMITED, **WRITE_ERRORS},
         tags=["questions"],
     )
     def post(self, request: Request, session_id: int) -> Response:
         session = object_or_404(Session, session_id)
-        fields = valid_input(BodyInput, request)
-        question = services.post_question(
-            session=session, author=request.user, body=fields["body"], client_ip=client_ip(request)
-        )
+        fields = valid_input(QuestionInput, request)
+        if fields["channel"] == Post.Channel.ONLINE and not fields["asked_by"]:
+            question = services.post_question(
+                session=session,
+                author=request.user,
+                body=fields["body"],
+                client_ip=client_ip(request),
+            )
+        else:
+            question = services.enter_question(
+                session=session,
+                user=request.user,
+                body=fields["body"],
+                channel=fields["channel"],
+                asked_by=fields["asked_by"],
+            )
         return Response(question_payload(question, []), status=status.HTTP_201_CREATED)
 
 

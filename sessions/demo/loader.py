@@ -121,7 +121,7 @@ def load_demo(now: datetime) -> list[Seeded]:
         panel=rk_panel,
         starts_at=upcoming_start,
         ends_at=upcoming_start + timedelta(minutes=90),
-        status=Session.Status.SCHEDULED,
+        status=Session.Status.COLLECTING,
         now=now,
         accepts_questions_early=True,
     )

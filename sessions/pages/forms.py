@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from ..models import Post
 from ..payloads import DELETED_USERNAME_PREFIX, PSEUDONYM_USERNAME_PREFIX
 
 
@@ -15,6 +16,27 @@ class AskForm(forms.Form):
         required=False,
         widget=forms.Textarea(
             attrs={"rows": 3, "maxlength": settings.TOWNHALL_MAX_POST_LENGTH, "required": True}
+        ),
+    )
+
+
+class EnterQuestionForm(forms.Form):
+    """A question from the room or the phone, entered by a moderator (services.enter_question)."""
+
+    channel = forms.ChoiceField(
+        label=_("Asked"),
+        choices=[
+            (Post.Channel.ROOM.value, Post.Channel.ROOM.label),
+            (Post.Channel.PHONE.value, Post.Channel.PHONE.label),
+        ],
+    )
+    asked_by = forms.CharField(label=_("Name (optional)"), max_length=200, required=False)
+    body = forms.CharField(
+        label=_("The question"),
+        strip=False,
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "maxlength": settings.TOWNHALL_MAX_POST_LENGTH, "required": True}
         ),
     )
 

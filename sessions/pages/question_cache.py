@@ -2,13 +2,15 @@
 
 A signed-in page cannot be shared whole (it carries the reader's votes, their own posts, their
 forms), but almost all of it is the same for every reader:
-- the published questions with their replies and payloads change only with an event, so they
-  are read once per session `seq` in each process (a `Snapshot`);
+- the published questions with their replies and payloads change only with an event or when
+  the follow-up period ends (open questions become unanswered: their fate), so they are read
+  once per session `seq` and follow-up state in each process (a `Snapshot`);
 - one question's markup depends on the question itself (its payload, so a new vote count, reply
   or name gives a new version) and on a handful of facts about the reader: signed in or not,
   may mark answered, may put on air, the panel politician they speak for, whether the session
-  takes posts, whether they voted for it, and whether the thread holds a post of theirs.
-  Rendered once per such combination, kept in this process, and joined for each reader.
+  takes posts, whether the panel still answers (the follow-up period), whether they voted for
+  it, and whether the thread holds a post of theirs. Rendered once per such combination, kept
+  in this process, and joined for each reader.
 Form tokens are rendered as a placeholder and replaced by the reader's own token on the page.
 """
 
@@ -19,6 +21,7 @@ import hashlib
 import json
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import SafeString, mark_safe
@@ -56,6 +59,7 @@ class Reader:
     can_put_on_air: bool
     politician: Politician | None
     accepts_posts: bool
+    accepts_answers: bool  # the panel answers: the follow-up period is not over
 
 
 snapshots: LocalCache[Snapshot] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
@@ -63,14 +67,14 @@ articles: LocalCache[bytes] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SECONDS * 6)
 blanks: LocalCache[SafeString] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS * 6)
 
 
-def snapshot(session: Session, ordering: str) -> Snapshot:
-    """The published questions of `session` as of its `last_seq`, and the moderation tally
-    (3 queries when not cached)."""
-    key = (session.pk, session.last_seq, ordering)
+def snapshot(session: Session, ordering: str, now: datetime) -> Snapshot:
+    """The published questions of `session` as of its `last_seq` and follow-up state at `now`
+    (their fates), and the moderation tally (3 queries when not cached)."""
+    key = (session.pk, session.last_seq, session.follow_up_over_at(now), ordering)
     found = snapshots.get(key)
     if found is None:
         questions = tuple(selectors.published_questions(session, ordering))
-        payloads = tuple(question_payload(q, q.published_replies) for q in questions)
+        payloads = tuple(question_payload(q, q.published_replies, now) for q in questions)
         found = Snapshot(
             questions=questions,
             payloads=payloads,
@@ -110,6 +114,7 @@ def look_of(reader: Reader) -> tuple[object, ...]:
         reader.can_put_on_air,
         (politician.pk, politician.name, politician.role) if politician else None,
         reader.accepts_posts,
+        reader.accepts_answers,
     )
 
 

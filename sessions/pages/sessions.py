@@ -29,7 +29,7 @@ from ..client_ip import client_ip
 from ..models import Post, Session
 from ..payloads import iso, session_payload
 from . import moderation, page_cache, question_cache
-from .forms import AskForm, ExtendForm, ReplyForm, SignupForm
+from .forms import AskForm, EnterQuestionForm, ExtendForm, ReplyForm, SignupForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -54,6 +54,8 @@ def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpRespo
             str(session.last_seq),
             session.status_at(now),
             "accepts" if session.accepts_posts_at(now) else "refuses",
+            # Past it, open questions read as not answered, and the page says the record closed.
+            "record-closed" if session.follow_up_over_at(now) else "answering",
             translation.get_language(),
             ordering,
         )
@@ -127,12 +129,13 @@ def _session_page_context(
 ) -> dict[str, Any]:
     # The snapshot is read at the session's seq: events after it are replayed, and applying one
     # that the questions already show changes nothing (every event is idempotent on the client).
-    shown = question_cache.snapshot(session, ordering)
+    shown = question_cache.snapshot(session, ordering, now)
     me = selectors.politician_for(request.user, session)
     # Panel politicians and staff (selectors.may_mark_answered), without asking twice.
     can_mark_answered = bool(me or (request.user.is_authenticated and request.user.is_staff))
     voted = selectors.voted_question_ids(request.user, session)
     accepts_posts = session.accepts_posts_at(now)
+    accepts_answers = not session.follow_up_over_at(now)
     moderation_context = moderation.session_page_context(request, session, shown.tally)
     # Panel politicians, moderators and staff (selectors.may_put_on_air), without asking twice.
     can_put_on_air = bool(me or moderation_context["can_moderate"])
@@ -142,6 +145,7 @@ def _session_page_context(
         "user": request.user,
         "voted": voted,
         "accepts_posts": accepts_posts,
+        "accepts_answers": accepts_answers,
         "can_mark_answered": can_mark_answered,
         "can_put_on_air": can_put_on_air,
         "me_politician": me,
@@ -150,14 +154,22 @@ def _session_page_context(
         "csrf_token": page_cache.TOKEN_SLOT,
     }
 
+    payloads = {payload["id"]: payload for payload in shown.payloads}
+
     def render_question(question: Post) -> str:
+        payload = payloads[question.pk]
         # Only a refused reply comes back with its form: its errors and the text to keep. The
         # snapshot's posts are shared between requests: that one is copied first.
         if failed_reply and question.pk == failed_reply[0]:
             question = copy.copy(question)
             question.reply_form = failed_reply[1]
         return render_to_string(
-            "sessions/_question.html", {**question_context, "question": question}
+            "sessions/_question.html",
+            {
+                **question_context,
+                "question": question,
+                "fate": payload["fate"],
+            },
         )
 
     reader = question_cache.Reader(
@@ -167,6 +179,7 @@ def _session_page_context(
         can_put_on_air=can_put_on_air,
         politician=me,
         accepts_posts=accepts_posts,
+        accepts_answers=accepts_answers,
     )
     articles = question_cache.question_articles(
         shown, reader, render_question, alone={failed_reply[0]} if failed_reply else set()
@@ -196,17 +209,19 @@ def _session_page_context(
         **moderation_context,
         "session": session,
         "status": session.status_at(now),
+        "follow_up_over": not accepts_answers,
         "questions": shown.questions,
         # The questions' markup joins the page after rendering (see _render_session_page).
         "question_articles": page_cache.QUESTIONS_SLOT,
         "articles": articles,
         "open_questions": sorted(
-            (q for q in shown.questions if not q.is_answered),
+            (q for q in shown.questions if not q.is_answered and not q.merged_into_id),
             key=lambda q: (-q.vote_count, q.created_at),
         ),
         "ordering": ordering,
         "page_path": _page_path(request, ordering),
         "ask_form": ask_form or AskForm(),
+        "enter_form": EnterQuestionForm(),
         "time_zone": settings.TIME_ZONE,
         "state_json": mark_safe(state_json),
         "clock": {"server_now": clock},
@@ -237,6 +252,11 @@ def live_page_strings() -> dict[str, str]:
     return {
         "live": _("Live"),
         "scheduled": _("Scheduled"),
+        "collecting": _("Collecting questions"),
+        "collecting_message": _(
+            "Questions are open: ask and upvote now. The panel answers the most wanted live "
+            "from %(start)s."
+        ),
         "closed": _("Closed"),
         "starts_in": _("Starts in %(time)s"),
         "ends_in": _("Ends in %(time)s"),
@@ -247,6 +267,12 @@ def live_page_strings() -> dict[str, str]:
         "reconnecting": _("Connection lost. Reconnecting…"),
         "connected": _("Live"),
         "mark_answered": _("Mark answered"),
+        "answered_live": _("Answered live"),
+        "channel_room": _("Asked in the room"),
+        "channel_phone": _("Asked by phone"),
+        "answered_later": _("Answered afterwards, %(date)s"),
+        "follow_up_open": _("The panel answers open questions in writing until %(date)s."),
+        "follow_up_over": _("The panel's written answers ended on %(date)s."),
         "mark_unanswered": _("Mark unanswered"),
         "put_on_air": _("Put on air"),
         "take_off_air": _("Take off air"),
@@ -294,6 +320,30 @@ def ask(request: HttpRequest, session_id: int) -> HttpResponse:
         else:
             return _back_to(session.pk, question.pk)
     return _render_session_page(request, session, ask_form=form, status=400)
+
+
+@login_required
+@require_POST
+def enter_question(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A moderator or staff enters a question asked in the room or by phone."""
+    session = selectors.session_with_panel(session_id)
+    form = EnterQuestionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return _back_to(session.pk)
+    try:
+        question = services.enter_question(
+            session=session,
+            user=request.user,
+            body=form.cleaned_data["body"],
+            channel=form.cleaned_data["channel"],
+            asked_by=form.cleaned_data["asked_by"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, text)
+        return _back_to(session.pk)
+    return _back_to(session.pk, question.pk)
 
 
 def _rate_limited(response: HttpResponse, error: services.RateLimited) -> HttpResponse:

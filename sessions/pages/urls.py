@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import accessibility, accounts, moderation, presenter, reports, sessions, two_factor
+from . import accessibility, accounts, moderation, presenter, records, reports, sessions, two_factor
 
 urlpatterns = [
     path("", sessions.home, name="home"),
@@ -9,7 +9,9 @@ urlpatterns = [
     path("sessions/<int:session_id>/", sessions.session_page, name="session"),
     path("sessions/<int:session_id>/present/", presenter.presenter_page, name="present"),
     path("sessions/<int:session_id>/ask/", sessions.ask, name="ask"),
+    path("sessions/<int:session_id>/enter/", sessions.enter_question, name="enter-question"),
     path("sessions/<int:session_id>/control/", sessions.control, name="session-control"),
+    path("sessions/<int:session_id>/record/", records.session_record_page, name="session-record"),
     path("sessions/<int:session_id>/report/", reports.session_report_page, name="session-report"),
     path(
         "sessions/<int:session_id>/report/download/",

@@ -11,6 +11,7 @@ PermissionDenied for who-may-not (403). Messages are written for the person who 
 from .audit import record_access
 from .common import clean_body
 from .directory import create_municipality, create_politician
+from .duplicates import merge_question
 from .moderation import (
     Banned,
     add_watched_keyword,
@@ -25,12 +26,22 @@ from .moderation import (
     restore_post,
 )
 from .on_air import put_on_air, take_off_air
-from .questions import answer_question, mark_answered, post_question, post_reply, unvote, vote
+from .questions import (
+    answer_question,
+    enter_question,
+    mark_answered,
+    post_question,
+    post_reply,
+    unvote,
+    vote,
+)
 from .ratelimits import RateLimited, check_rate_limit
 from .sessions import (
     EDITABLE_FIELDS,
     MAX_EXTENSION_MINUTES,
+    check_follow_up,
     check_panel,
+    check_questions_open,
     check_session_times,
     close_session,
     create_session,
@@ -49,7 +60,9 @@ __all__ = [
     "answer_question",
     "approve_post",
     "ban_user",
+    "check_follow_up",
     "check_panel",
+    "check_questions_open",
     "check_rate_limit",
     "check_session_times",
     "clean_body",
@@ -57,10 +70,12 @@ __all__ = [
     "create_municipality",
     "create_politician",
     "create_session",
+    "enter_question",
     "extend_session",
     "hide_post",
     "lift_ban",
     "mark_answered",
+    "merge_question",
     "moderate_post",
     "open_session",
     "post_question",

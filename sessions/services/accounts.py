@@ -196,4 +196,5 @@ def _announce_renamed_posts(user: User, now: datetime) -> None:
     for session_id in session_ids:  # in id order, so two such runs cannot deadlock
         session = locked(Session(pk=session_id))
         for post in posts.filter(session_id=session_id).order_by("pk"):
-            events.record(session, events.POST_UPDATED, post_payload(post), now)
+            post.session = session
+            events.record(session, events.POST_UPDATED, post_payload(post, now), now)

@@ -59,7 +59,9 @@ def require_open_for_posts(session: Session, now: datetime) -> None:
     if session.accepts_posts_at(now):
         return
     if session.status_at(now) == Session.Status.SCHEDULED:
-        starts = formats.date_format(timezone.localtime(session.starts_at), "DATETIME_FORMAT")
+        # Questions open at the collecting phase when there is one, else at the start.
+        opens = session.questions_open_at or session.starts_at
+        starts = formats.date_format(timezone.localtime(opens), "DATETIME_FORMAT")
         raise ValidationError(
             _("This session has not started yet. It opens for questions at %(start)s.")
             % {"start": starts},
@@ -69,6 +71,20 @@ def require_open_for_posts(session: Session, now: datetime) -> None:
         _("This session has closed and is now a read-only archive. New posts are not accepted."),
         code="session_closed",
     )
+
+
+def require_follow_up_open(session: Session, now: datetime) -> None:
+    """The panel answers until the follow-up period is over (Session.follow_up_ends_at)."""
+    if session.follow_up_over_at(now):
+        until = formats.date_format(timezone.localtime(session.follow_up_ends_at), "DATE_FORMAT")
+        raise ValidationError(
+            _(
+                "The panel's written answers for this session ended on %(date)s. "
+                "The record is closed."
+            )
+            % {"date": until},
+            code="follow_up_over",
+        )
 
 
 def published(post: Post) -> Post:

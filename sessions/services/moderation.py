@@ -156,9 +156,9 @@ def record_new_post(session: Session, post: Post, screening: Screening, now: dat
     """The events and log rows for a post just created by questions.post_question/post_reply."""
     if post.status == Post.Status.PUBLISHED:
         if post.parent_id is None:
-            events.record(session, events.QUESTION_CREATED, question_payload(post, []), now)
+            events.record(session, events.QUESTION_CREATED, question_payload(post, [], now), now)
         else:
-            events.record(session, events.REPLY_CREATED, post_payload(post), now)
+            events.record(session, events.REPLY_CREATED, post_payload(post, now), now)
     if screening.held_by:
         _log(
             session,
@@ -248,10 +248,11 @@ def _published_replies(post: Post) -> list[Post]:
 def _went_public(session: Session, post: Post, now: datetime) -> None:
     """A post entered the public view: the same event as if it had just been posted."""
     if post.parent_id is None:
-        payload = question_payload(post, _published_replies(post))
+        post.session = session
+        payload = question_payload(post, _published_replies(post), now)
         events.record(session, events.QUESTION_CREATED, payload, now)
     else:
-        events.record(session, events.REPLY_CREATED, post_payload(post), now)
+        events.record(session, events.REPLY_CREATED, post_payload(post, now), now)
 
 
 def _went_private(session: Session, post: Post, now: datetime) -> None:

@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 
 from .. import events
 from ..models import Post, Session, Vote
-from ..payloads import VotePayload, post_payload
-from ..selectors import may_mark_answered, politician_for
+from ..payloads import VotePayload, post_payload, question_payload
+from ..selectors import is_moderator, may_mark_answered, politician_for
 from .common import (
     User,
     clean_body,
     locked,
     published,
+    require_follow_up_open,
     require_open_for_posts,
     require_signed_in,
     resolve_now,
@@ -65,12 +66,69 @@ def post_question(
     return question
 
 
+OFFLINE_CHANNELS = (Post.Channel.ROOM, Post.Channel.PHONE)
+MAX_ASKED_BY_LENGTH = 200
+
+
+def enter_question(
+    *,
+    session: Session,
+    user: User,
+    body: object,
+    channel: str,
+    asked_by: object = "",
+    now: datetime | None = None,
+) -> Post:
+    """A moderator of the session's municipality, or staff, enters a question for someone who
+    is not online: asked in the room or by phone, with the name they gave (optional).
+
+    Published at once (the moderator has read it), marked with its channel everywhere; it is
+    voted on and answered like any other, and counted under its channel, never as a citizen.
+    Locks the session row; broadcasts question.created.
+    """
+    require_signed_in(user, _("Sign in to enter a question."))
+    if not is_moderator(user, session):
+        raise PermissionDenied(
+            _("Only moderators and staff can enter questions from the room or by phone.")
+        )
+    if channel not in OFFLINE_CHANNELS:
+        raise ValidationError({"channel": _("Choose room or phone.")}, code="invalid_channel")
+    if not isinstance(asked_by, str) or "\x00" in asked_by:
+        raise ValidationError({"asked_by": _("Write the name as text.")}, code="invalid")
+    name = asked_by.strip()
+    if len(name) > MAX_ASKED_BY_LENGTH:
+        raise ValidationError(
+            {
+                "asked_by": _("Keep the name to %(limit)d characters.")
+                % {"limit": MAX_ASKED_BY_LENGTH}
+            },
+            code="max_length",
+        )
+    text = clean_body(body)
+    now = resolve_now(now)
+    with transaction.atomic():
+        session = locked(session)
+        require_open_for_posts(session, now)
+        question = Post.objects.create(
+            session=session,
+            author=user,
+            body=text,
+            created_at=now,
+            channel=channel,
+            asked_by=name,
+        )
+        events.record(session, events.QUESTION_CREATED, question_payload(question, [], now), now)
+    return question
+
+
 def _create_reply(session: Session, question: Post, author: User, text: str, now: datetime) -> Post:
     politician = politician_for(author, session)
-    # Politicians on the panel may answer after the session closes ("answered afterwards");
-    # everyone else posts only while the session accepts posts.
+    # Politicians on the panel may answer after the session closes ("answered afterwards"), until
+    # the follow-up period is over; everyone else posts only while the session accepts posts.
     if politician is None:
         require_open_for_posts(session, now)
+    else:
+        require_follow_up_open(session, now)
     require_not_banned(author, session.municipality, now)
     screening = screen(session, author, text)
     reply = Post.objects.create(
@@ -88,9 +146,13 @@ def _create_reply(session: Session, question: Post, author: User, text: str, now
 
 
 def _root_question(post: Post) -> Post:
-    """Threads are one level deep: a reply to a reply joins its question's thread."""
+    """Threads are one level deep: a reply to a reply joins its question's thread, and a reply
+    to a merged duplicate joins the question it was merged into."""
     published(post)
-    return published(post.parent) if post.parent_id else post
+    question = published(post.parent) if post.parent_id else post
+    if question.merged_into_id is not None:
+        return published(Post.objects.select_for_update().get(pk=question.merged_into_id))
+    return question
 
 
 def post_reply(
@@ -120,6 +182,8 @@ def answer_question(
     *, question: Post, author: User, body: object, now: datetime | None = None
 ) -> Post:
     """A panel politician answers in the thread and marks the question answered, in one step.
+    After the end this is a follow-up answer ("answered afterwards"), refused once the
+    follow-up period is over.
 
     Locks the session row; broadcasts reply.created and, if it changed, post.updated.
     """
@@ -137,18 +201,28 @@ def answer_question(
 
 
 def _set_answered(session: Session, question: Post, answered: bool, now: datetime) -> None:
+    """The flag, and with it the question's fate (Session.fate_of), in post.updated."""
     if question.is_answered == answered:
         return
     question.is_answered = answered
     question.answered_at = now if answered else None
     question.save(update_fields=["is_answered", "answered_at"])
-    events.record(session, events.POST_UPDATED, post_payload(question), now)
+    question.session = session
+    events.record(session, events.POST_UPDATED, post_payload(question, now), now)
+    # Duplicates merged into it share its answered state, so its fate.
+    for duplicate in Post.objects.filter(merged_into=question).order_by("pk"):
+        duplicate.is_answered = answered
+        duplicate.answered_at = question.answered_at
+        duplicate.save(update_fields=["is_answered", "answered_at"])
+        duplicate.session = session
+        events.record(session, events.POST_UPDATED, post_payload(duplicate, now), now)
 
 
 def mark_answered(
     *, question: Post, user: User, answered: bool = True, now: datetime | None = None
 ) -> Post:
-    """Mark a question answered (or not). Panel politicians and staff only.
+    """Mark a question answered (or not). Panel politicians and staff only, until the
+    follow-up period is over (then the record is closed).
 
     Locks the session row; broadcasts post.updated when the flag changes.
     """
@@ -164,6 +238,11 @@ def mark_answered(
             raise PermissionDenied(
                 _("Only a politician on this session's panel or staff can mark questions answered.")
             )
+        require_follow_up_open(session, now)
+        if question.merged_into_id is not None:
+            raise ValidationError(
+                _("This question was merged into another. Mark that one."), code="merged"
+            )
         _set_answered(session, question, answered, now)
     return question
 
@@ -173,6 +252,10 @@ def _votable(question: Post, session: Session, user: User, now: datetime) -> Non
     if question.parent_id is not None:
         raise ValidationError(_("Only questions can be upvoted."), code="not_question")
     published(question)
+    if question.merged_into_id is not None:
+        raise ValidationError(
+            _("This question was merged into another. Vote for that one."), code="merged"
+        )
     require_open_for_posts(session, now)
 
 

@@ -28,7 +28,11 @@ EDITABLE_FIELDS = (
     "ends_at",
     "moderation_mode",
     "accepts_questions_early",
+    "questions_open_at",
+    "follow_up_until",
 )
+# The panel answers in writing for weeks, perhaps months; a year is the most a record stays open.
+MAX_FOLLOW_UP = timedelta(days=365)
 
 
 def check_session_times(*, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
@@ -44,6 +48,43 @@ def check_session_times(*, starts_at: datetime, ends_at: datetime, now: datetime
         errors["starts_at"] = _("Choose a start within five years from today.")
     if errors:
         raise ValidationError(errors, code="invalid")
+
+
+def check_follow_up(*, ends_at: datetime, follow_up_until: datetime | None) -> None:
+    """Refuse written answers ending before the session does, or over a year after it."""
+    if follow_up_until is None:
+        return
+    if follow_up_until < ends_at:
+        raise ValidationError(
+            {"follow_up_until": _("Written answers must end after the session ends.")},
+            code="follow_up_before_end",
+        )
+    if follow_up_until - ends_at > MAX_FOLLOW_UP:
+        raise ValidationError(
+            {
+                "follow_up_until": _(
+                    "Written answers can go on for at most %(days)d days after the end."
+                )
+                % {"days": MAX_FOLLOW_UP.days}
+            },
+            code="follow_up_too_long",
+        )
+
+
+def check_questions_open(*, questions_open_at: datetime | None, starts_at: datetime) -> None:
+    """Refuse a collecting phase that would begin after the session starts."""
+    if questions_open_at is not None and questions_open_at > starts_at:
+        raise ValidationError(
+            {"questions_open_at": _("Questions must open before the session starts.")},
+            code="questions_open_after_start",
+        )
+
+
+def _keep_collecting_before_start(session: Session, changed: list[str]) -> None:
+    """The start moved earlier (opened or closed now): questions open no later than it."""
+    if session.questions_open_at is not None and session.questions_open_at > session.starts_at:
+        session.questions_open_at = session.starts_at
+        changed.append("questions_open_at")
 
 
 def check_panel(municipality: Municipality, politicians: Iterable[Politician]) -> list[Politician]:
@@ -87,7 +128,9 @@ def open_session(*, session: Session, user: User, now: datetime | None = None) -
             )
         session.starts_at = now
         check_session_times(starts_at=now, ends_at=session.ends_at, now=now)
-        _session_changed(session, now, ["starts_at"])
+        changed = ["starts_at"]
+        _keep_collecting_before_start(session, changed)
+        _session_changed(session, now, changed)
     return session
 
 
@@ -101,7 +144,9 @@ def extend_session(
 ) -> Session:
     """Move the end: by `minutes` (from the later of the planned end and now) or to `until`.
 
-    Extending a closed session opens it again. Broadcasts session.updated.
+    Extending a closed session opens it again. A follow-up end staff set that the new end
+    passes is dropped: written answers then run the default 14 days after the new end.
+    Broadcasts session.updated.
     """
     require_staff(user)
     now = resolve_now(now)
@@ -131,7 +176,11 @@ def extend_session(
                 code="too_long",
             )
         session.ends_at = until
-        _session_changed(session, now, ["ends_at"])
+        changed = ["ends_at"]
+        if session.follow_up_until is not None and session.follow_up_until < until:
+            session.follow_up_until = None
+            changed.append("follow_up_until")
+        _session_changed(session, now, changed)
     return session
 
 
@@ -145,7 +194,9 @@ def close_session(*, session: Session, user: User, now: datetime | None = None) 
             raise ValidationError(_("This session is already closed."), code="already_closed")
         session.ends_at = now
         session.starts_at = min(session.starts_at, now)
-        _session_changed(session, now, ["starts_at", "ends_at"])
+        changed = ["starts_at", "ends_at"]
+        _keep_collecting_before_start(session, changed)
+        _session_changed(session, now, changed)
     return session
 
 
@@ -160,11 +211,15 @@ def create_session(
     politicians: Iterable[Politician] = (),
     moderation_mode: str = Session.ModerationMode.POST,
     accepts_questions_early: bool = False,
+    questions_open_at: datetime | None = None,
+    follow_up_until: datetime | None = None,
     now: datetime | None = None,
 ) -> Session:
     """Create a session with its panel. Staff only. Broadcasts nothing: nobody watches it yet."""
     require_staff(user)
     check_session_times(starts_at=starts_at, ends_at=ends_at, now=resolve_now(now))
+    check_follow_up(ends_at=ends_at, follow_up_until=follow_up_until)
+    check_questions_open(questions_open_at=questions_open_at, starts_at=starts_at)
     panel = check_panel(municipality, politicians)
     session = Session(
         municipality=municipality,
@@ -174,6 +229,8 @@ def create_session(
         ends_at=ends_at,
         moderation_mode=moderation_mode,
         accepts_questions_early=accepts_questions_early,
+        questions_open_at=questions_open_at,
+        follow_up_until=follow_up_until,
     )
     session.full_clean(exclude=["politicians"])
     with transaction.atomic():
@@ -191,6 +248,8 @@ def update_session(
     **changes: object,
 ) -> Session:
     """Edit a session's fields (EDITABLE_FIELDS) and, if given, its panel. Staff only.
+    The admin and PATCH /api/sessions/{id}/ both come here. `follow_up_until` None means the
+    default (14 days after the end); it may not come before the end.
 
     Locks the session row; broadcasts session.updated.
     """
@@ -204,6 +263,10 @@ def update_session(
         for name, value in changes.items():
             setattr(session, name, value)
         check_session_times(starts_at=session.starts_at, ends_at=session.ends_at, now=now)
+        check_follow_up(ends_at=session.ends_at, follow_up_until=session.follow_up_until)
+        check_questions_open(
+            questions_open_at=session.questions_open_at, starts_at=session.starts_at
+        )
         panel = check_panel(
             session.municipality,
             session.politicians.all() if politicians is None else politicians,

@@ -65,8 +65,10 @@ EXAMPLES_FOR = {"auth_token": 4}
 # sessions, does not leave the other operations nothing to work on.
 LAST = (
     "posts_moderate",
+    "posts_merge",
     "bans_destroy",
     "keywords_destroy",
+    "sessions_partial_update",
     "sessions_open",
     "sessions_extend",
     "sessions_close",
@@ -182,6 +184,18 @@ def valid_bodies(seeded: dict[str, object]) -> dict[str, st.SearchStrategy]:
             words,
             st.lists(st.sampled_from(seeded["politician_ids"]), max_size=3),
         ),
+        "sessions_partial_update": st.fixed_dictionaries(
+            {},
+            optional={
+                "title": words.map(lambda w: w[:200]),
+                "description": words.map(lambda w: w[:10000]),
+                "follow_up_until": st.one_of(
+                    st.none(), st.builds(lambda end: end.isoformat(), starts)
+                ),
+                "accepts_questions_early": st.booleans(),
+                "politicians": st.lists(st.sampled_from(seeded["politician_ids"]), max_size=3),
+            },
+        ),
         "sessions_extend": st.one_of(
             st.fixed_dictionaries({"minutes": st.integers(-5, 800)}),
             st.builds(lambda end: {"until": end.isoformat()}, starts),
@@ -209,6 +223,7 @@ def valid_bodies(seeded: dict[str, object]) -> dict[str, st.SearchStrategy]:
             optional={"note": words.map(lambda w: w[:500])},
         ),
         "posts_report": st.fixed_dictionaries({"reason": reasons}),
+        "posts_merge": st.fixed_dictionaries({"into": st.sampled_from(seeded["post_ids"])}),
         "bans_create": st.fixed_dictionaries(
             {"user": st.sampled_from(seeded["target_ids"]), "reason": reasons},
             optional={

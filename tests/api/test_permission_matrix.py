@@ -161,6 +161,28 @@ ROWS = [
         body={"minutes": 15},
     ),
     Row("sessions_close", "post", "/api/sessions/{session}/close/", staff_only(200)),
+    # After the hour (issue 13): staff edit; anyone reads the public record.
+    Row(
+        "sessions_partial_update",
+        "patch",
+        "/api/sessions/{session}/",
+        staff_only(200),
+        body={"title": "Spørgetime om havnen", "follow_up_until": None},
+    ),
+    Row("sessions_record", "get", "/api/sessions/{session}/record/", anyone(200)),
+    Row(
+        "sessions_similar",
+        "get",
+        "/api/sessions/{session}/similar/?text=Hvorn%C3%A5r+%C3%A5bner+sv%C3%B8mmehallen",
+        anyone(200),
+    ),
+    Row(
+        "posts_merge",
+        "post",
+        "/api/posts/{question}/merge/",
+        moderators(200),
+        body=lambda world, role: {"into": PostFactory(session=world.session).pk},
+    ),
     Row("questions_list", "get", "/api/sessions/{session}/questions/", anyone(200)),
     Row(
         "questions_create",
@@ -168,6 +190,13 @@ ROWS = [
         "/api/sessions/{session}/questions/",
         signed_in(201),
         body={"body": "Hvornår åbner svømmehallen?"},
+    ),
+    Row(
+        "questions_create_room",
+        "post",
+        "/api/sessions/{session}/questions/",
+        moderators(201),
+        body={"body": "Hvad med biblioteket?", "channel": "room", "asked_by": "Jens"},
     ),
     Row(
         "replies_create",
@@ -318,10 +347,19 @@ def world() -> World:
 
 def what_is_stored() -> dict[str, object]:
     return {
-        "sessions": list(Session.objects.values_list("id", "starts_at", "ends_at")),
+        "sessions": list(
+            Session.objects.values_list("id", "title", "starts_at", "ends_at", "follow_up_until")
+        ),
         "posts": list(
             Post.objects.values_list(
-                "id", "status", "is_answered", "on_air", "vote_count", "report_count"
+                "id",
+                "parent",
+                "status",
+                "is_answered",
+                "on_air",
+                "vote_count",
+                "report_count",
+                "merged_into",
             )
         ),
         "votes": Vote.objects.count(),

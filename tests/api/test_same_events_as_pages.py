@@ -13,7 +13,17 @@ from tests.factories import SessionFactory
 pytestmark = pytest.mark.django_db
 
 # Fields that differ between two runs by nature: ids, clocks, and which session.
-RUN_SPECIFIC = {"id", "post", "parent", "session", "created_at", "starts_at", "ends_at"}
+RUN_SPECIFIC = {
+    "id",
+    "post",
+    "parent",
+    "session",
+    "created_at",
+    "answered_at",
+    "starts_at",
+    "ends_at",
+    "follow_up_until",
+}
 
 
 def comparable(value: Any) -> Any:

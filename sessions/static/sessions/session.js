@@ -32,6 +32,7 @@ const dateTimeFormat = new Intl.DateTimeFormat(lang, {
   timeStyle: "short",
   timeZone,
 });
+const dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone });
 
 function field(element, name) {
   return element.querySelector(`[data-field="${name}"]`);
@@ -48,13 +49,17 @@ function serverNow() {
 }
 
 function statusAt(now) {
-  if (now < Date.parse(session.starts_at)) return "scheduled";
+  if (now < Date.parse(session.starts_at)) {
+    // The collecting phase: questions open before the start (the server's rule, Session.status_at).
+    const opens = session.questions_open_at ? Date.parse(session.questions_open_at) : Infinity;
+    return session.accepts_questions_early || now >= opens ? "collecting" : "scheduled";
+  }
   if (now < Date.parse(session.ends_at)) return "live";
   return "closed";
 }
 
 function acceptsPosts(status) {
-  return status === "live" || (status === "scheduled" && session.accepts_questions_early);
+  return status === "live" || status === "collecting";
 }
 
 function duration(ms) {
@@ -73,7 +78,7 @@ function tick() {
   const status = statusAt(now);
   if (status !== displayedStatus) showStatus(status);
   const countdown = field(root, "countdown");
-  if (status === "scheduled") {
+  if (status === "scheduled" || status === "collecting") {
     countdown.textContent = format(strings.starts_in, {
       time: duration(Date.parse(session.starts_at) - now),
     });
@@ -97,17 +102,30 @@ function showStatus(status) {
     message.textContent = format(strings.not_started, {
       start: dateTimeFormat.format(new Date(session.starts_at)),
     });
+  } else if (status === "collecting") {
+    message.textContent = format(strings.collecting_message, {
+      start: dateTimeFormat.format(new Date(session.starts_at)),
+    });
   } else if (status === "closed") {
     message.textContent = strings.closed_message;
   } else {
     message.textContent = "";
+  }
+  // After the end, the panel answers in writing until follow_up_until (the server's word).
+  const followUp = field(root, "follow-up");
+  followUp.hidden = status !== "closed";
+  if (status === "closed") {
+    const until = Date.parse(session.follow_up_until);
+    followUp.textContent = format(serverNow() < until ? strings.follow_up_open : strings.follow_up_over, {
+      date: dateFormat.format(new Date(until)),
+    });
   }
   const open = acceptsPosts(status);
   for (const element of root.querySelectorAll(".ask-form, .sign-in-prompt")) {
     element.hidden = !open;
   }
   for (const element of root.querySelectorAll("[data-show-when]")) {
-    element.hidden = element.dataset.showWhen !== status;
+    element.hidden = !element.dataset.showWhen.split(" ").includes(status);
   }
   for (const article of questionList.querySelectorAll(".question")) {
     showVoteButton(article);
@@ -135,6 +153,12 @@ function cloneTemplate(id, postId) {
 function fillMeta(element, post) {
   const politician = post.politician;
   field(element, "author").textContent = politician ? politician.name : post.author;
+  // A question a moderator entered for someone in the room or on the phone says so.
+  const channel = field(element, "channel");
+  if (channel) {
+    channel.hidden = !post.channel || post.channel === "online";
+    channel.textContent = strings[`channel_${post.channel}`] ?? "";
+  }
   const badge = field(element, "badge");
   badge.hidden = !politician;
   if (politician) {
@@ -165,8 +189,15 @@ function showReplyBox(article) {
 }
 
 function showAnswered(article, question) {
+  // The fate comes with the question (post.updated): the page only words it.
   article.classList.toggle("answered", question.is_answered);
-  article.querySelector(".answered-flag").hidden = !question.is_answered;
+  const flag = field(article, "fate");
+  flag.hidden = !question.is_answered;
+  flag.textContent =
+    question.fate === "answered_later"
+      ? format(strings.answered_later, { date: dateFormat.format(new Date(question.answered_at)) })
+      : strings.answered_live;
+  field(article, "unanswered").hidden = question.fate !== "unanswered";
   const form = article.querySelector(".answered-form");
   if (form) {
     form.elements.answered.value = question.is_answered ? "false" : "true";
@@ -195,6 +226,37 @@ function setOnAir(id) {
     const article = articleFor(question.id);
     if (article) showOnAir(article, question);
   }
+}
+
+function showMerged(article, question) {
+  const merged = Boolean(question.merged_into);
+  article.classList.toggle("merged", merged);
+  field(article, "merged").hidden = !merged;
+  if (merged) field(article, "merged-link").href = `#post-${question.merged_into}`;
+}
+
+// A duplicate joined another question: its replies move there; it stays, marked as merged.
+function mergeQuestion({ id, into }) {
+  const duplicate = questions.get(id);
+  const target = questions.get(into);
+  const article = articleFor(id);
+  const targetArticle = articleFor(into);
+  if (duplicate && target) {
+    target.replies = [...target.replies, ...duplicate.replies].sort((a, b) => a.id - b.id);
+    for (const reply of duplicate.replies) reply.parent = into;
+    duplicate.replies = [];
+  }
+  if (article) {
+    for (const reply of article.querySelectorAll(".replies > .reply")) {
+      if (targetArticle) targetArticle.querySelector(".replies").append(reply);
+      else reply.remove();
+    }
+  }
+  if (duplicate) {
+    duplicate.merged_into = into;
+    if (article) showMerged(article, duplicate);
+  }
+  questionsChanged();
 }
 
 function articleFor(id) {
@@ -251,6 +313,7 @@ function upsertQuestion(question) {
   field(article, "votes").textContent = question.vote_count;
   showAnswered(article, question);
   showOnAir(article, question);
+  showMerged(article, question);
   place(article, questions.get(id));
   for (const reply of question.replies ?? []) upsertReply(reply);
   questionsChanged();
@@ -308,7 +371,7 @@ function questionsChanged() {
 function showOpenQuestions() {
   const list = field(root, "open-questions");
   const open = [...questions.values()]
-    .filter((q) => !q.is_answered)
+    .filter((q) => !q.is_answered && !q.merged_into)
     .sort((a, b) => b.vote_count - a.vote_count || Date.parse(a.created_at) - Date.parse(b.created_at));
   list.replaceChildren(
     ...open.map((q) => {
@@ -470,6 +533,9 @@ function applyEvent(event) {
       break;
     case "post.updated":
       updatePost(event.data);
+      break;
+    case "question.merged":
+      mergeQuestion(event.data);
       break;
     case "vote.changed":
       setVotes(event.data.post, event.data.vote_count);
@@ -640,6 +706,8 @@ async function submit(form, submitter) {
         body: textarea.value,
       });
       textarea.value = "";
+      clearTimeout(similarTimer);
+      showSimilar("");
       if (question.status === "pending") {
         showOwnPost(question, strings.awaiting_approval, "pending");
         break;
@@ -734,6 +802,55 @@ root.addEventListener("submit", async (event) => {
     const article = form.closest(".question");
     if (article) showVoteButton(article);
   }
+});
+
+// Similar questions while typing a new one: asked after a pause in typing, never per key.
+const SIMILAR_DELAY_MS = 350;
+let similarTimer = null;
+let similarAsked = "";
+
+async function showSimilar(text) {
+  const box = field(root, "similar");
+  if (!box) return;
+  similarAsked = text;
+  if (text.trim().length < 8) {
+    box.hidden = true;
+    return;
+  }
+  let found = [];
+  try {
+    const response = await fetch(
+      `/api/sessions/${sessionId}/similar/?text=${encodeURIComponent(text.slice(0, 2000))}`,
+      { credentials: "same-origin", headers: { Accept: "application/json" } },
+    );
+    if (response.ok) found = await response.json();
+  } catch {
+    return; // Suggestions are a help, not a need.
+  }
+  if (text !== similarAsked) return; // typed on meanwhile
+  const list = field(box, "similar-list");
+  list.replaceChildren(
+    ...found.map((question) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `#post-${question.id}`;
+      link.textContent = question.body.length > 120 ? `${question.body.slice(0, 119)}…` : question.body;
+      const votes = document.createElement("span");
+      votes.className = "meta";
+      votes.textContent = format(question.votes === 1 ? strings.votes_one : strings.votes_many, {
+        count: question.votes,
+      });
+      item.append(link, " ", votes);
+      return item;
+    }),
+  );
+  box.hidden = found.length === 0;
+}
+
+root.querySelector("#id_body")?.addEventListener("input", (event) => {
+  clearTimeout(similarTimer);
+  const text = event.target.value;
+  similarTimer = setTimeout(() => showSimilar(text), SIMILAR_DELAY_MS);
 });
 
 // A politician picking a question from the worklist lands in its answer box, ready to type.
