@@ -121,7 +121,7 @@ def new_session() -> tuple[int, str]:
 
     from django.contrib.auth import get_user_model
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from sessions.models import Municipality, Session
 
@@ -140,8 +140,8 @@ def new_session() -> tuple[int, str]:
     user, _ = get_user_model().objects.get_or_create(
         username="bench-editor", defaults={"is_staff": True, "first_name": "Bench"}
     )
-    token, _ = Token.objects.get_or_create(user=user)
-    return session.pk, token.key
+    token = AuthToken.objects.create(user=user)[1]
+    return session.pk, token
 
 
 # One measurement --------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def prepare_database(database_url: str) -> tuple[int, str]:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from sessions.models import Municipality, Session
 
@@ -54,7 +54,7 @@ def prepare_database(database_url: str) -> tuple[int, str]:
         ends_at=now + timedelta(hours=1),
     )
     citizen = get_user_model().objects.create_user("bench-citizen")
-    return session.pk, Token.objects.create(user=citizen).key
+    return session.pk, AuthToken.objects.create(user=citizen)[1]
 
 
 async def run(

@@ -157,7 +157,7 @@ def test_a_citizen_cannot_merge(pair, citizen):
 
 def test_merge_through_the_api(live_session, pair, moderator, citizen):
     original, duplicate = pair
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(citizen)
     refused = client.post(f"/api/posts/{duplicate.pk}/merge/", {"into": original.pk}, format="json")
     assert refused.status_code == 403

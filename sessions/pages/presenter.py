@@ -41,7 +41,7 @@ def next_questions(payloads: list[QuestionPayload]) -> list[QuestionPayload]:
 def presenter_page(request: HttpRequest, session_id: int) -> HttpResponse:
     session = selectors.session_with_panel(session_id)
     now = timezone.now()
-    shown = question_cache.snapshot(session, selectors.DEFAULT_QUESTION_ORDERING)
+    shown = question_cache.snapshot(session, selectors.DEFAULT_QUESTION_ORDERING, now)
     payloads = list(shown.payloads)
     session_url = request.build_absolute_uri(reverse("session", args=[session.pk]))
     return render(

@@ -5,9 +5,15 @@ from __future__ import annotations
 import pytest
 import requests
 from playwright.sync_api import Browser, expect
-from rest_framework.authtoken.models import Token
 
-from tests.factories import ModeratorFactory, PostFactory, ReplyFactory, SessionFactory, UserFactory
+from tests.factories import (
+    ModeratorFactory,
+    PostFactory,
+    ReplyFactory,
+    SessionFactory,
+    UserFactory,
+    api_token,
+)
 
 from .pages import log_in, never_reloaded, open_live
 
@@ -45,7 +51,7 @@ def test_a_merge_shows_live_with_the_replies_moved(daphne_url: str, browser: Bro
     response = requests.post(
         f"{daphne_url}/api/posts/{duplicate.pk}/merge/",
         json={"into": original.pk},
-        headers={"Authorization": f"Token {Token.objects.create(user=moderator).key}"},
+        headers={"Authorization": f"Token {api_token(moderator)}"},
         timeout=10,
     )
     assert response.status_code == 200, response.text

@@ -182,7 +182,7 @@ def test_record_page_prints_without_controls_and_works_without_script(client, in
         r'<link rel="stylesheet" href="[^"]*record-print[^"]*\.css" media="print">', html
     )
     assert "session.js" not in html
-    main = html.split('<main id="content">', 1)[1].split("</main>", 1)[0]
+    main = html.split('<main id="content" tabindex="-1">', 1)[1].split("</main>", 1)[0]
     assert "<form" not in main
     assert "<button" not in main
 
