@@ -131,8 +131,8 @@ def _session_page_context(
     # that the questions already show changes nothing (every event is idempotent on the client).
     shown = question_cache.snapshot(session, ordering, now)
     me = selectors.politician_for(request.user, session)
-    # Panel politicians and staff (selectors.may_mark_answered), without asking twice.
-    can_mark_answered = bool(me or (request.user.is_authenticated and request.user.is_staff))
+    # The panel is prefetched: asking the selector again costs no query.
+    can_mark_answered = selectors.may_mark_answered(request.user, session)
     voted = selectors.voted_question_ids(request.user, session)
     accepts_posts = session.accepts_posts_at(now)
     accepts_answers = not session.follow_up_over_at(now)
