@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import prefetch_related_objects
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -65,6 +66,29 @@ class Reader:
 snapshots: LocalCache[Snapshot] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
 articles: LocalCache[bytes] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SECONDS * 6)
 blanks: LocalCache[SafeString] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS * 6)
+
+
+panels: LocalCache[tuple[Politician, ...]] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
+
+
+def session_with_panel(session_id: int) -> Session:
+    """The session (read fresh: its `last_seq` says which state to show) with its panel as of
+    that seq, or 404. The panel changes only through services.update_session, which records
+    an event, so it is read once per seq in each process instead of once per page load."""
+    session = selectors.session_for_page(session_id)
+    key = (session.pk, session.last_seq)
+    panel = panels.get(key)
+    if panel is None:
+        prefetch_related_objects([session], "politicians")
+        panels.put(key, tuple(session.politicians.all()))
+    else:
+        # What prefetch_related_objects leaves behind, so session.politicians.all() (the
+        # selectors and the templates) reads this panel without a query.
+        politicians = session.politicians.all()
+        politicians._result_cache = list(panel)
+        politicians._prefetch_done = True
+        session._prefetched_objects_cache = {"politicians": politicians}
+    return session
 
 
 def snapshot(session: Session, ordering: str, now: datetime) -> Snapshot:

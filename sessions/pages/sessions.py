@@ -40,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
     if not request.user.is_authenticated and not messages.get_messages(request):
         return _anonymous_session_page(request, selectors.session_for_page(session_id))
-    return _render_session_page(request, selectors.session_with_panel(session_id))
+    return _render_session_page(request, question_cache.session_with_panel(session_id))
 
 
 def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpResponse:
@@ -133,10 +133,11 @@ def _session_page_context(
     me = selectors.politician_for(request.user, session)
     # The panel is prefetched: asking the selector again costs no query.
     can_mark_answered = selectors.may_mark_answered(request.user, session)
-    voted = selectors.voted_question_ids(request.user, session)
+    viewer = selectors.viewer_facts(request.user, session, now)
+    voted = set(viewer.voted)
     accepts_posts = session.accepts_posts_at(now)
     accepts_answers = not session.follow_up_over_at(now)
-    moderation_context = moderation.session_page_context(request, session, shown.tally)
+    moderation_context = moderation.session_page_context(request, session, shown.tally, viewer)
     # Panel politicians, moderators and staff (selectors.may_put_on_air), without asking twice.
     can_put_on_air = bool(me or moderation_context["can_moderate"])
     # What a question's markup needs besides the question (question_cache.Reader says which
