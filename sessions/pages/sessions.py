@@ -68,7 +68,9 @@ def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpRespo
         )
         context["csrf_token"] = page_cache.TOKEN_SLOT
         html = render_to_string("sessions/session.html", context, request=None)
-        return html.replace(page_cache.QUESTIONS_SLOT, context["articles"].decode())
+        # Nobody's token: the slot stays where forms would carry it (page_cache fills the tail).
+        articles = question_cache.TOKEN.join(context["articles"]).decode()
+        return html.replace(page_cache.QUESTIONS_SLOT, articles)
 
     page = page_cache.shared_page(key, render_for_everyone)
     return page_cache.page_response(
@@ -108,13 +110,14 @@ def _render_session_page(
         ask_form=ask_form,
         failed_reply=failed_reply,
     )
+    token = get_token(request)
     html = render_to_string("sessions/session.html", context, request=request)
-    # The questions come in UTF-8 already, joined from parts rendered for many readers, with a
-    # placeholder for the reader's form token.
+    html = html.replace(page_cache.TOKEN_SLOT, token)
+    # The questions come in UTF-8 already, in pieces rendered for many readers, joined with
+    # this reader's form token.
     before, _, after = html.partition(page_cache.QUESTIONS_SLOT)
-    body = b"".join((before.encode(), context["articles"], after.encode()))
-    body = body.replace(page_cache.TOKEN_SLOT.encode(), get_token(request).encode())
-    return HttpResponse(body, status=status)
+    articles = token.encode().join(context["articles"])
+    return HttpResponse(b"".join((before.encode(), articles, after.encode())), status=status)
 
 
 def _session_page_context(
