@@ -40,6 +40,11 @@ def test_viewer_facts_knows_votes_role_ban_and_unpublished_posts(
     assert facts.banned and facts.has_unpublished and not facts.moderates
     # The ban is over the day after: the same reader, no longer banned.
     assert not selectors.viewer_facts(citizen, live_session, now + timedelta(days=2)).banned
+    # Nor once a moderator lifts it.
+    services.lift_ban(
+        ban=selectors.active_ban(citizen, live_session.municipality_id, now), user=staff
+    )
+    assert not selectors.viewer_facts(citizen, live_session, timezone.now()).banned
     assert selectors.viewer_facts(other_citizen, live_session, now).voted == frozenset()
 
 
