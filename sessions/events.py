@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -78,8 +79,41 @@ def record(session: Session, event_type: str, data: Any, now: datetime | None = 
     event = Event.objects.create(
         session_id=session.pk, seq=seq, type=event_type, data=data, created_at=now or timezone.now()
     )
+    # Said at once, not on commit: a page that reads a seq the database does not show yet (or
+    # will not, after a rollback) only reads the row again, never shows what was not committed.
+    publish_seq(session.pk, seq)
     transaction.on_commit(lambda: broadcast(event))
     return event
+
+
+# Each session's newest seq in Django's cache (Redis in production, shared by the workers): the
+# session page (pages/question_cache.py) knows which state to show without a query when it has
+# read the session at that seq before. Kept briefly, so that a write lost while the cache was
+# away leaves pages at most that many seconds behind, and the database is asked again after it.
+PUBLISHED_SEQ_PREFIX = "published-seq"
+PUBLISHED_SEQ_SECONDS = 2
+
+
+def publish_seq(session_id: int, seq: int, *, only_if_unknown: bool = False) -> None:
+    """Say that `seq` is the session's newest seq (unless one is known already)."""
+    key = f"{PUBLISHED_SEQ_PREFIX}:{session_id}"
+    try:
+        if only_if_unknown:
+            cache.add(key, seq, PUBLISHED_SEQ_SECONDS)
+        else:
+            cache.set(key, seq, PUBLISHED_SEQ_SECONDS)
+    except Exception:
+        # Pages then read the seq from the database until the cache answers again.
+        logger.warning("Could not publish seq %s of session %s", seq, session_id, exc_info=True)
+
+
+def published_seq(session_id: int) -> int | None:
+    """The session's newest seq as last published, or None when not known."""
+    try:
+        return cache.get(f"{PUBLISHED_SEQ_PREFIX}:{session_id}")
+    except Exception:
+        logger.warning("Could not read the published seq of session %s", session_id, exc_info=True)
+        return None
 
 
 def broadcast(event: Event) -> None:

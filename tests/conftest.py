@@ -12,7 +12,7 @@ from django.test import AsyncClient
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from sessions import selectors
+from sessions import events, selectors
 from sessions.models import Politician, Session
 from sessions.pages import page_cache, question_cache
 from sessions.ratelimit_settings import DEFAULT_RATE_LIMITS
@@ -166,12 +166,14 @@ def fresh_page_cache(monkeypatch) -> Iterator[None]:
         question_cache.snapshots,
         question_cache.articles,
         question_cache.panels,
+        question_cache.states,
     )
     for cache in caches:
         cache.clear()
     selectors.question_terms_cache.clear()
     selectors.post_terms_cache.clear()
     monkeypatch.setattr(page_cache, "KEY_PREFIX", f"test-page-{uuid.uuid4().hex}")
+    monkeypatch.setattr(events, "PUBLISHED_SEQ_PREFIX", f"test-seq-{uuid.uuid4().hex}")
     yield
     for cache in caches:
         cache.clear()

@@ -28,7 +28,7 @@ from django.db.models import prefetch_related_objects
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from .. import selectors
+from .. import events, selectors
 from ..models import Politician, Post, Session
 from ..payloads import QuestionPayload, TallyPayload, question_payload
 from .page_cache import LOCAL_TIMEOUT_SECONDS, TOKEN_SLOT, LocalCache
@@ -68,14 +68,31 @@ articles: LocalCache[tuple[bytes, ...]] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SEC
 blanks: LocalCache[SafeString] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS * 6)
 
 
+states: LocalCache[Session] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
 panels: LocalCache[tuple[Politician, ...]] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
 
 
-def session_with_panel(session_id: int) -> Session:
-    """The session (read fresh: its `last_seq` says which state to show) with its panel as of
-    that seq, or 404. The panel changes only through services.update_session, which records
-    an event, so it is read once per seq in each process instead of once per page load."""
+def session_at_newest_seq(session_id: int) -> Session:
+    """The session with its municipality as of its newest committed seq, or 404. Every change
+    to a session is an event, so its row is read once per seq in each process: the seq comes
+    from events.published_seq (the cache) when known, else with the row from the database.
+    Shared between requests and threads: read it, never change it."""
+    seq = events.published_seq(session_id)
+    if seq is not None:
+        found = states.get((session_id, seq))
+        if found is not None:
+            return found
     session = selectors.session_for_page(session_id)
+    events.publish_seq(session.pk, session.last_seq, only_if_unknown=True)
+    states.put((session.pk, session.last_seq), session)
+    return session
+
+
+def session_with_panel(session_id: int) -> Session:
+    """The session (its `last_seq` says which state to show) with its panel as of that seq, or
+    404. The panel changes only through services.update_session, which records an event, so it
+    is read once per seq in each process instead of once per page load."""
+    session = session_at_newest_seq(session_id)
     key = (session.pk, session.last_seq)
     panel = panels.get(key)
     if panel is None:

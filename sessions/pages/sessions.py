@@ -39,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
     if not request.user.is_authenticated and not messages.get_messages(request):
-        return _anonymous_session_page(request, selectors.session_for_page(session_id))
+        return _anonymous_session_page(request, question_cache.session_at_newest_seq(session_id))
     return _render_session_page(request, question_cache.session_with_panel(session_id))
 
 
