@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
@@ -88,20 +89,23 @@ def record(session: Session, event_type: str, data: Any, now: datetime | None = 
 
 # Each session's newest seq in Django's cache (Redis in production, shared by the workers): the
 # session page (pages/question_cache.py) knows which state to show without a query when it has
-# read the session at that seq before. Kept briefly, so that a write lost while the cache was
-# away leaves pages at most that many seconds behind, and the database is asked again after it.
+# read the session at that seq before. Kept briefly (TOWNHALL_PUBLISHED_SEQ_SECONDS), so that a
+# write lost while the cache was away, or made by a process with another cache, leaves pages at
+# most that many seconds behind, and the database is asked again after it.
 PUBLISHED_SEQ_PREFIX = "published-seq"
-PUBLISHED_SEQ_SECONDS = 2
 
 
 def publish_seq(session_id: int, seq: int, *, only_if_unknown: bool = False) -> None:
     """Say that `seq` is the session's newest seq (unless one is known already)."""
+    seconds = settings.TOWNHALL_PUBLISHED_SEQ_SECONDS
+    if not seconds:
+        return
     key = f"{PUBLISHED_SEQ_PREFIX}:{session_id}"
     try:
         if only_if_unknown:
-            cache.add(key, seq, PUBLISHED_SEQ_SECONDS)
+            cache.add(key, seq, seconds)
         else:
-            cache.set(key, seq, PUBLISHED_SEQ_SECONDS)
+            cache.set(key, seq, seconds)
     except Exception:
         # Pages then read the seq from the database until the cache answers again.
         logger.warning("Could not publish seq %s of session %s", seq, session_id, exc_info=True)
@@ -109,6 +113,8 @@ def publish_seq(session_id: int, seq: int, *, only_if_unknown: bool = False) -> 
 
 def published_seq(session_id: int) -> int | None:
     """The session's newest seq as last published, or None when not known."""
+    if not settings.TOWNHALL_PUBLISHED_SEQ_SECONDS:
+        return None
     try:
         return cache.get(f"{PUBLISHED_SEQ_PREFIX}:{session_id}")
     except Exception:

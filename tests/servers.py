@@ -109,6 +109,9 @@ class DaphneServer:
             "TOWNHALL_RATE_LIMITS": "off",
             # Rate-limit counts of earlier runs stay in Redis for up to a day; user ids repeat.
             "TOWNHALL_CACHE_PREFIX": CACHE_PREFIX,
+            # Tests also write through the services in their own process, whose cache this
+            # server does not share: it reads each session's seq from the database instead.
+            "TOWNHALL_PUBLISHED_SEQ_SECONDS": "0",
             **self.environment,
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

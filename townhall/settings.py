@@ -114,6 +114,9 @@ DATABASES = {
 # for a thread is answered 503 with Retry-After instead.
 TOWNHALL_HTTP_THREADS = int(os.environ.get("TOWNHALL_HTTP_THREADS", "4"))
 TOWNHALL_HTTP_MAX_WAIT_SECONDS = float(os.environ.get("TOWNHALL_HTTP_MAX_WAIT_SECONDS", "10"))
+# How long each session's newest seq stays in the cache for the session page (events.py); 0
+# turns that off, and every page load reads the session's row.
+TOWNHALL_PUBLISHED_SEQ_SECONDS = float(os.environ.get("TOWNHALL_PUBLISHED_SEQ_SECONDS", "2"))
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A connection for every HTTP thread, and a few for the sockets' reads (database_sync_to_async)

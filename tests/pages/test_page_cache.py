@@ -166,3 +166,13 @@ def test_a_query_the_page_does_not_know_shares_the_page_and_goes_nowhere(
 def test_a_missing_session_is_a_cheap_404(django_assert_num_queries):
     with django_assert_num_queries(1):
         assert Client().get("/sessions/987654/").status_code == 404
+
+
+def test_with_no_published_seq_each_load_reads_the_session_row(
+    live_session, settings, django_assert_num_queries
+):
+    settings.TOWNHALL_PUBLISHED_SEQ_SECONDS = 0
+    load(Client(), live_session)
+    with django_assert_num_queries(1):
+        load(Client(), live_session)
+    assert events.published_seq(live_session.pk) is None
