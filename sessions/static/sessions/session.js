@@ -575,7 +575,7 @@ function showPresence(viewers) {
 // Too far behind for the server to replay: reload the page, keeping what the user was typing.
 const draftsKey = `townhall-drafts-${sessionId}`;
 
-function resync() {
+function saveDrafts() {
   const drafts = {};
   for (const textarea of root.querySelectorAll("textarea[id]")) {
     if (textarea.value) drafts[textarea.id] = textarea.value;
@@ -585,7 +585,27 @@ function resync() {
   } catch {
     // Storage refused: the reload still brings the page up to date.
   }
+}
+
+function resync() {
+  saveDrafts();
   location.reload();
+}
+
+// The login ended (signed out elsewhere, timed out): keep what was typed for after signing in
+// again, and say so with a link that comes back here. The feed goes on, as for anyone.
+let askedToSignIn = false;
+
+function askToSignIn(reason) {
+  saveDrafts();
+  if (askedToSignIn) return;
+  askedToSignIn = true;
+  const notice = field(root, "notice");
+  const link = document.createElement("a");
+  link.href = `${root.dataset.loginUrl}?next=${encodeURIComponent(location.pathname)}`;
+  link.textContent = strings.sign_in_again;
+  notice.replaceChildren(reason === "expired" ? strings.login_expired : strings.signed_out, " ", link);
+  notice.hidden = false;
 }
 
 function restoreDrafts() {
@@ -662,6 +682,12 @@ function onEvent(event) {
     resync();
     return;
   }
+  if (event.type === "signed_out") {
+    // A ban: the page reloads into what a banned person sees, with the drafts kept.
+    if (event.data.reason === "banned") resync();
+    else askToSignIn(event.data.reason);
+    return;
+  }
   if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
   lastSeq = event.seq;
   if (paused) hold(event);
@@ -689,6 +715,7 @@ async function callApi(method, url, form, payload) {
     body: payload === undefined ? undefined : JSON.stringify(payload),
   });
   const body = await response.json().catch(() => null);
+  if (response.status === 401 && signedIn) askToSignIn(body?.code === "session_expired" ? "expired" : "signed_out");
   if (!response.ok) {
     const error = new Error(errorText(body));
     error.code = body?.code;
