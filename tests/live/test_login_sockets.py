@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 # A check that nothing arrives: short, since a slow machine can only make it pass.
 QUIET_SECONDS = 0.5
+EXPIRED_MESSAGE = "Your session has expired. Sign in again."
 
 
 @pytest.fixture(autouse=True)
