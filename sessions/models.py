@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 
 class Municipality(models.Model):
@@ -689,3 +691,53 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+def recovery_code_digest(code: str, salt: str, iterations: int) -> str:
+    """A recovery code as stored: PBKDF2-SHA256 under its device's salt (one hash per attempt,
+    whichever of the codes is typed), so a copy of the database holds no code that signs in."""
+    return hashlib.pbkdf2_hmac("sha256", code.encode(), salt.encode(), iterations).hex()
+
+
+class RecoveryCodes(TimestampMixin, ThrottlingMixin, Device):
+    """A person's recovery codes, as a django-otp device: each code signs in once, then is gone.
+
+    Like django-otp's static device, but its codes are stored only as salted hashes
+    (RecoveryCode.digest); the codes themselves are shown once, when they are made.
+    """
+
+    salt = models.CharField(max_length=32)
+    iterations = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token: str) -> bool:
+        """django-otp's device interface: True, and the code deleted, if it is one of these."""
+        allowed, _reason = self.verify_is_allowed()
+        if not allowed:
+            return False
+        digest = recovery_code_digest(token, self.salt, self.iterations)
+        deleted, _by_model = self.codes.filter(digest=digest).delete()
+        if deleted:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+        else:
+            self.throttle_increment()
+        return bool(deleted)
+
+
+class RecoveryCode(models.Model):
+    """One unused recovery code of a RecoveryCodes device, as its digest only."""
+
+    device = models.ForeignKey(RecoveryCodes, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64, db_index=True)
+
+    def __str__(self) -> str:
+        # Never the digest: nothing of a code in logs or the admin.
+        return f"recovery code {self.pk}"

@@ -332,6 +332,13 @@ def active_ban(
     )
 
 
+def banned_everywhere(user: AbstractBaseUser, now: datetime) -> bool:
+    """Whether a ban is in force for the user in every municipality at `now`: anyone may take
+    part in any municipality's sessions, so only then is there nowhere left to act."""
+    banned_in = Ban.objects.filter(Ban.active_q(now), user=user).values("municipality_id")
+    return not Municipality.objects.exclude(pk__in=banned_in).exists()
+
+
 def active_bans(municipality: Municipality, now: datetime) -> QuerySet[Ban]:
     return Ban.objects.filter(Ban.active_q(now), municipality=municipality).select_related(
         "user", "created_by"

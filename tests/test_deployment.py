@@ -49,18 +49,26 @@ def test_daphne_alone_serves_pages_and_hashed_static_files_with_debug_off(static
         server.stop()
 
 
-@pytest.mark.parametrize("page_script", ["session.js", "moderation.js"])
-def test_collected_page_scripts_import_the_shared_module_by_its_hashed_name(
-    static_root: Path, page_script: str
+@pytest.mark.parametrize(
+    ("page_script", "shared_modules"),
+    [
+        ("session.js", ["live-socket", "session-clock"]),
+        ("presenter.js", ["live-socket", "session-clock"]),
+        ("moderation.js", ["live-socket"]),
+    ],
+)
+def test_collected_page_scripts_import_the_shared_modules_by_their_hashed_names(
+    static_root: Path, page_script: str, shared_modules: list[str]
 ):
     hashed = json.loads((static_root / "staticfiles.json").read_text())["paths"]
-    shared = hashed["sessions/live-socket.js"]
-    assert re.fullmatch(r"sessions/live-socket\.[0-9a-f]{12}\.js", shared)
+    shared = [hashed[f"sessions/{name}.js"] for name in shared_modules]
+    for name, path in zip(shared_modules, shared, strict=True):
+        assert re.fullmatch(rf"sessions/{name}\.[0-9a-f]{{12}}\.js", path)
+        assert (static_root / path).is_file()
     script = (static_root / hashed[f"sessions/{page_script}"]).read_text()
 
     imports = re.findall(r'^import .* from "(.*)";$', script, re.MULTILINE)
-    assert imports == [f"./{shared.removeprefix('sessions/')}"]
-    assert (static_root / shared).is_file()
+    assert imports == [f"./{path.removeprefix('sessions/')}" for path in shared]
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():

@@ -380,6 +380,9 @@ TOWNHALL_CITIZEN_SESSION_IDLE_MINUTES = int(
 TOWNHALL_CITIZEN_SESSION_MAX_HOURS = int(
     os.environ.get("TOWNHALL_CITIZEN_SESSION_MAX_HOURS") or 14 * 24
 )
+# How often (seconds) each process looks for open sockets whose login may have timed out
+# (sessions/live/relay.py; README, "Open sockets end with their login").
+TOWNHALL_LOGIN_CHECK_SECONDS = float(os.environ.get("TOWNHALL_LOGIN_CHECK_SECONDS") or 5)
 # The session cookie lives as long as the longest login may.
 SESSION_COOKIE_AGE = 3600 * max(TOWNHALL_SESSION_MAX_HOURS, TOWNHALL_CITIZEN_SESSION_MAX_HOURS)
 # The name authenticator apps show next to the account.

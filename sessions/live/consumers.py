@@ -13,12 +13,19 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from .. import events, selectors
-from ..login_sessions import login_session_expired
+from ..login_sessions import (
+    BANNED,
+    EXPIRED,
+    SIGNED_OUT,
+    login_session_deadline,
+    login_session_expired,
+)
 from ..models import Session
 from . import presence, relay
 
@@ -26,9 +33,91 @@ from . import presence, relay
 CLOSE_BAD_REQUEST = 4400
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+# The login this socket was opened with has ended (signed out, timed out): reconnect anonymous.
+CLOSE_SIGNED_OUT = 4401
+
+SIGNED_OUT_MESSAGES = {
+    SIGNED_OUT: "You have signed out. Sign in again to take part.",
+    EXPIRED: "Your session has expired. Sign in again.",
+    BANNED: "You have been banned from taking part in this municipality's sessions.",
+}
 
 
-class SessionConsumer(AsyncWebsocketConsumer):
+class WatchesLogin:
+    """A socket opened by a signed-in person ends with that login: signed out anywhere, timed out
+    (idle or absolute, read again from the session store when its deadline passes), the account
+    deleted, or, for a ban, the municipality's sessions. It sends a `signed_out` frame with the
+    reason, then closes with 4401 (4403 for a ban); the page keeps its drafts and asks to sign in
+    again, and reconnects without the login. The process's relay does the watching."""
+
+    user_id: int
+    login_key: str
+    login_deadline: float | None
+    watching_login: bool = False
+
+    async def watch_login(self) -> bool:
+        """Register with the relay; False when the socket has no login, or an expired one."""
+        user = self.scope.get("user")
+        login = self.scope.get("session")
+        if user is None or not user.is_authenticated or login is None:
+            return False
+        deadline = await database_sync_to_async(_live_login_deadline)(login, user)
+        if deadline is False:
+            return False
+        self.user_id, self.login_key, self.login_deadline = user.pk, login.session_key, deadline
+        await relay.get_relay().watch_login(self)
+        self.watching_login = True
+        return True
+
+    def unwatch_login(self) -> None:
+        if self.watching_login:
+            self.watching_login = False
+            relay.get_relay().unwatch_login(self)
+
+    async def recheck_login(self) -> None:
+        login = self.scope["session"].__class__(session_key=self.login_key)
+        deadline = await database_sync_to_async(_live_login_deadline)(login, self.scope["user"])
+        if deadline is False:
+            reason = EXPIRED if login.get("_auth_user_id") == str(self.user_id) else SIGNED_OUT
+            self.unwatch_login()
+            await self.login_ended(reason, None)
+        else:
+            self.login_deadline = deadline
+
+    async def login_ended(self, reason: str, municipality_id: int | None) -> None:
+        if municipality_id is not None and not await self.in_municipality(municipality_id):
+            return
+        self.watching_login = False
+        await self.end_for_login(
+            {
+                "type": "signed_out",
+                "data": {"reason": reason, "message": SIGNED_OUT_MESSAGES[reason]},
+            },
+            CLOSE_FORBIDDEN if reason == BANNED else CLOSE_SIGNED_OUT,
+        )
+
+    async def end_for_login(self, frame: dict[str, Any], code: int) -> None:
+        raise NotImplementedError
+
+    async def in_municipality(self, municipality_id: int) -> bool:
+        session_id = self.scope["url_route"]["kwargs"]["session_id"]
+        return await database_sync_to_async(
+            Session.objects.filter(pk=session_id, municipality_id=municipality_id).exists
+        )()
+
+
+def _live_login_deadline(login: SessionBase, user: Any) -> float | bool | None:
+    """The login's deadline (None: its clocks have not started), or False when it has ended:
+    gone from the store, another person's, or past its limits."""
+    if login.get("_auth_user_id") != str(user.pk):
+        return False
+    now = timezone.now().timestamp()
+    if login_session_expired(login, user, now):
+        return False
+    return login_session_deadline(login, user)
+
+
+class SessionConsumer(WatchesLogin, AsyncWebsocketConsumer):
     """`/ws/sessions/<id>/?since=N&viewer=ID`: events after N in order, then live ones, each seq
     once; `resync` instead when N is more than TOWNHALL_REPLAY_LIMIT events behind."""
 
@@ -73,6 +162,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await self.send_error("There is no such session.")
             await self.close(code=CLOSE_NOT_FOUND)
             return
+        await self.watch_login()
         await self.accept()
         if since is None or since >= newest:
             # A client that claims more than the log holds resumes from the log's end.
@@ -87,6 +177,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         await self.catch_up()
 
     async def disconnect(self, code: int) -> None:
+        self.unwatch_login()
         self.writer.release()
         if self.relay is not None:
             await self.relay.leave(self.session_id, self)
@@ -162,11 +253,16 @@ class SessionConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.writer.send_waiting({"type": "websocket.send", "text": json.dumps(frame)})
 
+    async def end_for_login(self, frame: dict[str, Any], code: int) -> None:
+        await self.send_frame(frame)
+        self.writer.release()  # nothing after the close
+        await self.close(code=code)
+
     async def send_error(self, message: str) -> None:
         await self.send_frame({"type": "error", "data": {"message": message}})
 
 
-class ModerationConsumer(AsyncWebsocketConsumer):
+class ModerationConsumer(WatchesLogin, AsyncWebsocketConsumer):
     """`/ws/sessions/<id>/moderation/`: doorbells for the session's moderation view.
 
     Only moderators of the session's municipality and staff may connect. Every public event
@@ -194,9 +290,11 @@ class ModerationConsumer(AsyncWebsocketConsumer):
         for group in (events.group_name(session_id), events.moderation_group_name(session_id)):
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
+        await self.watch_login()
         await self.send(text_data=json.dumps({"type": "ready"}))
 
     async def disconnect(self, code: int) -> None:
+        self.unwatch_login()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -211,6 +309,10 @@ class ModerationConsumer(AsyncWebsocketConsumer):
 
     async def send_error(self, message: str) -> None:
         await self.send(text_data=json.dumps({"type": "error", "data": {"message": message}}))
+
+    async def end_for_login(self, frame: dict[str, Any], code: int) -> None:
+        await self.send(text_data=json.dumps(frame))
+        await self.close(code=code)
 
 
 def _may_moderate(user: Any, login: Any, session_id: int) -> bool | None:

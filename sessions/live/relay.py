@@ -30,8 +30,10 @@ from typing import Any, Protocol
 from channels.db import database_sync_to_async
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
+from django.utils import timezone
 
 from .. import events
+from ..login_sessions import LOGINS_GROUP
 from .presence import PresenceCounter, presence_counter
 
 logger = logging.getLogger(__name__)
@@ -242,6 +244,19 @@ class Viewer(Protocol):
     async def notice(self, message: dict[str, Any], size: int) -> None: ...
 
 
+class LoginWatcher(Protocol):
+    """A socket of a signed-in person, closed when that login ends (login_sessions.py)."""
+
+    user_id: int
+    login_key: str
+    # When the login outlives its limits unless used again (seconds since the epoch).
+    login_deadline: float | None
+
+    async def login_ended(self, reason: str, municipality_id: int | None) -> None: ...
+
+    async def recheck_login(self) -> None: ...
+
+
 def wire_message(text: str) -> tuple[dict[str, Any], int]:
     """One ASGI message for every socket (Daphne reads it and does not change it), carrying the
     ready WebSocket frame for the direct path: the event is encoded once, whatever the path."""
@@ -301,6 +316,10 @@ class Relay:
         self.tasks: list[asyncio.Task] = []
         self.started = False
         self.frozen_at = 0
+        # user id -> the sockets of that user's logins in this process (an ordered set)
+        self.logins: dict[int, dict[LoginWatcher, None]] = {}
+        self.logins_joined: asyncio.Future | None = None
+        self.rechecking: set[asyncio.Task] = set()
 
     # Sockets ---------------------------------------------------------------------------------
 
@@ -344,6 +363,58 @@ class Relay:
         fanout.viewers.pop(viewer, None)
         fanout.viewer_keys[viewer.viewer_key] -= 1
 
+    # Logins ------------------------------------------------------------------------------------
+
+    async def watch_login(self, watcher: LoginWatcher) -> None:
+        """Close `watcher` when its login ends: signed out, timed out (checked every
+        TOWNHALL_LOGIN_CHECK_SECONDS against its deadline), the account deleted, or banned."""
+        await self._start()
+        if self.logins_joined is None:
+            self.logins_joined = asyncio.ensure_future(
+                self.layer.group_add(LOGINS_GROUP, self.channel_name)
+            )
+        await asyncio.shield(self.logins_joined)
+        self.logins.setdefault(watcher.user_id, {})[watcher] = None
+
+    def unwatch_login(self, watcher: LoginWatcher) -> None:
+        watchers = self.logins.get(watcher.user_id)
+        if watchers is not None:
+            watchers.pop(watcher, None)
+            if not watchers:
+                del self.logins[watcher.user_id]
+
+    def end_logins(self, message: dict[str, Any]) -> None:
+        """A login ended somewhere (login_sessions.end_login_sockets): end its sockets here."""
+        session_key = message.get("session_key")
+        for watcher in list(self.logins.get(message.get("user"), ())):
+            if session_key is None or watcher.login_key == session_key:
+                self.unwatch_login(watcher)
+                self._keep(watcher.login_ended(message["reason"], message.get("municipality")))
+
+    def check_login_deadlines(self) -> None:
+        """Sockets whose login may have timed out read it again (it may have been used since)."""
+        now = timezone.now().timestamp()
+        for watchers in list(self.logins.values()):
+            for watcher in list(watchers):
+                if watcher.login_deadline is not None and watcher.login_deadline < now:
+                    # Not again until the check has read the login anew.
+                    watcher.login_deadline = None
+                    self._keep(watcher.recheck_login())
+
+    def _keep(self, work: Awaitable[None]) -> None:
+        # The loop holds only a weak reference to a task: keep it until it is done.
+        task = asyncio.ensure_future(work)
+        self.rechecking.add(task)
+        task.add_done_callback(self.rechecking.discard)
+
+    async def _check_logins_forever(self) -> None:
+        while True:
+            await asyncio.sleep(setting("TOWNHALL_LOGIN_CHECK_SECONDS", 5.0))
+            try:
+                self.check_login_deadlines()
+            except Exception:
+                logger.exception("Checking logins' deadlines failed")
+
     def viewer_count(self) -> int:
         return sum(len(fanout.viewers) for fanout in self.sessions.values())
 
@@ -361,6 +432,7 @@ class Relay:
         self.tasks = [
             asyncio.ensure_future(self._receive_forever()),
             asyncio.ensure_future(self._tend_forever()),
+            asyncio.ensure_future(self._check_logins_forever()),
         ]
 
     async def _subscribe(self, fanout: Fanout) -> None:
@@ -415,6 +487,8 @@ class Relay:
 
     async def _tend(self, refresh: bool) -> None:
         self._freeze_after_ramps()
+        if refresh and self.logins_joined is not None:
+            await self.layer.group_add(LOGINS_GROUP, self.channel_name)
         now = time.monotonic()
         idle_after = setting("TOWNHALL_RELAY_IDLE_SECONDS", 10.0)
         for fanout in list(self.sessions.values()):
@@ -447,6 +521,12 @@ class Relay:
                 for session_id in list(self.sessions):
                     with contextlib.suppress(Exception):
                         await self.layer.group_add(events.group_name(session_id), self.channel_name)
+                if self.logins_joined is not None:
+                    with contextlib.suppress(Exception):
+                        await self.layer.group_add(LOGINS_GROUP, self.channel_name)
+                continue
+            if message.get("type") == "login.ended":
+                self.end_logins(message)
                 continue
             fanout = self.sessions.get(message.get("session"))
             if fanout is None or not fanout.subscribed or not fanout.subscribed.done():

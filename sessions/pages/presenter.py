@@ -75,6 +75,7 @@ def presenter_strings() -> dict[str, str]:
     return {
         "live": _("Live"),
         "scheduled": _("Scheduled"),
+        "collecting": _("Collecting questions"),
         "closed": _("Closed"),
         "starts_in": _("Starts in %(time)s"),
         "ends_in": _("Ends in %(time)s"),

@@ -293,6 +293,11 @@ def live_page_strings() -> dict[str, str]:
         "held_updates": _("New updates, show"),
         "viewers_one": _("%(count)s person watching"),
         "viewers_many": _("%(count)s people watching"),
+        "signed_out": _("You have signed out. What you typed is kept for when you sign in."),
+        "login_expired": _(
+            "Your session has expired. What you typed is kept for when you sign in again."
+        ),
+        "sign_in_again": _("Sign in again"),
         **moderation.live_page_strings(),
     }
 

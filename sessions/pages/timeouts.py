@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..login_sessions import (
+    EXPIRED_FLAG,
     LIMITS,
     SEEN_AT,
     SEEN_RESOLUTION,
@@ -36,6 +37,7 @@ class LoginSessionTimeoutMiddleware:
         if request.user.is_authenticated:
             now = timezone.now().timestamp()
             if login_session_expired(request.session, request.user, now):
+                setattr(request, EXPIRED_FLAG, True)
                 logout(request)
                 return self.expired(request)
             self.note_seen(request, now)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .. import events
+from ..login_sessions import SIGNED_OUT, end_login_sockets
 from ..models import Ban, Event, Moderator, Politician, Post, PostReport, Session, Vote
 from ..payloads import DELETED_USERNAME_PREFIX, display_name, iso, post_payload
 from .api_tokens import end_all_api_tokens
@@ -149,6 +150,7 @@ def _end_login_sessions(user: User) -> None:
     for login_session in LoginSession.objects.iterator():
         if login_session.get_decoded().get("_auth_user_id") == str(user.pk):
             store(session_key=login_session.session_key).delete()
+    end_login_sockets(user_id=user.pk, reason=SIGNED_OUT)
 
 
 def delete_account(*, user: User, password: str, now: datetime | None = None) -> None:

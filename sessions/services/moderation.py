@@ -26,6 +26,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .. import events
+from ..login_sessions import BANNED, end_login_sockets
 from ..models import (
     Ban,
     ModerationAction,
@@ -37,7 +38,8 @@ from ..models import (
     WatchedKeyword,
 )
 from ..payloads import post_payload, question_payload, reason_label, removed_post_payload
-from ..selectors import active_ban, moderates, moderation_tally, politician_for
+from ..selectors import active_ban, banned_everywhere, moderates, moderation_tally, politician_for
+from .api_tokens import end_all_api_tokens
 from .common import User, locked, published, require_signed_in, resolve_now
 from .on_air import leave_air
 from .ratelimits import check_rate_limit
@@ -519,7 +521,9 @@ def ban_user(
     """Ban `target` from posting, voting and reporting in the municipality's sessions.
 
     Optional end; `session` says where it happened, for that session's log. Locks the
-    municipality row, so a user has one ban in force at a time.
+    municipality row, so a user has one ban in force at a time. After commit, the user's open
+    sockets on this municipality's sessions close (their pages reload into the banned state); a
+    user now banned in every municipality also loses every API token.
     """
     require_moderator(user, municipality.pk)
     now = resolve_now(now)
@@ -557,6 +561,9 @@ def ban_user(
             ends_at=ends_at,
         )
         _log_ban(ban, ModerationAction.Action.BAN, user, session, now, reason=reason, note=note)
+        if banned_everywhere(target, now):
+            end_all_api_tokens(user=target)
+        end_login_sockets(user_id=target.pk, reason=BANNED, municipality_id=municipality.pk)
     return ban
 
 

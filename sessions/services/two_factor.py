@@ -7,20 +7,27 @@ confirmed app per account, ten recovery codes each usable once, a code never acc
 
 from __future__ import annotations
 
+import secrets
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.models import Device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ..models import PersonalDataAccess
+from ..models import PersonalDataAccess, RecoveryCode, RecoveryCodes, recovery_code_digest
 from .audit import record_access
 from .common import User
 
 APP_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
 RECOVERY_CODE_COUNT = 10
+# Ten base-32 characters (50 random bits), shown as "abcde-fghij"; typed with or without the dash.
+RECOVERY_CODE_LENGTH = 10
+RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+# PBKDF2 rounds per code: one hash per attempt (the device's salt is shared by its codes), and
+# 50 random bits times 100,000 rounds is far out of reach of a copied database.
+RECOVERY_CODE_ITERATIONS = 100_000
 
 
 def confirmed_app(user: User) -> TOTPDevice | None:
@@ -73,8 +80,10 @@ def verify_second_factor(*, user: User, code: str) -> Device:
         app = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
         if app is not None and code.replace(" ", "").isdigit() and app.verify_token(_digits(code)):
             return app
-        for recovery in StaticDevice.objects.select_for_update().filter(user=user, confirmed=True):
-            if recovery.verify_token(code.lower().replace(" ", "")):
+        typed = _recovery_form(code)
+        if typed is not None:
+            recovery = RecoveryCodes.objects.select_for_update().filter(user=user).first()
+            if recovery is not None and recovery.verify_token(typed):
                 return recovery
     raise ValidationError(_("That code is not right, or it has been used already."))
 
@@ -86,16 +95,42 @@ def reset_second_factor(*, user: User, by: User) -> None:
         raise PermissionDenied(_("Only staff can reset two-factor sign-in."))
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        RecoveryCodes.objects.filter(user=user).delete()
         record_access(actor=by, subject=user, action=PersonalDataAccess.Action.SECOND_FACTOR_RESET)
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
-    return codes
+    """New codes for the user, replacing any earlier ones: returned to be shown this once, and
+    stored only as hashes."""
+    RecoveryCodes.objects.filter(user=user).delete()
+    device = RecoveryCodes.objects.create(
+        user=user,
+        name=RECOVERY_NAME,
+        confirmed=True,
+        salt=secrets.token_hex(16),
+        iterations=RECOVERY_CODE_ITERATIONS,
+    )
+    codes = [
+        "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+        for _ in range(RECOVERY_CODE_COUNT)
+    ]
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(
+            device=device, digest=recovery_code_digest(code, device.salt, device.iterations)
+        )
+        for code in codes
+    )
+    return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+
+def _recovery_form(code: str) -> str | None:
+    """A typed recovery code as stored (lower case, no dash or spaces), or None when it cannot
+    be one (a six-digit app code, say), so no hash is spent on it."""
+    typed = "".join(code.lower().replace("-", "").split())
+    # 8 characters: the codes django-otp's static device made before, hashed by migration 0017.
+    if len(typed) in (8, RECOVERY_CODE_LENGTH) and all(c in RECOVERY_ALPHABET for c in typed):
+        return typed
+    return None
 
 
 def _digits(code: str) -> str:

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from knox.models import AuthToken
 
-from tests.factories import UserFactory, api_token
+from sessions import services
+from tests.factories import ModeratorFactory, MunicipalityFactory, UserFactory, api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +137,48 @@ def test_signing_in_again_keeps_the_tokens(api_client, citizen):
     api_client.post("/accounts/login/", {"username": "anna", "password": PASSWORD})
 
     assert with_token(api_client, token).get("/api/auth/tokens/").status_code == 200
+
+
+def ban(citizen, municipality) -> None:
+    moderator = ModeratorFactory(municipality=municipality).user
+    services.ban_user(municipality=municipality, user=moderator, target=citizen, reason="spam")
+
+
+def test_a_ban_from_the_only_municipality_ends_every_token(api_client, citizen):
+    token = new_token(api_client)["token"]
+
+    ban(citizen, MunicipalityFactory())
+
+    response = with_token(api_client, token).get("/api/auth/tokens/")
+    assert response.status_code == 401
+    assert response.json() == {"detail": INVALID}
+    assert not AuthToken.objects.filter(user=citizen).exists()
+
+
+def test_tokens_last_while_a_municipality_is_left_to_take_part_in(api_client, citizen):
+    roskilde = MunicipalityFactory()
+    faaborg = MunicipalityFactory(name="Faaborg-Midtfyn Kommune", slug="faaborg")
+    token = new_token(api_client)["token"]
+
+    ban(citizen, roskilde)
+    assert with_token(api_client, token).get("/api/auth/tokens/").status_code == 200
+
+    ban(citizen, faaborg)
+    assert with_token(api_client, token).get("/api/auth/tokens/").status_code == 401
+
+
+def test_a_password_changed_in_the_admin_ends_every_token(api_client, client, citizen, staff):
+    staff.is_superuser = True
+    staff.save()
+    token = new_token(api_client)["token"]
+    client.force_login(staff)
+
+    response = client.post(
+        f"/admin/auth/user/{citizen.pk}/password/",
+        {"password1": "a-new-password-456", "password2": "a-new-password-456"},
+    )
+
+    assert response.status_code == 302
+    response = with_token(api_client, token).get("/api/auth/tokens/")
+    assert response.status_code == 401
+    assert response.json() == {"detail": INVALID}

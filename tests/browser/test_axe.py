@@ -7,6 +7,7 @@ or critical may remain; what it found is written to the file the accessibility s
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 
 from sessions import services
@@ -27,8 +30,9 @@ from tests.factories import (
     SessionFactory,
     UserFactory,
 )
+from tests.two_factor import app_code, enrolled_app
 
-from .pages import log_in, visit
+from .pages import PASSWORD, log_in, visit
 
 pytestmark = pytest.mark.browser
 
@@ -107,15 +111,32 @@ def build_world() -> dict[str, object]:
     )
     PostFactory(session=closed, body="Hvorfor er der kø på Ringvejen?")
     empty = SessionFactory(title="Ny session uden spørgsmål", politicians=[mayor])
+    collecting = SessionFactory(
+        title="Spørg før mødet om skolerne",
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, hours=1),
+        accepts_questions_early=True,
+        politicians=[mayor],
+    )
+    PostFactory(session=collecting, body="Hvornår kommer der nye skoler?", vote_count=2)
+    # Accounts for the two-factor pages: one to set up, one set up already, one to lock out.
+    UserFactory(username="ny-redaktor", first_name="Ny Redaktør", is_staff=True)
+    enrolled_app(UserFactory(username="redaktor-to", first_name="Anden Redaktør", is_staff=True))
+    UserFactory(username="glemsom", first_name="Glemsom Borger")
     return {
         "live": live,
         "pre": pre,
         "big": big,
         "scheduled": scheduled,
+        "collecting": collecting,
         "closed": closed,
         "empty": empty,
         "municipality": mayor.municipality,
     }
+
+
+# Every state of a session page, as each kind of user sees it.
+SESSION_STATES = ("live", "scheduled", "collecting", "closed", "empty", "big")
 
 
 def session_url(base: str, session: Session, suffix: str = "") -> str:
@@ -141,12 +162,18 @@ def test_no_serious_or_critical_violation_anywhere(daphne_url: str, browser: Bro
             then(page)
         checked.append(Checked(name, page.url, run_axe(page)))
 
+    def every_session_state(page: Page, role: str) -> None:
+        check(page, f"home, {role}", f"{base}/")
+        for state in SESSION_STATES:
+            check(page, f"session {state}, {role}", session_url(base, world[state]))
+
     anonymous = visit(browser)
-    check(anonymous, "home", f"{base}/")
-    for state in ("live", "scheduled", "closed", "empty", "big"):
-        check(anonymous, f"session {state}, anonymous", session_url(base, world[state]))
-    check(anonymous, "presenter view", session_url(base, world["live"], "present/"))
+    every_session_state(anonymous, "anonymous")
+    for state in ("live", "scheduled", "collecting", "closed", "empty"):
+        check(anonymous, f"presenter view, {state}", session_url(base, world[state], "present/"))
+    check(anonymous, "public record", session_url(base, world["closed"], "record/"))
     check(anonymous, "accessibility statement", f"{base}/accessibility/")
+    check(anonymous, "page not found", f"{base}/sessions/999999/")
     check(anonymous, "signup", f"{base}/accounts/signup/")
 
     def bad_signup(page: Page) -> None:
@@ -168,34 +195,92 @@ def test_no_serious_or_critical_violation_anywhere(daphne_url: str, browser: Bro
         expect(page.locator("main .errorlist, main .form-error").first).to_be_visible()
 
     check(anonymous, "login with errors", f"{base}/accounts/login/", bad_login)
-    check(visit(browser, "da-DK"), "home in Danish", f"{base}/")
+
+    def locked_out(page: Page) -> None:
+        for _attempt in range(settings.AXES_FAILURE_LIMIT):
+            page.goto(f"{base}/accounts/login/")
+            page.get_by_label("Username").fill("glemsom")
+            page.get_by_label("Password").fill("wrong-password")
+            page.locator("main").get_by_role("button", name="Log in").click()
+        expect(page.locator("main h1")).to_have_count(1)
+
+    check(visit(browser), "locked out", then=locked_out)
+    danish = visit(browser, "da-DK")
+    check(danish, "home in Danish", f"{base}/")
+    check(danish, "session live in Danish", session_url(base, world["live"]))
+    check(danish, "accessibility statement in Danish", f"{base}/accessibility/")
+
+    def password_only(username: str) -> Page:
+        page = visit(browser)
+        page.goto(f"{base}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.locator("main").get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Two-factor sign-in")).to_be_visible()
+        return page
+
+    def wrong_code(page: Page) -> None:
+        page.get_by_label("Code").fill("000000")
+        page.locator("main").get_by_role("button", name=re.compile("Set up|Continue")).click()
+        expect(page.locator("main .errorlist").first).to_be_visible()
+
+    def right_code(page: Page) -> None:
+        user = get_user_model().objects.get(username="ny-redaktor")
+        page.get_by_label("Code").fill(app_code(TOTPDevice.objects.get(user=user)))
+        page.locator("main").get_by_role("button", name="Set up").click()
+        expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+
+    enrolling = password_only("ny-redaktor")
+    check(enrolling, "two-factor set-up with its QR code")
+    check(enrolling, "two-factor set-up with a wrong code", then=wrong_code)
+    check(enrolling, "recovery codes, shown once", then=right_code)
+    second_factor = password_only("redaktor-to")
+    check(second_factor, "two-factor code")
+    check(second_factor, "two-factor code with an error", then=wrong_code)
 
     citizen = log_in(browser, base, "borger")
-    check(citizen, "session live, citizen", session_url(base, world["live"]))
+    every_session_state(citizen, "citizen")
+    check(citizen, "two-factor set-up, chosen by a citizen", f"{base}/accounts/two-factor/")
 
     def blank_question(page: Page) -> None:
         page.get_by_label("Your question").fill("   ")
         page.get_by_role("button", name="Ask", exact=True).click()
         expect(page.locator(".ask-form .form-error")).not_to_be_empty()
 
-    check(citizen, "ask form with an error", then=blank_question)
+    check(citizen, "ask form with an error", session_url(base, world["live"]), blank_question)
     check(citizen, "session with own pending post", session_url(base, world["pre"]))
     check(citizen, "delete account", f"{base}/accounts/delete/")
 
+    def wrong_password(page: Page) -> None:
+        page.get_by_label("Password").fill("wrong-password")
+        page.locator("main form button[type=submit]").click()
+        expect(page.locator("main .errorlist").first).to_be_visible()
+
+    check(citizen, "delete account with an error", then=wrong_password)
+
     politician = log_in(browser, base, "borgmester")
-    check(politician, "session live, politician", session_url(base, world["live"]))
-    check(politician, "session closed, politician", session_url(base, world["closed"]))
+    every_session_state(politician, "politician")
+
+    def blank_answer(page: Page) -> None:
+        question = page.locator(".question", has_text="svømmehallen")
+        question.locator(".reply-box summary").click()
+        question.locator(".reply-form textarea").fill("   ")
+        question.get_by_role("button", name="Send answer").click()
+        expect(question.locator(".reply-form .form-error")).not_to_be_empty()
+
+    check(politician, "answer form with an error", session_url(base, world["live"]), blank_answer)
 
     moderator = log_in(browser, base, "moderator")
-    check(moderator, "session live, moderator", session_url(base, world["pre"]))
+    every_session_state(moderator, "moderator")
+    check(moderator, "session with pending posts, moderator", session_url(base, world["pre"]))
     check(
         moderator, "moderation with pending posts", session_url(base, world["pre"], "moderation/")
     )
 
     staff = log_in(browser, base, "redaktor")
-    check(staff, "session scheduled, staff", session_url(base, world["scheduled"]))
-    check(staff, "session live, staff", session_url(base, world["live"]))
+    every_session_state(staff, "staff")
     check(staff, "session report", session_url(base, world["closed"], "report/"))
+    check(staff, "session report, live session", session_url(base, world["live"], "report/"))
     check(
         staff, "municipality report", f"{base}/municipalities/{world['municipality'].slug}/report/"
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from sessions import services
@@ -82,4 +84,29 @@ def test_the_screen_catches_up_after_a_restart(daphne: DaphneServer, browser: Br
         "Hvornår kommer der ny belægning?", timeout=20_000
     )
     expect(screen.locator('[data-field="connection"]')).to_be_hidden()
+    assert never_reloaded(screen)
+
+
+def test_the_screen_counts_down_while_questions_are_collected_and_goes_live_at_the_start(
+    daphne_url: str, browser: Browser
+):
+    starts_at = timezone.now() + timedelta(seconds=8)
+    session = SessionFactory(
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+        accepts_questions_early=True,
+    )
+    screen = visit(browser)
+    open_presenter(screen, f"{daphne_url}/sessions/{session.pk}/present/")
+    badge = screen.locator('[data-field="status-label"]')
+
+    expect(badge).to_have_text("Collecting questions")
+    expect(screen.locator('[data-field="countdown"]')).to_have_text(
+        re.compile(r"^Starts in 0:0\d$")
+    )
+
+    expect(badge).to_have_text("Live", timeout=30_000)
+    expect(screen.locator('[data-field="countdown"]')).to_have_text(
+        re.compile(r"^Ends in 59:\d\d$")
+    )
     assert never_reloaded(screen)

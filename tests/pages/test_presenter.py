@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.utils import timezone
 
 from sessions import services
-from tests.factories import PostFactory, UserFactory
+from tests.factories import PostFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +75,17 @@ def test_a_missing_session_is_a_404_with_a_message(client):
 
     assert response.status_code == 404
     assert b"Not Found" in response.content
+
+
+def test_while_questions_are_collected_the_screen_says_so(client):
+    starts_at = timezone.now() + timedelta(hours=2)
+    session = SessionFactory(
+        starts_at=starts_at, ends_at=starts_at + timedelta(hours=1), accepts_questions_early=True
+    )
+
+    html = text_of(client.get(f"/sessions/{session.pk}/present/"))
+
+    badge = re.search(
+        r'<span class="badge status-(\w+)" data-field="status-label">(.*?)</span>', html
+    )
+    assert badge.groups() == ("collecting", "Collecting questions")

@@ -8,8 +8,10 @@ from html import unescape
 
 import pytest
 from django.test import Client
-from django_otp.plugins.otp_static.models import StaticToken
+from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sessions.models import RecoveryCode, RecoveryCodes
 
 from tests.factories import ModeratorFactory, SessionFactory, UserFactory
 from tests.two_factor import app_code, enrolled_app
@@ -18,6 +20,8 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "demo-password-123"
 ENROL = "/accounts/two-factor/"
+# As the recovery-codes page shows them: ten base-32 characters in two groups.
+RECOVERY_CODE = r"<code>([a-z2-7]{5}-[a-z2-7]{5})</code>"
 
 
 def sign_in_with_password(username: str) -> Client:
@@ -89,7 +93,7 @@ def test_staff_enrols_an_app_by_scanning_and_confirming_a_code_then_gets_recover
 
     assert page.status_code == 200
     assert "Your authenticator app is set up" in text_of(page)
-    codes = re.findall(r"<code>([a-z2-7]{8})</code>", page.content.decode())
+    codes = re.findall(RECOVERY_CODE, page.content.decode())
     assert len(codes) == 10
     device.refresh_from_db()
     assert device.confirmed
@@ -105,7 +109,7 @@ def test_a_wrong_code_at_enrolment_changes_nothing(staff):
     assert page.status_code == 400
     assert "That code is not right" in text_of(page)
     assert not TOTPDevice.objects.get(user=staff).confirmed
-    assert not StaticToken.objects.filter(device__user=staff).exists()
+    assert not RecoveryCode.objects.filter(device__user=staff).exists()
     assert browser.get("/admin/").status_code == 302
 
 
@@ -147,18 +151,18 @@ def test_a_recovery_code_signs_in_once(staff):
     browser = sign_in_with_password("editor")
     browser.get(ENROL)
     page = enter_code(browser, app_code(TOTPDevice.objects.get(user=staff)))
-    recovery = re.findall(r"<code>([a-z2-7]{8})</code>", page.content.decode())[0]
+    recovery = re.findall(RECOVERY_CODE, page.content.decode())[0]
 
     first = sign_in_with_password("editor")
     assert enter_code(first, recovery).status_code == 302
     assert first.get("/admin/").status_code == 200
-    assert StaticToken.objects.filter(device__user=staff).count() == 9
+    assert RecoveryCode.objects.filter(device__user=staff).count() == 9
 
     second = sign_in_with_password("editor")
     page = enter_code(second, recovery)
     assert page.status_code == 400
     assert "it has been used already" in text_of(page)
-    assert StaticToken.objects.filter(device__user=staff).count() == 9
+    assert RecoveryCode.objects.filter(device__user=staff).count() == 9
 
 
 def test_wrong_codes_count_toward_the_login_lockout(staff, settings):
@@ -198,3 +202,67 @@ def test_with_enforcement_off_for_a_demo_staff_sign_in_with_the_password_alone(s
     browser = sign_in_with_password("editor")
 
     assert browser.get("/admin/").status_code == 200
+
+
+def enrol(staff) -> list[str]:
+    """Enrol the app through the page; the recovery codes it shows, this once."""
+    browser = sign_in_with_password("editor")
+    browser.get(ENROL)
+    page = enter_code(browser, app_code(TOTPDevice.objects.get(user=staff)))
+    return re.findall(RECOVERY_CODE, page.content.decode())
+
+
+def test_the_database_holds_no_recovery_code_as_shown(staff):
+    codes = enrol(staff)
+    assert len(set(codes)) == 10
+
+    stored = []
+    for model in (RecoveryCodes, RecoveryCode):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {model._meta.db_table}")
+            stored += [str(value).lower() for row in cursor.fetchall() for value in row]
+
+    assert RecoveryCode.objects.filter(device__user=staff).count() == 10
+    for code in codes:
+        plain = code.replace("-", "")
+        assert not any(plain in value or code in value for value in stored)
+
+
+def test_a_recovery_code_is_accepted_typed_in_capitals_and_without_the_dash(staff):
+    code = enrol(staff)[3]
+
+    browser = sign_in_with_password("editor")
+    assert enter_code(browser, code.upper().replace("-", " ")).status_code == 302
+    assert browser.get("/admin/").status_code == 200
+    assert RecoveryCode.objects.filter(device__user=staff).count() == 9
+
+
+def test_the_recovery_codes_page_is_not_shown_again(staff):
+    enrol(staff)
+    browser = sign_in_with_password("editor")
+    enter_code(browser, app_code(TOTPDevice.objects.get(user=staff), steps_ahead=1))
+
+    page = browser.get(ENROL)
+
+    assert re.findall(RECOVERY_CODE, page.content.decode()) == []
+
+
+def test_codes_saved_before_hashing_still_sign_in_once_and_their_clear_copies_are_gone(staff):
+    import importlib
+
+    from django.apps import apps
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    enrolled_app(staff)
+    static = StaticDevice.objects.create(user=staff, name="Recovery codes", confirmed=True)
+    StaticToken.objects.create(device=static, token="abcdefgh")
+    migration = importlib.import_module("sessions.migrations.0017_recovery_codes_hashed")
+
+    migration.hash_static_codes(apps, None)
+
+    assert not StaticToken.objects.exists()
+    assert RecoveryCode.objects.filter(device__user=staff).count() == 1
+    first = sign_in_with_password("editor")
+    assert enter_code(first, "abcdefgh").status_code == 302
+    second = sign_in_with_password("editor")
+    assert enter_code(second, "abcdefgh").status_code == 400

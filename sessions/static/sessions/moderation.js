@@ -102,6 +102,9 @@ function onDoorbell(event, connection) {
     scheduleRefresh();
   } else if (event.type === "error") {
     connection.show(event.data.message);
+  } else if (event.type === "signed_out") {
+    // The login ended (signed out, timed out): the page itself now asks to sign in again.
+    location.reload();
   }
 }
 
@@ -176,7 +179,7 @@ keepConnected({
   root,
   path: () => `/ws/sessions/${sessionId}/moderation/`,
   reconnecting: strings.reconnecting,
-  finalCodes: [4403, 4404],
+  finalCodes: [4401, 4403, 4404],
   onOpen: () => {},
   onMessage: onDoorbell,
 });

@@ -3,12 +3,12 @@
 // last seq seen after a reconnect, like the session page). It only reads; nothing is sent.
 
 import { keepConnected } from "./live-socket.js";
+import { countdownText, format, serverClock, showStatusBadge, statusAt } from "./session-clock.js";
 
 const root = document.getElementById("presenter");
 const initial = JSON.parse(document.getElementById("presenter-state").textContent);
 const strings = JSON.parse(document.getElementById("presenter-i18n").textContent);
-const serverClock = JSON.parse(document.getElementById("presenter-clock").textContent);
-const clockOffset = Date.parse(serverClock.server_now) - Date.now();
+const serverNow = serverClock(JSON.parse(document.getElementById("presenter-clock").textContent).server_now);
 
 const sessionId = Number(root.dataset.sessionId);
 let session = initial.session;
@@ -19,46 +19,16 @@ function field(name) {
   return root.querySelector(`[data-field="${name}"]`);
 }
 
-function format(template, params) {
-  return template.replace(/%\((\w+)\)s/g, (_, key) => String(params[key]));
-}
-
 // The clock ---------------------------------------------------------------------------------
 
-function statusAt(now) {
-  if (now < Date.parse(session.starts_at)) return "scheduled";
-  if (now < Date.parse(session.ends_at)) return "live";
-  return "closed";
-}
-
-function duration(ms) {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const days = Math.floor(total / 86400);
-  const hours = Math.floor((total % 86400) / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = total % 60;
-  const pad = (n) => String(n).padStart(2, "0");
-  const clock = hours ? `${hours}:${pad(minutes)}:${pad(seconds)}` : `${minutes}:${pad(seconds)}`;
-  return days ? `${format(strings.days, { days })} ${clock}` : clock;
-}
-
 function tick() {
-  const now = Date.now() + clockOffset;
-  const status = statusAt(now);
+  const now = serverNow();
+  const status = statusAt(session, now);
   if (root.dataset.status !== status) {
     root.dataset.status = status;
-    const label = field("status-label");
-    label.textContent = strings[status];
-    label.className = `badge status-${status}`;
+    showStatusBadge(field("status-label"), status, strings);
   }
-  const countdown = field("countdown");
-  if (status === "scheduled") {
-    countdown.textContent = format(strings.starts_in, { time: duration(Date.parse(session.starts_at) - now) });
-  } else if (status === "live") {
-    countdown.textContent = format(strings.ends_in, { time: duration(Date.parse(session.ends_at) - now) });
-  } else {
-    countdown.textContent = "";
-  }
+  field("countdown").textContent = countdownText(session, status, now, strings);
 }
 
 // The questions -----------------------------------------------------------------------------

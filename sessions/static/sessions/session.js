@@ -3,6 +3,7 @@
 // Without this script the page still reads and its forms still post (progressive enhancement).
 
 import { keepConnected } from "./live-socket.js";
+import { countdownText, format, serverClock, showStatusBadge, statusAt } from "./session-clock.js";
 
 const root = document.getElementById("session");
 const initial = JSON.parse(document.getElementById("session-state").textContent);
@@ -23,8 +24,7 @@ const questions = new Map(initial.questions.map((q) => [q.id, q]));
 const voted = new Set(initial.voted);
 // The server's clock, as seen from here: the session flips state on the server's time.
 // (Read from the page's tail: the rest of the page may be shared by many visitors.)
-const serverClock = JSON.parse(document.getElementById("session-clock").textContent);
-const clockOffset = Date.parse(serverClock.server_now) - Date.now();
+const serverNow = serverClock(JSON.parse(document.getElementById("session-clock").textContent).server_now);
 
 const timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone });
 const dateTimeFormat = new Intl.DateTimeFormat(lang, {
@@ -38,65 +38,23 @@ function field(element, name) {
   return element.querySelector(`[data-field="${name}"]`);
 }
 
-function format(template, params) {
-  return template.replace(/%\((\w+)\)s/g, (_, key) => String(params[key]));
-}
-
 // The clock ---------------------------------------------------------------------------------
-
-function serverNow() {
-  return Date.now() + clockOffset;
-}
-
-function statusAt(now) {
-  if (now < Date.parse(session.starts_at)) {
-    // The collecting phase: questions open before the start (the server's rule, Session.status_at).
-    const opens = session.questions_open_at ? Date.parse(session.questions_open_at) : Infinity;
-    return session.accepts_questions_early || now >= opens ? "collecting" : "scheduled";
-  }
-  if (now < Date.parse(session.ends_at)) return "live";
-  return "closed";
-}
 
 function acceptsPosts(status) {
   return status === "live" || status === "collecting";
 }
 
-function duration(ms) {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const days = Math.floor(total / 86400);
-  const hours = Math.floor((total % 86400) / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = total % 60;
-  const pad = (n) => String(n).padStart(2, "0");
-  const clock = hours ? `${hours}:${pad(minutes)}:${pad(seconds)}` : `${minutes}:${pad(seconds)}`;
-  return days ? `${format(strings.days, { days })} ${clock}` : clock;
-}
-
 function tick() {
   const now = serverNow();
-  const status = statusAt(now);
+  const status = statusAt(session, now);
   if (status !== displayedStatus) showStatus(status);
-  const countdown = field(root, "countdown");
-  if (status === "scheduled" || status === "collecting") {
-    countdown.textContent = format(strings.starts_in, {
-      time: duration(Date.parse(session.starts_at) - now),
-    });
-  } else if (status === "live") {
-    countdown.textContent = format(strings.ends_in, {
-      time: duration(Date.parse(session.ends_at) - now),
-    });
-  } else {
-    countdown.textContent = "";
-  }
+  field(root, "countdown").textContent = countdownText(session, status, now, strings);
 }
 
 function showStatus(status) {
   displayedStatus = status;
   root.dataset.status = status;
-  const label = field(root, "status-label");
-  label.textContent = strings[status];
-  label.className = `badge status-${status}`;
+  showStatusBadge(field(root, "status-label"), status, strings);
   const message = field(root, "state-message");
   if (status === "scheduled") {
     message.textContent = format(strings.not_started, {
@@ -575,7 +533,7 @@ function showPresence(viewers) {
 // Too far behind for the server to replay: reload the page, keeping what the user was typing.
 const draftsKey = `townhall-drafts-${sessionId}`;
 
-function resync() {
+function saveDrafts() {
   const drafts = {};
   for (const textarea of root.querySelectorAll("textarea[id]")) {
     if (textarea.value) drafts[textarea.id] = textarea.value;
@@ -585,7 +543,27 @@ function resync() {
   } catch {
     // Storage refused: the reload still brings the page up to date.
   }
+}
+
+function resync() {
+  saveDrafts();
   location.reload();
+}
+
+// The login ended (signed out elsewhere, timed out): keep what was typed for after signing in
+// again, and say so with a link that comes back here. The feed goes on, as for anyone.
+let askedToSignIn = false;
+
+function askToSignIn(reason) {
+  saveDrafts();
+  if (askedToSignIn) return;
+  askedToSignIn = true;
+  const notice = field(root, "notice");
+  const link = document.createElement("a");
+  link.href = `${root.dataset.loginUrl}?next=${encodeURIComponent(location.pathname)}`;
+  link.textContent = strings.sign_in_again;
+  notice.replaceChildren(reason === "expired" ? strings.login_expired : strings.signed_out, " ", link);
+  notice.hidden = false;
 }
 
 function restoreDrafts() {
@@ -662,6 +640,12 @@ function onEvent(event) {
     resync();
     return;
   }
+  if (event.type === "signed_out") {
+    // A ban: the page reloads into what a banned person sees, with the drafts kept.
+    if (event.data.reason === "banned") resync();
+    else askToSignIn(event.data.reason);
+    return;
+  }
   if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
   lastSeq = event.seq;
   if (paused) hold(event);
@@ -689,6 +673,7 @@ async function callApi(method, url, form, payload) {
     body: payload === undefined ? undefined : JSON.stringify(payload),
   });
   const body = await response.json().catch(() => null);
+  if (response.status === 401 && signedIn) askToSignIn(body?.code === "session_expired" ? "expired" : "signed_out");
   if (!response.ok) {
     const error = new Error(errorText(body));
     error.code = body?.code;
