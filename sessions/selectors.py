@@ -51,17 +51,26 @@ class HomeSessions:
 
 
 def sessions_for_home(now: datetime) -> HomeSessions:
-    """Sessions live now (ending soonest first), upcoming (starting soonest), and the archive."""
+    """Sessions live now (ending soonest first), upcoming (starting soonest), and the archive.
+    A cancelled session stays in view, marked cancelled: among the upcoming until its start,
+    then in the archive (never live)."""
     base = Session.objects.select_related("municipality")
+    live = base.filter(starts_at__lte=now, ends_at__gt=now, cancelled_at=None)
+    past = Q(ends_at__lte=now) | Q(starts_at__lte=now, cancelled_at__isnull=False)
     return HomeSessions(
-        live=list(base.filter(starts_at__lte=now, ends_at__gt=now).order_by("ends_at")),
+        live=list(live.order_by("ends_at")),
         upcoming=list(base.filter(starts_at__gt=now).order_by("starts_at")),
-        archive=list(base.filter(ends_at__lte=now).order_by("-ends_at")[:50]),
+        archive=list(base.filter(past).order_by("-ends_at")[:50]),
     )
 
 
 def sessions_newest_first(status: str | None, now: datetime) -> QuerySet[Session]:
     sessions = Session.objects.select_related("municipality").prefetch_related("politicians")
+    if status == Session.Status.CANCELLED:
+        return sessions.exclude(cancelled_at=None).order_by("-starts_at", "-id")
+    if status in Session.Status.values:
+        # A cancelled session is only ever "cancelled" (Session.status_at).
+        sessions = sessions.filter(cancelled_at=None)
     if status == Session.Status.SCHEDULED:
         sessions = sessions.filter(starts_at__gt=now).exclude(Session.collecting_q(now))
     elif status == Session.Status.COLLECTING:

@@ -312,6 +312,9 @@ class SessionOutput(serializers.Serializer):
         "(14 days after the end unless staff set it)."
     )
     panel = PanelMemberOutput(many=True)
+    cancelled_at = serializers.DateTimeField(
+        allow_null=True, help_text="When staff cancelled the session (status cancelled)."
+    )
 
 
 class SessionUpdateInput(StrictInput):

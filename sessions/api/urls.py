@@ -29,6 +29,11 @@ urlpatterns = [
         name="api-session-close",
     ),
     path(
+        "sessions/<int:session_id>/cancel/",
+        views.SessionControlView.as_view(action="cancel"),
+        name="api-session-cancel",
+    ),
+    path(
         "sessions/<int:session_id>/report/",
         reports.SessionReportView.as_view(),
         name="api-session-report",

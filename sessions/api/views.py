@@ -314,9 +314,9 @@ class AnsweredView(APIView):
 
 
 class SessionControlView(APIView):
-    """POST /api/sessions/{id}/open|extend|close/: staff move the session's clock.
+    """POST /api/sessions/{id}/open|extend|close|cancel/: staff move the session's clock.
 
-    Open and close take no body (any body sent is ignored); extend takes minutes or until.
+    Open, close and cancel take no body (any body sent is ignored); extend takes minutes or until.
     """
 
     permission_classes = [StaffWritesOnly]
@@ -336,6 +336,8 @@ class SessionControlView(APIView):
             services.open_session(session=session, user=request.user)
         elif self.action == "close":
             services.close_session(session=session, user=request.user)
+        elif self.action == "cancel":
+            services.cancel_session(session=session, user=request.user)
         else:
             fields = valid_input(ExtendInput, request)
             services.extend_session(
@@ -391,10 +393,28 @@ class CloseSessionView(SessionControlView):
         return super().post(request, session_id)
 
 
+class CancelSessionView(SessionControlView):
+    action = "cancel"
+
+    @extend_schema(
+        operation_id="sessions_cancel",
+        request=None,
+        responses={200: SessionOutput, **CONTROL_ERRORS},
+        description="Cancel a scheduled session: it stays, with status cancelled, and takes no "
+        "more posts. A session that is collecting, live, closed or already cancelled gets 400 "
+        'with code "not_scheduled" or "already_cancelled". Everyone watching hears '
+        "session.updated.",
+        tags=["sessions"],
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        return super().post(request, session_id)
+
+
 CONTROL_VIEWS: dict[str, type[SessionControlView]] = {
     "open": OpenSessionView,
     "extend": ExtendSessionView,
     "close": CloseSessionView,
+    "cancel": CancelSessionView,
 }
 
 

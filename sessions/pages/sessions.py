@@ -258,6 +258,8 @@ def live_page_strings() -> dict[str, str]:
             "from %(start)s."
         ),
         "closed": _("Closed"),
+        "cancelled": _("Cancelled"),
+        "cancelled_message": _("This session has been cancelled. It will not take place."),
         "starts_in": _("Starts in %(time)s"),
         "ends_in": _("Ends in %(time)s"),
         "not_started": _("This session has not started yet. It opens for questions at %(start)s."),
@@ -434,7 +436,7 @@ def on_air(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def control(request: HttpRequest, session_id: int) -> HttpResponse:
-    """Staff controls on the session page: open now, extend, close now."""
+    """Staff controls on the session page: open now, extend, close now, cancel."""
     session = get_object_or_404(Session, pk=session_id)
     action = request.POST.get("action")
     try:
@@ -442,6 +444,10 @@ def control(request: HttpRequest, session_id: int) -> HttpResponse:
             services.open_session(session=session, user=request.user)
         elif action == "close":
             services.close_session(session=session, user=request.user)
+        elif action == "cancel":
+            if request.POST.get("confirm") != "yes":
+                raise ValidationError(_("Tick the box to confirm that the session is cancelled."))
+            services.cancel_session(session=session, user=request.user)
         elif action == "extend":
             form = ExtendForm(request.POST)
             if not form.is_valid():

@@ -39,6 +39,7 @@ from .ratelimits import RateLimited, check_rate_limit
 from .sessions import (
     EDITABLE_FIELDS,
     MAX_EXTENSION_MINUTES,
+    cancel_session,
     check_follow_up,
     check_panel,
     check_questions_open,
@@ -60,6 +61,7 @@ __all__ = [
     "answer_question",
     "approve_post",
     "ban_user",
+    "cancel_session",
     "check_follow_up",
     "check_panel",
     "check_questions_open",

@@ -72,6 +72,7 @@ LAST = (
     "sessions_open",
     "sessions_extend",
     "sessions_close",
+    "sessions_cancel",
     # Revoking one's tokens ends the caller's own token: nothing of theirs is tried after it.
     "auth_token_destroy",
     "auth_tokens_destroy",

@@ -161,6 +161,8 @@ ROWS = [
         body={"minutes": 15},
     ),
     Row("sessions_close", "post", "/api/sessions/{session}/close/", staff_only(200)),
+    # Calendars and the widget (issue 15): staff cancel a scheduled session.
+    Row("sessions_cancel", "post", "/api/sessions/{scheduled}/cancel/", staff_only(200)),
     # After the hour (issue 13): staff edit; anyone reads the public record.
     Row(
         "sessions_partial_update",
@@ -348,7 +350,9 @@ def world() -> World:
 def what_is_stored() -> dict[str, object]:
     return {
         "sessions": list(
-            Session.objects.values_list("id", "title", "starts_at", "ends_at", "follow_up_until")
+            Session.objects.values_list(
+                "id", "title", "starts_at", "ends_at", "follow_up_until", "cancelled_at"
+            )
         ),
         "posts": list(
             Post.objects.values_list(

@@ -49,6 +49,7 @@ function serverNow() {
 }
 
 function statusAt(now) {
+  if (session.status === "cancelled") return "cancelled"; // staff's word, not the clock's
   if (now < Date.parse(session.starts_at)) {
     // The collecting phase: questions open before the start (the server's rule, Session.status_at).
     const opens = session.questions_open_at ? Date.parse(session.questions_open_at) : Infinity;
@@ -108,6 +109,8 @@ function showStatus(status) {
     });
   } else if (status === "closed") {
     message.textContent = strings.closed_message;
+  } else if (status === "cancelled") {
+    message.textContent = strings.cancelled_message;
   } else {
     message.textContent = "";
   }
