@@ -380,3 +380,28 @@ def login_session_limits(user: AbstractBaseUser | AnonymousUser) -> tuple[timede
         timedelta(minutes=settings.TOWNHALL_CITIZEN_SESSION_IDLE_MINUTES),
         timedelta(hours=settings.TOWNHALL_CITIZEN_SESSION_MAX_HOURS),
     )
+
+
+# Calendars (issue 15) -------------------------------------------------------------------------
+
+# A municipality's calendar feed keeps sessions that ended up to this long ago.
+CALENDAR_PAST = timedelta(days=90)
+
+
+def municipality_by_slug(slug: str) -> Municipality:
+    """The municipality, or 404."""
+    return get_object_or_404(Municipality, slug=slug)
+
+
+def sessions_for_calendar(municipality: Municipality, now: datetime) -> QuerySet[Session]:
+    """The municipality's upcoming and recent sessions (ended in the last CALENDAR_PAST),
+    cancelled ones included (their entries must say so), soonest first; one query."""
+    return (
+        municipality.sessions.filter(ends_at__gte=now - CALENDAR_PAST)
+        .select_related("municipality")
+        .order_by("starts_at", "id")
+    )
+
+
+def municipalities_by_name() -> QuerySet[Municipality]:
+    return Municipality.objects.order_by("name", "id")

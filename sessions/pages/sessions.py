@@ -28,13 +28,21 @@ from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Post, Session
 from ..payloads import iso, session_payload
-from . import moderation, page_cache, question_cache
+from . import calendars, moderation, page_cache, question_cache
 from .forms import AskForm, EnterQuestionForm, ExtendForm, ReplyForm, SignupForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    return render(request, "sessions/home.html", {"sessions": selectors.sessions_for_home(now)})
+    municipalities = [
+        (municipality, calendars.webcal_url(request, municipality))
+        for municipality in selectors.municipalities_by_name()
+    ]
+    return render(
+        request,
+        "sessions/home.html",
+        {"sessions": selectors.sessions_for_home(now), "calendars": municipalities},
+    )
 
 
 def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
@@ -208,6 +216,7 @@ def _session_page_context(
         **question_context,
         **moderation_context,
         "session": session,
+        "calendar": calendars.calendar_links(request, session),
         "status": session.status_at(now),
         "follow_up_over": not accepts_answers,
         "questions": shown.questions,

@@ -107,6 +107,11 @@ def check_panel(municipality: Municipality, politicians: Iterable[Politician]) -
 
 
 def _session_changed(session: Session, now: datetime, fields: Iterable[str]) -> None:
+    fields = list(fields)
+    if {"starts_at", "ends_at", "cancelled_at"} & set(fields):
+        # Calendars replace the entry they hold (same UID) only for a higher SEQUENCE.
+        session.calendar_sequence += 1
+        fields.append("calendar_sequence")
     session.full_clean(exclude=["politicians"])
     # Only what changed: last_seq moves under the lock, never from a stale copy.
     session.save(update_fields=list(fields))
