@@ -208,6 +208,29 @@ class MunicipalityInput(StrictInput):
     slug = StrictCharField(max_length=50)
 
 
+class MunicipalityUpdateInput(StrictInput):
+    """PATCH /api/municipalities/{id}/: only what is sent changes (services.update_municipality
+    checks each origin)."""
+
+    embed_origins = serializers.ListField(
+        child=StrictCharField(max_length=200),
+        max_length=50,
+        required=False,
+        help_text="Origins (scheme://host[:port]) whose pages may frame the session widget.",
+    )
+    verified_only = StrictBooleanField(
+        required=False, help_text="Only verified citizens may post, vote and take part in polls."
+    )
+    retention_days = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=36500,
+        help_text="Days after a session closes before its citizens are pseudonymised; "
+        "null keeps them.",
+    )
+
+
 class PoliticianInput(StrictInput):
     municipality = StrictPrimaryKeyRelatedField(queryset=Municipality.objects.all())
     name = StrictCharField(max_length=200)
@@ -226,6 +249,19 @@ class MunicipalitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Municipality
         fields = ["id", "name", "slug"]
+
+
+class MunicipalityDetailSerializer(serializers.ModelSerializer):
+    """GET/PATCH /api/municipalities/{id}/: the municipality with its settings."""
+
+    embed_origins = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Origins (scheme://host[:port]) whose pages may frame the session widget.",
+    )
+
+    class Meta:
+        model = Municipality
+        fields = ["id", "name", "slug", "embed_origins", "verified_only", "retention_days"]
 
 
 class PoliticianSerializer(serializers.ModelSerializer):

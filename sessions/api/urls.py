@@ -54,6 +54,11 @@ urlpatterns = [
     path("posts/<int:post_id>/answered/", views.AnsweredView.as_view(), name="api-answered"),
     path("posts/<int:post_id>/on-air/", on_air.OnAirView.as_view(), name="api-on-air"),
     path("municipalities/", views.MunicipalityListView.as_view(), name="api-municipalities"),
+    path(
+        "municipalities/<int:municipality_id>/",
+        views.MunicipalityDetailView.as_view(),
+        name="api-municipality",
+    ),
     path("politicians/", views.PoliticianListView.as_view(), name="api-politicians"),
     # Moderation (issue 7)
     path("posts/<int:post_id>/moderate/", moderation.ModerateView.as_view(), name="api-moderate"),

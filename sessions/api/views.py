@@ -52,8 +52,10 @@ from .serializers import (
     MAX_ID,
     AnsweredInput,
     ExtendInput,
+    MunicipalityDetailSerializer,
     MunicipalityInput,
     MunicipalitySerializer,
+    MunicipalityUpdateInput,
     PoliticianInput,
     PoliticianSerializer,
     PostOutput,
@@ -448,6 +450,35 @@ class MunicipalityListView(APIView):
         fields = valid_input(MunicipalityInput, request)
         municipality = services.create_municipality(user=request.user, **fields)
         return Response(MunicipalitySerializer(municipality).data, status=status.HTTP_201_CREATED)
+
+
+class MunicipalityDetailView(APIView):
+    permission_classes = [StaffWritesOnly]
+
+    @extend_schema(
+        operation_id="municipalities_retrieve",
+        responses={200: MunicipalityDetailSerializer, 404: NOT_FOUND, **READ_ERRORS},
+        tags=["directory"],
+    )
+    def get(self, request: Request, municipality_id: int) -> Response:
+        municipality = object_or_404(Municipality, municipality_id)
+        return Response(MunicipalityDetailSerializer(municipality).data)
+
+    @extend_schema(
+        operation_id="municipalities_partial_update",
+        request=MunicipalityUpdateInput,
+        responses={200: MunicipalityDetailSerializer, 404: NOT_FOUND, **WRITE_ERRORS},
+        description="Staff change embed_origins, verified_only and retention_days; only the "
+        "fields sent change. An origin is scheme://host[:port], nothing more.",
+        tags=["directory"],
+    )
+    def patch(self, request: Request, municipality_id: int) -> Response:
+        municipality = object_or_404(Municipality, municipality_id)
+        fields = valid_input(MunicipalityUpdateInput, request)
+        municipality = services.update_municipality(
+            municipality=municipality, user=request.user, **fields
+        )
+        return Response(MunicipalityDetailSerializer(municipality).data)
 
 
 class PoliticianListView(APIView):

@@ -73,6 +73,8 @@ LAST = (
     "sessions_extend",
     "sessions_close",
     "sessions_cancel",
+    # verified_only would shut citizens out of what comes after it.
+    "municipalities_partial_update",
     # Revoking one's tokens ends the caller's own token: nothing of theirs is tried after it.
     "auth_token_destroy",
     "auth_tokens_destroy",

@@ -237,6 +237,15 @@ ROWS = [
         staff_only(201),
         body={"name": "Ærø Kommune", "slug": "aeroe"},
     ),
+    # Issue 15: one municipality; staff change its embed origins and other settings.
+    Row("municipalities_retrieve", "get", "/api/municipalities/{municipality}/", anyone(200)),
+    Row(
+        "municipalities_partial_update",
+        "patch",
+        "/api/municipalities/{municipality}/",
+        staff_only(200),
+        body={"embed_origins": ["https://www.roskilde.dk"], "verified_only": True},
+    ),
     Row("politicians_list", "get", "/api/politicians/", anyone(200)),
     Row(
         "politicians_create",
@@ -368,7 +377,11 @@ def what_is_stored() -> dict[str, object]:
         ),
         "votes": Vote.objects.count(),
         "events": Event.objects.count(),
-        "municipalities": Municipality.objects.count(),
+        "municipalities": list(
+            Municipality.objects.values_list(
+                "id", "embed_origins", "verified_only", "retention_days"
+            )
+        ),
         "politicians": Politician.objects.count(),
         "tokens": AuthToken.objects.count(),
         "users": get_user_model().objects.count(),

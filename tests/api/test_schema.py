@@ -94,6 +94,8 @@ AFTER_THE_HOUR = {
 # Calendars and the widget (issue 15).
 CALENDAR_AND_EMBED = {
     ("/api/sessions/{session_id}/cancel/", "post"),
+    ("/api/municipalities/{municipality_id}/", "get"),
+    ("/api/municipalities/{municipality_id}/", "patch"),
 }
 
 
