@@ -90,6 +90,11 @@ def session_with_panel(session_id: int) -> Session:
     )
 
 
+def session_or_none(session_id: int) -> Session | None:
+    """The session with its municipality, or None."""
+    return Session.objects.select_related("municipality").filter(pk=session_id).first()
+
+
 def session_for_page(session_id: int) -> Session:
     """The session with its municipality, or 404: what a page needs to know its state."""
     return get_object_or_404(Session.objects.select_related("municipality"), pk=session_id)

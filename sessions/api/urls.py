@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import duplicates, moderation, on_air, records, reports, tokens, views
+from . import duplicates, moderation, oembed, on_air, records, reports, tokens, views
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -48,6 +48,7 @@ urlpatterns = [
         duplicates.SimilarView.as_view(),
         name="api-session-similar",
     ),
+    path("oembed/", oembed.OEmbedView.as_view(), name="api-oembed"),
     path("posts/<int:post_id>/merge/", duplicates.MergeView.as_view(), name="api-merge"),
     path("posts/<int:post_id>/replies/", views.ReplyView.as_view(), name="api-replies"),
     path("posts/<int:post_id>/vote/", views.VoteView.as_view(), name="api-vote"),

@@ -28,7 +28,7 @@ from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Post, Session
 from ..payloads import iso, session_payload
-from . import calendars, moderation, page_cache, question_cache
+from . import calendars, embed, moderation, page_cache, question_cache
 from .forms import AskForm, EnterQuestionForm, ExtendForm, ReplyForm, SignupForm
 
 
@@ -217,6 +217,8 @@ def _session_page_context(
         **moderation_context,
         "session": session,
         "calendar": calendars.calendar_links(request, session),
+        "oembed_url": embed.oembed_discovery_url(request, session),
+        "embed": embed.staff_snippets(request, session) if request.user.is_staff else None,
         "status": session.status_at(now),
         "follow_up_over": not accepts_answers,
         "questions": shown.questions,

@@ -246,6 +246,12 @@ ROWS = [
         staff_only(200),
         body={"embed_origins": ["https://www.roskilde.dk"], "verified_only": True},
     ),
+    Row(
+        "oembed",
+        "get",
+        "/api/oembed/?url=http%3A%2F%2Ftestserver%2Fsessions%2F{session}%2F&format=json",
+        anyone(200),
+    ),
     Row("politicians_list", "get", "/api/politicians/", anyone(200)),
     Row(
         "politicians_create",

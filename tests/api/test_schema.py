@@ -96,6 +96,7 @@ CALENDAR_AND_EMBED = {
     ("/api/sessions/{session_id}/cancel/", "post"),
     ("/api/municipalities/{municipality_id}/", "get"),
     ("/api/municipalities/{municipality_id}/", "patch"),
+    ("/api/oembed/", "get"),
 }
 
 
