@@ -56,7 +56,9 @@ def test_a_title_with_markup_is_escaped_in_the_html(api_client, live_session):
 
 
 def test_format_xml_is_not_implemented(api_client, live_session):
-    response = oembed(api_client, url=f"http://testserver/sessions/{live_session.pk}/", format="xml")
+    response = oembed(
+        api_client, url=f"http://testserver/sessions/{live_session.pk}/", format="xml"
+    )
     assert response.status_code == 501
     assert response.json()["detail"] == "Only format=json is offered."
 

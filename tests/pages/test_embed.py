@@ -12,7 +12,7 @@ from django.test import Client
 from sessions import services
 from sessions.models import Municipality
 
-from ..factories import PostFactory, ReplyFactory
+from ..factories import MunicipalityFactory, PostFactory, ReplyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +69,6 @@ def test_every_other_page_still_refuses_to_be_framed(live_session, path):
 
 
 def test_another_municipalitys_origins_do_not_open_this_widget(live_session):
-    from ..factories import MunicipalityFactory
-
     MunicipalityFactory(name="Odense Kommune", slug="odense", embed_origins=["https://odense.dk"])
     response = Client().get(f"/embed/sessions/{live_session.pk}/")
     assert frame_ancestors(response) == "frame-ancestors 'none'"
@@ -95,7 +93,9 @@ def test_the_widget_shows_questions_by_votes_with_answers_and_a_way_to_take_part
     assert "Answered live" in html
     # Only the panel's answers: a citizen's reply stays on the full site.
     assert "Det vil jeg også gerne vide." not in html
-    link = re.search(r'<a class="button primary" href="([^"]+)" target="_blank" rel="noopener">', html)
+    link = re.search(
+        r'<a class="button primary" href="([^"]+)" target="_blank" rel="noopener">', html
+    )
     assert link.group(1) == f"http://testserver/sessions/{live_session.pk}/"
     state = json.loads(re.search(r'id="widget-state"[^>]*>(.*?)</script>', html, re.S).group(1))
     assert state["seq"] == live_session.__class__.objects.get(pk=live_session.pk).last_seq
@@ -139,7 +139,7 @@ def test_the_session_page_names_its_oembed_endpoint(client, live_session):
     html = client.get(f"/sessions/{live_session.pk}/").content.decode()
     expected = (
         '<link rel="alternate" type="application/json+oembed" '
-        "href=\"http://testserver/api/oembed/?url=http%3A%2F%2Ftestserver%2Fsessions%2F"
+        'href="http://testserver/api/oembed/?url=http%3A%2F%2Ftestserver%2Fsessions%2F'
         f'{live_session.pk}%2F&amp;format=json"'
     )
     assert expected in html
