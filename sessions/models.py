@@ -38,7 +38,8 @@ def _is_origin(text: str) -> bool:
         and not parts.username
         and not parts.password
         and text == f"{parts.scheme}://{parts.netloc}"
-        and all(c.isalnum() or c in "-.[]:" for c in parts.netloc)
+        # ASCII only: a browser matches frame-ancestors against the punycode (xn--) form.
+        and all(c.isascii() and (c.isalnum() or c in "-.[]:") for c in parts.netloc)
     )
 
 

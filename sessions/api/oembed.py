@@ -112,12 +112,15 @@ class OEmbedView(APIView):
     def _session_of(self, request: Request, url: str) -> Session:
         """The session the URL names, if it is one of this site's session addresses."""
         not_found = exceptions.NotFound(_("That address is not a session on this site."))
-        parts = urlsplit(url.strip())
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:  # e.g. "http://[::1": not an address at all
+            raise not_found from None
         if parts.scheme not in ("http", "https") or not self._is_this_site(request, parts.netloc):
             raise not_found
         try:
             match = resolve(parts.path)
-        except Resolver404:
+        except (Resolver404, UnicodeError):
             raise not_found from None
         session_id = match.kwargs.get("session_id")
         if match.url_name not in SESSION_VIEWS or not session_id or session_id > MAX_ID:

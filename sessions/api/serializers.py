@@ -91,6 +91,28 @@ class ServiceCheckedChoiceField(serializers.ChoiceField):
         return data
 
 
+class StrictTextListField(serializers.ListField):
+    """A JSON list of strings, each refused with one flat message (not DRF's {"0": [...]}), so
+    the error body keeps the API's {"field": ["message"]} shape. A service checks the values."""
+
+    default_error_messages = {
+        "not_text": _("Item %(number)d is not text."),
+    }
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        if isinstance(data, str | Mapping) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        items = list(data)
+        if self.max_length is not None and len(items) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        for number, item in enumerate(items, start=1):
+            if not isinstance(item, str):
+                raise serializers.ValidationError(
+                    self.error_messages["not_text"] % {"number": number}
+                )
+        return items
+
+
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """An id as a JSON integer; one no database could hold does not exist."""
 
@@ -212,7 +234,7 @@ class MunicipalityUpdateInput(StrictInput):
     """PATCH /api/municipalities/{id}/: only what is sent changes (services.update_municipality
     checks each origin)."""
 
-    embed_origins = serializers.ListField(
+    embed_origins = StrictTextListField(
         child=StrictCharField(max_length=200),
         max_length=50,
         required=False,

@@ -107,7 +107,14 @@ def build_world() -> dict[str, object]:
     )
     PostFactory(session=closed, body="Hvorfor er der kø på Ringvejen?")
     empty = SessionFactory(title="Ny session uden spørgsmål", politicians=[mayor])
+    cancelled = SessionFactory(
+        title="Aflyst borgermøde",
+        starts_at=now + timedelta(days=3),
+        ends_at=now + timedelta(days=3, hours=1),
+    )
+    services.cancel_session(session=cancelled, user=UserFactory(username="redaktor"))
     return {
+        "cancelled": cancelled,
         "live": live,
         "pre": pre,
         "big": big,
@@ -123,7 +130,7 @@ def session_url(base: str, session: Session, suffix: str = "") -> str:
 
 
 def wait_for_live(page: Page) -> None:
-    live = page.locator("#session, #presenter, #moderation")
+    live = page.locator("#session, #presenter, #moderation, #widget")
     if live.count():
         expect(live.first).to_have_attribute("data-connected", "true")
 
@@ -146,6 +153,8 @@ def test_no_serious_or_critical_violation_anywhere(daphne_url: str, browser: Bro
     for state in ("live", "scheduled", "closed", "empty", "big"):
         check(anonymous, f"session {state}, anonymous", session_url(base, world[state]))
     check(anonymous, "presenter view", session_url(base, world["live"], "present/"))
+    check(anonymous, "session cancelled, anonymous", session_url(base, world["cancelled"]))
+    check(anonymous, "widget", f"{base}/embed/sessions/{world['live'].pk}/")
     check(anonymous, "accessibility statement", f"{base}/accessibility/")
     check(anonymous, "signup", f"{base}/accounts/signup/")
 

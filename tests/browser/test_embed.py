@@ -29,7 +29,7 @@ class HostSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            def do_GET(self) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.end_headers()
@@ -77,9 +77,7 @@ def test_a_question_appears_live_in_the_widget_on_the_municipalitys_site(
     daphne: DaphneServer, browser: Browser, host_site: HostSite
 ):
     session = SessionFactory(title="Borgermøde om havnen")
-    Municipality.objects.filter(pk=session.municipality_id).update(
-        embed_origins=[host_site.origin]
-    )
+    Municipality.objects.filter(pk=session.municipality_id).update(embed_origins=[host_site.origin])
     token = api_token(UserFactory(username="anna", first_name="Anna Jensen"))
     page = visit(browser)
 
