@@ -199,3 +199,9 @@ def test_a_cancelled_session_whose_time_came_is_in_the_archive_not_live(client, 
     assert "Live nu" in live_part
     assert "Aflyst møde" not in live_part
     assert "Aflyst møde" in rest.partition('id="archive-heading"')[2]
+
+
+def test_the_presenter_view_shows_a_cancelled_session_as_cancelled(client, scheduled, staff):
+    services.cancel_session(session=scheduled, user=staff)
+    html = client.get(reverse("present", args=[scheduled.pk])).content.decode()
+    assert 'data-field="status-label">Cancelled</span>' in html

@@ -76,6 +76,7 @@ def presenter_strings() -> dict[str, str]:
         "live": _("Live"),
         "scheduled": _("Scheduled"),
         "closed": _("Closed"),
+        "cancelled": _("Cancelled"),
         "starts_in": _("Starts in %(time)s"),
         "ends_in": _("Ends in %(time)s"),
         "days": _("%(days)s d"),

@@ -26,6 +26,7 @@ function format(template, params) {
 // The clock ---------------------------------------------------------------------------------
 
 function statusAt(now) {
+  if (session.status === "cancelled") return "cancelled"; // staff's word, not the clock's
   if (now < Date.parse(session.starts_at)) return "scheduled";
   if (now < Date.parse(session.ends_at)) return "live";
   return "closed";
