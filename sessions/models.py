@@ -4,12 +4,45 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+
+
+def validate_origins(value: object) -> None:
+    """A list of web origins, each exactly scheme://host[:port] (http or https): no path, no *."""
+    if not isinstance(value, list):
+        raise ValidationError(_("Give the origins as a list."), code="invalid")
+    for origin in value:
+        if not isinstance(origin, str) or not _is_origin(origin):
+            raise ValidationError(
+                _("%(value)s is not an origin: write scheme://host[:port], e.g. https://www.x.dk.")
+                % {"value": origin if isinstance(origin, str) else repr(origin)},
+                code="invalid_origin",
+            )
+
+
+def _is_origin(text: str) -> bool:
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and "*" not in text
+        and not parts.username
+        and not parts.password
+        and text == f"{parts.scheme}://{parts.netloc}"
+        # ASCII only: a browser matches frame-ancestors against the punycode (xn--) form.
+        and all(c.isascii() and (c.isalnum() or c in "-.[]:") for c in parts.netloc)
+    )
 
 
 class Municipality(models.Model):
@@ -22,6 +55,25 @@ class Municipality(models.Model):
         help_text=_(
             "Days after a session closes before its citizens are pseudonymised "
             "(manage.py apply_retention). Empty: keep forever."
+        ),
+    )
+    # Origins (scheme://host[:port]) whose pages may frame this municipality's session widget
+    # (/embed/sessions/<id>/): the widget's CSP frame-ancestors names exactly these.
+    embed_origins = models.JSONField(
+        _("origins allowed to embed"),
+        default=list,
+        blank=True,
+        validators=[validate_origins],
+        help_text=_(
+            'Web sites that may show the live widget, e.g. ["https://www.roskilde.dk"]. '
+            "Empty: none."
+        ),
+    )
+    verified_only = models.BooleanField(
+        _("verified citizens only"),
+        default=False,
+        help_text=_(
+            "Only citizens with a verified identity may post, vote and take part in polls."
         ),
     )
 
@@ -114,6 +166,7 @@ class Session(models.Model):
         COLLECTING = "collecting", _("Collecting questions")
         LIVE = "live", _("Live")
         CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class ModerationMode(models.TextChoices):
         POST = "post", _("Post-moderation: posts appear at once")
@@ -156,6 +209,11 @@ class Session(models.Model):
             "Empty: 14 days after the end."
         ),
     )
+    # Set when staff cancel a scheduled session (services.cancel_session): it stays, as cancelled.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+    # The calendar's SEQUENCE: raised by update_session whenever the time moves, so calendar
+    # clients replace the event they have (same UID) instead of keeping the old time.
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     # The seq of the newest event in this session's log; bumped under a row lock.
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -213,9 +271,12 @@ class Session(models.Model):
         return Post.Fate.OPEN.value
 
     def status_at(self, now: datetime) -> str:
-        """Before starts_at: collecting from questions_open_at (inclusive; from the start of
-        time when accepts_questions_early), else scheduled. Live from starts_at (inclusive) to
-        ends_at (exclusive); closed after."""
+        """Cancelled once staff cancelled it, whatever the time. Otherwise, before starts_at:
+        collecting from questions_open_at (inclusive; from the start of time when
+        accepts_questions_early), else scheduled. Live from starts_at (inclusive) to ends_at
+        (exclusive); closed after."""
+        if self.cancelled_at is not None:
+            return self.Status.CANCELLED
         if now < self.starts_at:
             if self.accepts_questions_early or (
                 self.questions_open_at is not None and now >= self.questions_open_at
@@ -232,7 +293,7 @@ class Session(models.Model):
     @classmethod
     def collecting_q(cls, now: datetime) -> Q:
         """Sessions that take questions before their start at `now`, as a filter (status_at)."""
-        return Q(starts_at__gt=now) & (
+        return Q(starts_at__gt=now, cancelled_at=None) & (
             Q(accepts_questions_early=True) | Q(questions_open_at__lte=now)
         )
 

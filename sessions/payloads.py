@@ -81,6 +81,8 @@ class SessionPayload(TypedDict):
     # Until when the panel answers in writing after the end (staff's, or 14 days after it).
     follow_up_until: str
     panel: list[PoliticianPayload]
+    # When staff cancelled it (status "cancelled"), or None.
+    cancelled_at: str | None
 
 
 class OnAirPayload(TypedDict):
@@ -174,6 +176,7 @@ def session_payload(session: Session, now: datetime | None = None) -> SessionPay
         "questions_open_at": iso(session.questions_open_at) if session.questions_open_at else None,
         "follow_up_until": iso(session.follow_up_ends_at),
         "panel": [politician_payload(p) for p in session.politicians.all()],
+        "cancelled_at": iso(session.cancelled_at) if session.cancelled_at else None,
     }
 
 

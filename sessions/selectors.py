@@ -53,17 +53,26 @@ class HomeSessions:
 
 
 def sessions_for_home(now: datetime) -> HomeSessions:
-    """Sessions live now (ending soonest first), upcoming (starting soonest), and the archive."""
+    """Sessions live now (ending soonest first), upcoming (starting soonest), and the archive.
+    A cancelled session stays in view, marked cancelled: among the upcoming until its start,
+    then in the archive (never live)."""
     base = Session.objects.select_related("municipality")
+    live = base.filter(starts_at__lte=now, ends_at__gt=now, cancelled_at=None)
+    past = Q(ends_at__lte=now) | Q(starts_at__lte=now, cancelled_at__isnull=False)
     return HomeSessions(
-        live=list(base.filter(starts_at__lte=now, ends_at__gt=now).order_by("ends_at")),
+        live=list(live.order_by("ends_at")),
         upcoming=list(base.filter(starts_at__gt=now).order_by("starts_at")),
-        archive=list(base.filter(ends_at__lte=now).order_by("-ends_at")[:50]),
+        archive=list(base.filter(past).order_by("-ends_at")[:50]),
     )
 
 
 def sessions_newest_first(status: str | None, now: datetime) -> QuerySet[Session]:
     sessions = Session.objects.select_related("municipality").prefetch_related("politicians")
+    if status == Session.Status.CANCELLED:
+        return sessions.exclude(cancelled_at=None).order_by("-starts_at", "-id")
+    if status in Session.Status.values:
+        # A cancelled session is only ever "cancelled" (Session.status_at).
+        sessions = sessions.filter(cancelled_at=None)
     if status == Session.Status.SCHEDULED:
         sessions = sessions.filter(starts_at__gt=now).exclude(Session.collecting_q(now))
     elif status == Session.Status.COLLECTING:
@@ -81,6 +90,11 @@ def session_with_panel(session_id: int) -> Session:
         Session.objects.select_related("municipality").prefetch_related("politicians"),
         pk=session_id,
     )
+
+
+def session_or_none(session_id: int) -> Session | None:
+    """The session with its municipality, or None."""
+    return Session.objects.select_related("municipality").filter(pk=session_id).first()
 
 
 def session_for_page(session_id: int) -> Session:
@@ -454,3 +468,28 @@ def login_session_limits(user: AbstractBaseUser | AnonymousUser) -> tuple[timede
         timedelta(minutes=settings.TOWNHALL_CITIZEN_SESSION_IDLE_MINUTES),
         timedelta(hours=settings.TOWNHALL_CITIZEN_SESSION_MAX_HOURS),
     )
+
+
+# Calendars (issue 15) -------------------------------------------------------------------------
+
+# A municipality's calendar feed keeps sessions that ended up to this long ago.
+CALENDAR_PAST = timedelta(days=90)
+
+
+def municipality_by_slug(slug: str) -> Municipality:
+    """The municipality, or 404."""
+    return get_object_or_404(Municipality, slug=slug)
+
+
+def sessions_for_calendar(municipality: Municipality, now: datetime) -> QuerySet[Session]:
+    """The municipality's upcoming and recent sessions (ended in the last CALENDAR_PAST),
+    cancelled ones included (their entries must say so), soonest first; one query."""
+    return (
+        municipality.sessions.filter(ends_at__gte=now - CALENDAR_PAST)
+        .select_related("municipality")
+        .order_by("starts_at", "id")
+    )
+
+
+def municipalities_by_name() -> QuerySet[Municipality]:
+    return Municipality.objects.order_by("name", "id")

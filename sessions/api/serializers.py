@@ -91,6 +91,28 @@ class ServiceCheckedChoiceField(serializers.ChoiceField):
         return data
 
 
+class StrictTextListField(serializers.ListField):
+    """A JSON list of strings, each refused with one flat message (not DRF's {"0": [...]}), so
+    the error body keeps the API's {"field": ["message"]} shape. A service checks the values."""
+
+    default_error_messages = {
+        "not_text": _("Item %(number)d is not text."),
+    }
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        if isinstance(data, str | Mapping) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        items = list(data)
+        if self.max_length is not None and len(items) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        for number, item in enumerate(items, start=1):
+            if not isinstance(item, str):
+                raise serializers.ValidationError(
+                    self.error_messages["not_text"] % {"number": number}
+                )
+        return items
+
+
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """An id as a JSON integer; one no database could hold does not exist."""
 
@@ -208,6 +230,29 @@ class MunicipalityInput(StrictInput):
     slug = StrictCharField(max_length=50)
 
 
+class MunicipalityUpdateInput(StrictInput):
+    """PATCH /api/municipalities/{id}/: only what is sent changes (services.update_municipality
+    checks each origin)."""
+
+    embed_origins = StrictTextListField(
+        child=StrictCharField(max_length=200),
+        max_length=50,
+        required=False,
+        help_text="Origins (scheme://host[:port]) whose pages may frame the session widget.",
+    )
+    verified_only = StrictBooleanField(
+        required=False, help_text="Only verified citizens may post, vote and take part in polls."
+    )
+    retention_days = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=36500,
+        help_text="Days after a session closes before its citizens are pseudonymised; "
+        "null keeps them.",
+    )
+
+
 class PoliticianInput(StrictInput):
     municipality = StrictPrimaryKeyRelatedField(queryset=Municipality.objects.all())
     name = StrictCharField(max_length=200)
@@ -226,6 +271,19 @@ class MunicipalitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Municipality
         fields = ["id", "name", "slug"]
+
+
+class MunicipalityDetailSerializer(serializers.ModelSerializer):
+    """GET/PATCH /api/municipalities/{id}/: the municipality with its settings."""
+
+    embed_origins = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Origins (scheme://host[:port]) whose pages may frame the session widget.",
+    )
+
+    class Meta:
+        model = Municipality
+        fields = ["id", "name", "slug", "embed_origins", "verified_only", "retention_days"]
 
 
 class PoliticianSerializer(serializers.ModelSerializer):
@@ -312,6 +370,9 @@ class SessionOutput(serializers.Serializer):
         "(14 days after the end unless staff set it)."
     )
     panel = PanelMemberOutput(many=True)
+    cancelled_at = serializers.DateTimeField(
+        allow_null=True, help_text="When staff cancelled the session (status cancelled)."
+    )
 
 
 class SessionUpdateInput(StrictInput):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import duplicates, moderation, on_air, records, reports, tokens, views
+from . import duplicates, moderation, oembed, on_air, records, reports, tokens, views
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -29,6 +29,11 @@ urlpatterns = [
         name="api-session-close",
     ),
     path(
+        "sessions/<int:session_id>/cancel/",
+        views.SessionControlView.as_view(action="cancel"),
+        name="api-session-cancel",
+    ),
+    path(
         "sessions/<int:session_id>/report/",
         reports.SessionReportView.as_view(),
         name="api-session-report",
@@ -43,12 +48,18 @@ urlpatterns = [
         duplicates.SimilarView.as_view(),
         name="api-session-similar",
     ),
+    path("oembed/", oembed.OEmbedView.as_view(), name="api-oembed"),
     path("posts/<int:post_id>/merge/", duplicates.MergeView.as_view(), name="api-merge"),
     path("posts/<int:post_id>/replies/", views.ReplyView.as_view(), name="api-replies"),
     path("posts/<int:post_id>/vote/", views.VoteView.as_view(), name="api-vote"),
     path("posts/<int:post_id>/answered/", views.AnsweredView.as_view(), name="api-answered"),
     path("posts/<int:post_id>/on-air/", on_air.OnAirView.as_view(), name="api-on-air"),
     path("municipalities/", views.MunicipalityListView.as_view(), name="api-municipalities"),
+    path(
+        "municipalities/<int:municipality_id>/",
+        views.MunicipalityDetailView.as_view(),
+        name="api-municipality",
+    ),
     path("politicians/", views.PoliticianListView.as_view(), name="api-politicians"),
     # Moderation (issue 7)
     path("posts/<int:post_id>/moderate/", moderation.ModerateView.as_view(), name="api-moderate"),

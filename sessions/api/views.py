@@ -52,8 +52,10 @@ from .serializers import (
     MAX_ID,
     AnsweredInput,
     ExtendInput,
+    MunicipalityDetailSerializer,
     MunicipalityInput,
     MunicipalitySerializer,
+    MunicipalityUpdateInput,
     PoliticianInput,
     PoliticianSerializer,
     PostOutput,
@@ -314,9 +316,9 @@ class AnsweredView(APIView):
 
 
 class SessionControlView(APIView):
-    """POST /api/sessions/{id}/open|extend|close/: staff move the session's clock.
+    """POST /api/sessions/{id}/open|extend|close|cancel/: staff move the session's clock.
 
-    Open and close take no body (any body sent is ignored); extend takes minutes or until.
+    Open, close and cancel take no body (any body sent is ignored); extend takes minutes or until.
     """
 
     permission_classes = [StaffWritesOnly]
@@ -336,6 +338,8 @@ class SessionControlView(APIView):
             services.open_session(session=session, user=request.user)
         elif self.action == "close":
             services.close_session(session=session, user=request.user)
+        elif self.action == "cancel":
+            services.cancel_session(session=session, user=request.user)
         else:
             fields = valid_input(ExtendInput, request)
             services.extend_session(
@@ -391,10 +395,28 @@ class CloseSessionView(SessionControlView):
         return super().post(request, session_id)
 
 
+class CancelSessionView(SessionControlView):
+    action = "cancel"
+
+    @extend_schema(
+        operation_id="sessions_cancel",
+        request=None,
+        responses={200: SessionOutput, **CONTROL_ERRORS},
+        description="Cancel a scheduled session: it stays, with status cancelled, and takes no "
+        "more posts. A session that is collecting, live, closed or already cancelled gets 400 "
+        'with code "not_scheduled" or "already_cancelled". Everyone watching hears '
+        "session.updated.",
+        tags=["sessions"],
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        return super().post(request, session_id)
+
+
 CONTROL_VIEWS: dict[str, type[SessionControlView]] = {
     "open": OpenSessionView,
     "extend": ExtendSessionView,
     "close": CloseSessionView,
+    "cancel": CancelSessionView,
 }
 
 
@@ -428,6 +450,35 @@ class MunicipalityListView(APIView):
         fields = valid_input(MunicipalityInput, request)
         municipality = services.create_municipality(user=request.user, **fields)
         return Response(MunicipalitySerializer(municipality).data, status=status.HTTP_201_CREATED)
+
+
+class MunicipalityDetailView(APIView):
+    permission_classes = [StaffWritesOnly]
+
+    @extend_schema(
+        operation_id="municipalities_retrieve",
+        responses={200: MunicipalityDetailSerializer, 404: NOT_FOUND, **READ_ERRORS},
+        tags=["directory"],
+    )
+    def get(self, request: Request, municipality_id: int) -> Response:
+        municipality = object_or_404(Municipality, municipality_id)
+        return Response(MunicipalityDetailSerializer(municipality).data)
+
+    @extend_schema(
+        operation_id="municipalities_partial_update",
+        request=MunicipalityUpdateInput,
+        responses={200: MunicipalityDetailSerializer, 404: NOT_FOUND, **WRITE_ERRORS},
+        description="Staff change embed_origins, verified_only and retention_days; only the "
+        "fields sent change. An origin is scheme://host[:port], nothing more.",
+        tags=["directory"],
+    )
+    def patch(self, request: Request, municipality_id: int) -> Response:
+        municipality = object_or_404(Municipality, municipality_id)
+        fields = valid_input(MunicipalityUpdateInput, request)
+        municipality = services.update_municipality(
+            municipality=municipality, user=request.user, **fields
+        )
+        return Response(MunicipalityDetailSerializer(municipality).data)
 
 
 class PoliticianListView(APIView):

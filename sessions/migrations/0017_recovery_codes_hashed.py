@@ -45,7 +45,7 @@ def hash_static_codes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('townhall_sessions', '0011_after_the_hour_collecting'),
+        ('townhall_sessions', '0016_calendar_cancel_embed'),
         ('otp_static', '0003_add_timestamps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

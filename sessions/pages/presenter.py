@@ -77,6 +77,7 @@ def presenter_strings() -> dict[str, str]:
         "scheduled": _("Scheduled"),
         "collecting": _("Collecting questions"),
         "closed": _("Closed"),
+        "cancelled": _("Cancelled"),
         "starts_in": _("Starts in %(time)s"),
         "ends_in": _("Ends in %(time)s"),
         "days": _("%(days)s d"),

@@ -28,13 +28,21 @@ from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Post, Session
 from ..payloads import iso, session_payload
-from . import moderation, page_cache, question_cache
+from . import calendars, embed, moderation, page_cache, question_cache
 from .forms import AskForm, EnterQuestionForm, ExtendForm, ReplyForm, SignupForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    return render(request, "sessions/home.html", {"sessions": selectors.sessions_for_home(now)})
+    municipalities = [
+        (municipality, calendars.webcal_url(request, municipality))
+        for municipality in selectors.municipalities_by_name()
+    ]
+    return render(
+        request,
+        "sessions/home.html",
+        {"sessions": selectors.sessions_for_home(now), "calendars": municipalities},
+    )
 
 
 def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
@@ -212,6 +220,9 @@ def _session_page_context(
         **question_context,
         **moderation_context,
         "session": session,
+        "calendar": calendars.calendar_links(request, session),
+        "oembed_url": embed.oembed_discovery_url(request, session),
+        "embed": embed.staff_snippets(request, session) if request.user.is_staff else None,
         "status": session.status_at(now),
         "follow_up_over": not accepts_answers,
         "questions": shown.questions,
@@ -262,6 +273,8 @@ def live_page_strings() -> dict[str, str]:
             "from %(start)s."
         ),
         "closed": _("Closed"),
+        "cancelled": _("Cancelled"),
+        "cancelled_message": _("This session has been cancelled. It will not take place."),
         "starts_in": _("Starts in %(time)s"),
         "ends_in": _("Ends in %(time)s"),
         "not_started": _("This session has not started yet. It opens for questions at %(start)s."),
@@ -443,7 +456,7 @@ def on_air(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def control(request: HttpRequest, session_id: int) -> HttpResponse:
-    """Staff controls on the session page: open now, extend, close now."""
+    """Staff controls on the session page: open now, extend, close now, cancel."""
     session = get_object_or_404(Session, pk=session_id)
     action = request.POST.get("action")
     try:
@@ -451,6 +464,10 @@ def control(request: HttpRequest, session_id: int) -> HttpResponse:
             services.open_session(session=session, user=request.user)
         elif action == "close":
             services.close_session(session=session, user=request.user)
+        elif action == "cancel":
+            if request.POST.get("confirm") != "yes":
+                raise ValidationError(_("Tick the box to confirm that the session is cancelled."))
+            services.cancel_session(session=session, user=request.user)
         elif action == "extend":
             form = ExtendForm(request.POST)
             if not form.is_valid():

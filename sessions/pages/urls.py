@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import accessibility, accounts, moderation, presenter, records, reports, sessions, two_factor
+from . import (
+    accessibility,
+    accounts,
+    calendars,
+    embed,
+    moderation,
+    presenter,
+    records,
+    reports,
+    sessions,
+    two_factor,
+)
 
 urlpatterns = [
     path("", sessions.home, name="home"),
@@ -28,6 +39,17 @@ urlpatterns = [
         reports.municipality_report_download,
         name="municipality-report-download",
     ),
+    path(
+        "sessions/<int:session_id>/calendar.ics",
+        calendars.session_calendar,
+        name="session-calendar",
+    ),
+    path(
+        "municipalities/<slug:slug>/calendar.ics",
+        calendars.municipality_calendar,
+        name="municipality-calendar",
+    ),
+    path("embed/sessions/<int:session_id>/", embed.embed_session, name="embed-session"),
     path("posts/<int:post_id>/reply/", sessions.reply, name="reply"),
     path("posts/<int:post_id>/vote/", sessions.vote, name="vote"),
     path("posts/<int:post_id>/answered/", sessions.mark_answered, name="mark-answered"),

@@ -10,7 +10,12 @@ PermissionDenied for who-may-not (403). Messages are written for the person who 
 
 from .audit import record_access
 from .common import clean_body
-from .directory import create_municipality, create_politician
+from .directory import (
+    MUNICIPALITY_SETTINGS,
+    create_municipality,
+    create_politician,
+    update_municipality,
+)
 from .duplicates import merge_question
 from .moderation import (
     Banned,
@@ -39,6 +44,7 @@ from .ratelimits import RateLimited, check_rate_limit
 from .sessions import (
     EDITABLE_FIELDS,
     MAX_EXTENSION_MINUTES,
+    cancel_session,
     check_follow_up,
     check_panel,
     check_questions_open,
@@ -54,12 +60,14 @@ from .two_factor import reset_second_factor
 __all__ = [
     "EDITABLE_FIELDS",
     "MAX_EXTENSION_MINUTES",
+    "MUNICIPALITY_SETTINGS",
     "Banned",
     "RateLimited",
     "add_watched_keyword",
     "answer_question",
     "approve_post",
     "ban_user",
+    "cancel_session",
     "check_follow_up",
     "check_panel",
     "check_questions_open",
@@ -89,6 +97,7 @@ __all__ = [
     "restore_post",
     "take_off_air",
     "unvote",
+    "update_municipality",
     "update_session",
     "vote",
 ]

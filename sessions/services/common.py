@@ -55,9 +55,20 @@ def locked(session: Session) -> Session:
     return Session.objects.select_for_update().select_related("municipality").get(pk=session.pk)
 
 
+def require_not_cancelled(session: Session) -> None:
+    if session.cancelled_at is not None:
+        raise ValidationError(
+            _("This session was cancelled. Nothing can be changed in it."), code="session_cancelled"
+        )
+
+
 def require_open_for_posts(session: Session, now: datetime) -> None:
     if session.accepts_posts_at(now):
         return
+    if session.cancelled_at is not None:
+        raise ValidationError(
+            _("This session was cancelled. New posts are not accepted."), code="session_cancelled"
+        )
     if session.status_at(now) == Session.Status.SCHEDULED:
         # Questions open at the collecting phase when there is one, else at the start.
         opens = session.questions_open_at or session.starts_at

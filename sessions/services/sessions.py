@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from .. import events
 from ..models import Municipality, Politician, Session
 from ..payloads import session_payload
-from .common import User, locked, require_staff, resolve_now
+from .common import User, locked, require_not_cancelled, require_staff, resolve_now
 
 MAX_EXTENSION_MINUTES = 12 * 60
 # A Q&A lasts hours, a hearing perhaps weeks; beyond that a date is a typo (year 9999 would also
@@ -107,6 +107,11 @@ def check_panel(municipality: Municipality, politicians: Iterable[Politician]) -
 
 
 def _session_changed(session: Session, now: datetime, fields: Iterable[str]) -> None:
+    fields = list(fields)
+    if {"starts_at", "ends_at", "cancelled_at"} & set(fields):
+        # Calendars replace the entry they hold (same UID) only for a higher SEQUENCE.
+        session.calendar_sequence += 1
+        fields.append("calendar_sequence")
     session.full_clean(exclude=["politicians"])
     # Only what changed: last_seq moves under the lock, never from a stale copy.
     session.save(update_fields=list(fields))
@@ -120,6 +125,7 @@ def open_session(*, session: Session, user: User, now: datetime | None = None) -
     with transaction.atomic():
         session = locked(session)
         status = session.status_at(now)
+        require_not_cancelled(session)
         if status == Session.Status.LIVE:
             raise ValidationError(_("This session is already live."), code="already_live")
         if status == Session.Status.CLOSED:
@@ -159,6 +165,7 @@ def extend_session(
         )
     with transaction.atomic():
         session = locked(session)
+        require_not_cancelled(session)
         if until is None:
             until = max(session.ends_at, now) + timedelta(minutes=minutes)
         if until <= now:
@@ -190,6 +197,7 @@ def close_session(*, session: Session, user: User, now: datetime | None = None) 
     now = resolve_now(now)
     with transaction.atomic():
         session = locked(session)
+        require_not_cancelled(session)
         if session.status_at(now) == Session.Status.CLOSED:
             raise ValidationError(_("This session is already closed."), code="already_closed")
         session.ends_at = now
@@ -249,7 +257,8 @@ def update_session(
 ) -> Session:
     """Edit a session's fields (EDITABLE_FIELDS) and, if given, its panel. Staff only.
     The admin and PATCH /api/sessions/{id}/ both come here. `follow_up_until` None means the
-    default (14 days after the end); it may not come before the end.
+    default (14 days after the end); it may not come before the end. A new start or end raises
+    the session's calendar_sequence (the calendar files' SEQUENCE).
 
     Locks the session row; broadcasts session.updated.
     """
@@ -260,8 +269,14 @@ def update_session(
     now = resolve_now(now)
     with transaction.atomic():
         session = locked(session)
+        times_before = (session.starts_at, session.ends_at)
         for name, value in changes.items():
             setattr(session, name, value)
+        changed = list(changes)
+        if (session.starts_at, session.ends_at) != times_before:
+            # Calendars replace the event they hold (same UID) only for a higher SEQUENCE.
+            session.calendar_sequence += 1
+            changed.append("calendar_sequence")
         check_session_times(starts_at=session.starts_at, ends_at=session.ends_at, now=now)
         check_follow_up(ends_at=session.ends_at, follow_up_until=session.follow_up_until)
         check_questions_open(
@@ -272,8 +287,34 @@ def update_session(
             session.politicians.all() if politicians is None else politicians,
         )
         session.full_clean(exclude=["politicians"])
-        session.save(update_fields=list(changes))
+        session.save(update_fields=changed)
         if politicians is not None:
             session.politicians.set(panel)
         events.record(session, events.SESSION_UPDATED, session_payload(session, now), now)
+    return session
+
+
+def cancel_session(*, session: Session, user: User, now: datetime | None = None) -> Session:
+    """Cancel a scheduled session (not yet collecting, live or closed). Staff only.
+
+    The session stays, shown as cancelled; it takes no more posts, and its calendar files say
+    STATUS:CANCELLED. Locks the session row; broadcasts session.updated.
+    """
+    require_staff(user)
+    now = resolve_now(now)
+    with transaction.atomic():
+        session = locked(session)
+        status = session.status_at(now)
+        if status == Session.Status.CANCELLED:
+            raise ValidationError(_("This session is already cancelled."), code="already_cancelled")
+        if status != Session.Status.SCHEDULED:
+            raise ValidationError(
+                _(
+                    "Only a scheduled session can be cancelled; this one has already opened "
+                    "for questions. Close it instead."
+                ),
+                code="not_scheduled",
+            )
+        session.cancelled_at = now
+        _session_changed(session, now, ["cancelled_at"])
     return session

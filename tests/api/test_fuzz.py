@@ -57,6 +57,8 @@ CHECKS = [
     negative_data_rejection,
 ]
 EXAMPLES_PER_MODE = 20
+# Operations whose contract has a 501 (oEmbed: format=xml is not implemented, as its spec asks).
+ANSWERS_501 = {"oembed"}
 # Without a token most calls stop at the 401: a few show that they do.
 ANONYMOUS_EXAMPLES_PER_MODE = 5
 # Checking a password costs a PBKDF2 hash in the server (even for an unknown user): fewer.
@@ -72,6 +74,9 @@ LAST = (
     "sessions_open",
     "sessions_extend",
     "sessions_close",
+    "sessions_cancel",
+    # verified_only would shut citizens out of what comes after it.
+    "municipalities_partial_update",
     # Revoking one's tokens ends the caller's own token: nothing of theirs is tried after it.
     "auth_token_destroy",
     "auth_tokens_destroy",
@@ -286,7 +291,12 @@ def fuzz(operation, mode, cases, base_url, http, headers, requests_made, statuse
         response = case.call(base_url=base_url, session=http, headers=headers)
         requests_made[operation_id] += 1
         statuses[operation_id][response.status_code] += 1
-        case.validate_response(response, checks=CHECKS, headers=headers)
+        checks = CHECKS
+        if response.status_code == 501 and operation_id in ANSWERS_501:
+            # oEmbed's own refusal of format=xml: documented, and only for that.
+            assert (case.query or {}).get("format") == "xml", response.text
+            checks = [check for check in CHECKS if check is not not_a_server_error]
+        case.validate_response(response, checks=checks, headers=headers)
 
     call()
 

@@ -161,6 +161,8 @@ ROWS = [
         body={"minutes": 15},
     ),
     Row("sessions_close", "post", "/api/sessions/{session}/close/", staff_only(200)),
+    # Calendars and the widget (issue 15): staff cancel a scheduled session.
+    Row("sessions_cancel", "post", "/api/sessions/{scheduled}/cancel/", staff_only(200)),
     # After the hour (issue 13): staff edit; anyone reads the public record.
     Row(
         "sessions_partial_update",
@@ -234,6 +236,21 @@ ROWS = [
         "/api/municipalities/",
         staff_only(201),
         body={"name": "Ærø Kommune", "slug": "aeroe"},
+    ),
+    # Issue 15: one municipality; staff change its embed origins and other settings.
+    Row("municipalities_retrieve", "get", "/api/municipalities/{municipality}/", anyone(200)),
+    Row(
+        "municipalities_partial_update",
+        "patch",
+        "/api/municipalities/{municipality}/",
+        staff_only(200),
+        body={"embed_origins": ["https://www.roskilde.dk"], "verified_only": True},
+    ),
+    Row(
+        "oembed",
+        "get",
+        "/api/oembed/?url=http%3A%2F%2Ftestserver%2Fsessions%2F{session}%2F&format=json",
+        anyone(200),
     ),
     Row("politicians_list", "get", "/api/politicians/", anyone(200)),
     Row(
@@ -348,7 +365,9 @@ def world() -> World:
 def what_is_stored() -> dict[str, object]:
     return {
         "sessions": list(
-            Session.objects.values_list("id", "title", "starts_at", "ends_at", "follow_up_until")
+            Session.objects.values_list(
+                "id", "title", "starts_at", "ends_at", "follow_up_until", "cancelled_at"
+            )
         ),
         "posts": list(
             Post.objects.values_list(
@@ -364,7 +383,11 @@ def what_is_stored() -> dict[str, object]:
         ),
         "votes": Vote.objects.count(),
         "events": Event.objects.count(),
-        "municipalities": Municipality.objects.count(),
+        "municipalities": list(
+            Municipality.objects.values_list(
+                "id", "embed_origins", "verified_only", "retention_days"
+            )
+        ),
         "politicians": Politician.objects.count(),
         "tokens": AuthToken.objects.count(),
         "users": get_user_model().objects.count(),

@@ -91,6 +91,15 @@ AFTER_THE_HOUR = {
 }
 
 
+# Calendars and the widget (issue 15).
+CALENDAR_AND_EMBED = {
+    ("/api/sessions/{session_id}/cancel/", "post"),
+    ("/api/municipalities/{municipality_id}/", "get"),
+    ("/api/municipalities/{municipality_id}/", "patch"),
+    ("/api/oembed/", "get"),
+}
+
+
 @pytest.fixture(scope="module")
 def schema() -> dict:
     response = Client().get("/api/schema/", {"format": "json"})
@@ -109,7 +118,10 @@ def operations(schema: dict) -> dict[tuple[str, str], dict]:
 def test_schema_is_openapi_3_with_every_contract_path(schema):
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "Townhall API"
-    assert set(operations(schema)) >= CONTRACT | MODERATION_AND_REPORT | AFTER_THE_HOUR
+    assert (
+        set(operations(schema))
+        >= CONTRACT | MODERATION_AND_REPORT | AFTER_THE_HOUR | CALENDAR_AND_EMBED
+    )
 
 
 def test_schema_is_served_as_yaml_by_default():
@@ -236,7 +248,13 @@ def test_lists_document_pages_and_filters(schema):
 
     assert set(parameters) == {"page", "page_size", "status", "municipality"}
     assert parameters["page_size"]["schema"]["maximum"] == 100
-    assert parameters["status"]["schema"]["enum"] == ["scheduled", "collecting", "live", "closed"]
+    assert parameters["status"]["schema"]["enum"] == [
+        "scheduled",
+        "collecting",
+        "live",
+        "closed",
+        "cancelled",
+    ]
     assert set(page["properties"]) == {"count", "next", "previous", "results"}
 
 

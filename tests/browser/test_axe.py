@@ -123,7 +123,14 @@ def build_world() -> dict[str, object]:
     UserFactory(username="ny-redaktor", first_name="Ny Redaktør", is_staff=True)
     enrolled_app(UserFactory(username="redaktor-to", first_name="Anden Redaktør", is_staff=True))
     UserFactory(username="glemsom", first_name="Glemsom Borger")
+    cancelled = SessionFactory(
+        title="Aflyst borgermøde",
+        starts_at=now + timedelta(days=3),
+        ends_at=now + timedelta(days=3, hours=1),
+    )
+    services.cancel_session(session=cancelled, user=UserFactory(username="redaktor"))
     return {
+        "cancelled": cancelled,
         "live": live,
         "pre": pre,
         "big": big,
@@ -139,12 +146,12 @@ def build_world() -> dict[str, object]:
 SESSION_STATES = ("live", "scheduled", "collecting", "closed", "empty", "big")
 
 
-def session_url(base: str, session: Session, suffix: str = "") -> str:
+SESSION_STATES = ("live", "scheduled", "collecting", "closed", "cancelled", "empty", "big")
     return f"{base}/sessions/{session.pk}/{suffix}"
 
 
 def wait_for_live(page: Page) -> None:
-    live = page.locator("#session, #presenter, #moderation")
+    live = page.locator("#session, #presenter, #moderation, #widget")
     if live.count():
         expect(live.first).to_have_attribute("data-connected", "true")
 
@@ -172,6 +179,8 @@ def test_no_serious_or_critical_violation_anywhere(daphne_url: str, browser: Bro
     for state in ("live", "scheduled", "collecting", "closed", "empty"):
         check(anonymous, f"presenter view, {state}", session_url(base, world[state], "present/"))
     check(anonymous, "public record", session_url(base, world["closed"], "record/"))
+    check(anonymous, "presenter view, cancelled", session_url(base, world["cancelled"], "present/"))
+    check(anonymous, "widget", f"{base}/embed/sessions/{world['live'].pk}/")
     check(anonymous, "accessibility statement", f"{base}/accessibility/")
     check(anonymous, "page not found", f"{base}/sessions/999999/")
     check(anonymous, "signup", f"{base}/accounts/signup/")

@@ -130,3 +130,35 @@ def test_staff_edit_in_the_admin_reaches_viewers_live(daphne_url: str, browser: 
     expect(viewer.locator(".panel-list")).to_contain_text("Lene Madsen")
     expect(viewer.locator(".panel-list")).to_contain_text("Tomas Breddam")
     assert never_reloaded(viewer)
+
+
+def test_staff_cancel_a_scheduled_session_and_viewers_see_it_cancelled(
+    daphne_url: str, browser: Browser
+):
+    starts = timezone.now() + timedelta(days=2)
+    session = SessionFactory(starts_at=starts, ends_at=starts + timedelta(hours=1))
+    UserFactory(username="redaktor", is_staff=True)
+    url = f"{daphne_url}/sessions/{session.pk}/"
+    viewer = browser.new_context(locale="en-GB").new_page()
+    staff = log_in(browser, daphne_url, "redaktor")
+    open_live(viewer, url)
+    open_live(staff, url)
+    cancel = staff.get_by_role("button", name="Cancel the session")
+
+    # Not without the confirmation: the browser holds the form back.
+    cancel.click()
+    expect(staff.locator("#confirm-cancel:invalid")).to_be_focused()
+    session.refresh_from_db()
+    assert session.cancelled_at is None
+    staff.get_by_label("Yes, cancel this session for everyone").check()
+    cancel.click()
+
+    expect(viewer.locator('[data-field="status-label"]')).to_have_text("Cancelled")
+    expect(
+        viewer.get_by_text("This session has been cancelled. It will not take place.")
+    ).to_be_visible()
+    expect(viewer.locator('[data-field="countdown"]')).to_have_text("")
+    expect(cancel).to_be_hidden()
+    assert never_reloaded(viewer)
+    session.refresh_from_db()
+    assert session.status_at(timezone.now()) == "cancelled"

@@ -15,6 +15,7 @@ export function serverClock(serverNowIso) {
 }
 
 export function statusAt(session, now) {
+  if (session.status === "cancelled") return "cancelled"; // staff's word, not the clock's
   if (now < Date.parse(session.starts_at)) {
     // The collecting phase: questions open before the start.
     const opens = session.questions_open_at ? Date.parse(session.questions_open_at) : Infinity;

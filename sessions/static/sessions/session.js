@@ -66,6 +66,8 @@ function showStatus(status) {
     });
   } else if (status === "closed") {
     message.textContent = strings.closed_message;
+  } else if (status === "cancelled") {
+    message.textContent = strings.cancelled_message;
   } else {
     message.textContent = "";
   }

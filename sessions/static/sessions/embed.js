@@ -1,0 +1,202 @@
+// The widget (/embed/sessions/<id>/): the session's state and its questions by votes, with the
+// panel's answers and each question's fate, kept live over the session's socket (replayed from
+// the last seq seen after a reconnect, like the presenter view). It only reads; taking part
+// happens on the full site. It tells the page around it its height (see embed-loader.js).
+
+import { keepConnected } from "./live-socket.js";
+
+const root = document.getElementById("widget");
+const initial = JSON.parse(document.getElementById("widget-state").textContent);
+const strings = JSON.parse(document.getElementById("widget-i18n").textContent);
+const serverClock = JSON.parse(document.getElementById("widget-clock").textContent);
+const clockOffset = Date.parse(serverClock.server_now) - Date.now();
+
+const sessionId = Number(root.dataset.sessionId);
+let session = initial.session;
+let lastSeq = initial.seq;
+const questions = new Map(initial.questions.map((q) => [q.id, q]));
+
+function field(name) {
+  return root.querySelector(`[data-field="${name}"]`);
+}
+
+function format(template, params) {
+  return template.replace(/%\((\w+)\)s/g, (_, key) => String(params[key]));
+}
+
+// The clock ---------------------------------------------------------------------------------
+
+function statusAt(now) {
+  if (session.status === "cancelled") return "cancelled";
+  if (now < Date.parse(session.starts_at)) {
+    const opens = session.questions_open_at ? Date.parse(session.questions_open_at) : Infinity;
+    return session.accepts_questions_early || now >= opens ? "collecting" : "scheduled";
+  }
+  if (now < Date.parse(session.ends_at)) return "live";
+  return "closed";
+}
+
+function duration(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const days = Math.floor(total / 86400);
+  const hours = Math.floor((total % 86400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  const pad = (n) => String(n).padStart(2, "0");
+  const clock = hours ? `${hours}:${pad(minutes)}:${pad(seconds)}` : `${minutes}:${pad(seconds)}`;
+  return days ? `${format(strings.days, { days })} ${clock}` : clock;
+}
+
+function tick() {
+  const now = Date.now() + clockOffset;
+  const status = statusAt(now);
+  if (root.dataset.status !== status) {
+    root.dataset.status = status;
+    const label = field("status-label");
+    label.textContent = strings[status];
+    label.className = `badge status-${status}`;
+  }
+  const countdown = field("countdown");
+  if (status === "scheduled" || status === "collecting") {
+    countdown.textContent = format(strings.starts_in, { time: duration(Date.parse(session.starts_at) - now) });
+  } else if (status === "live") {
+    countdown.textContent = format(strings.ends_in, { time: duration(Date.parse(session.ends_at) - now) });
+  } else {
+    countdown.textContent = "";
+  }
+}
+
+// The questions -----------------------------------------------------------------------------
+
+function questionItem(question) {
+  const item = document.createElement("li");
+  item.dataset.postId = question.id;
+  const body = document.createElement("p");
+  body.className = "body";
+  body.textContent = question.body;
+  const meta = document.createElement("p");
+  meta.className = "meta";
+  const author = document.createElement("span");
+  author.className = "author";
+  author.textContent = question.author;
+  const votes = document.createElement("span");
+  votes.className = "votes";
+  votes.textContent = format(question.vote_count === 1 ? strings.votes_one : strings.votes_many, {
+    count: question.vote_count,
+  });
+  meta.append(author, " · ", votes);
+  if (strings[question.fate]) {
+    const fate = document.createElement("span");
+    fate.className = `badge fate fate-${question.fate}`;
+    fate.textContent = strings[question.fate];
+    meta.append(" ", fate);
+  }
+  item.append(body, meta);
+  for (const answer of question.replies) {
+    const quote = document.createElement("blockquote");
+    quote.className = "answer";
+    const text = document.createElement("p");
+    text.textContent = answer.body;
+    const footer = document.createElement("footer");
+    footer.textContent = answer.politician.role
+      ? `${answer.politician.name}, ${answer.politician.role}`
+      : answer.politician.name;
+    quote.append(text, footer);
+    item.append(quote);
+  }
+  return item;
+}
+
+function showQuestions() {
+  const sorted = [...questions.values()].sort(
+    (a, b) => b.vote_count - a.vote_count || a.created_at.localeCompare(b.created_at) || a.id - b.id,
+  );
+  field("questions").replaceChildren(...sorted.map(questionItem));
+  field("questions-empty").hidden = sorted.length > 0;
+}
+
+function isShown(post) {
+  return post.status === "published" && post.merged_into === null;
+}
+
+function applyQuestion(data) {
+  if (!isShown(data)) {
+    questions.delete(data.id);
+    return;
+  }
+  const known = questions.get(data.id);
+  questions.set(data.id, { ...data, replies: known ? known.replies : [] });
+}
+
+function applyReply(data) {
+  const question = questions.get(data.parent);
+  if (!question) return;
+  const others = question.replies.filter((reply) => reply.id !== data.id);
+  const sorted = (replies) => replies.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
+  question.replies = data.politician && data.status === "published" ? sorted([...others, data]) : others;
+}
+
+function applyEvent(event) {
+  const data = event.data;
+  switch (event.type) {
+    case "question.created":
+    case "reply.created":
+    case "post.updated":
+      if (data.parent === null) applyQuestion(data);
+      else applyReply(data);
+      break;
+    case "post.removed":
+      if (data.parent === null) questions.delete(data.id);
+      else applyReply({ ...data, politician: null });
+      break;
+    case "question.merged":
+      questions.delete(data.id);
+      break;
+    case "vote.changed": {
+      const question = questions.get(data.post);
+      if (question) question.vote_count = data.vote_count;
+      break;
+    }
+    case "session.updated":
+      session = data;
+      field("title").textContent = data.title;
+      tick();
+      return;
+    default:
+      return;
+  }
+  showQuestions();
+}
+
+function onEvent(event) {
+  if (event.type === "resync") {
+    location.reload();
+    return;
+  }
+  if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
+  lastSeq = event.seq;
+  applyEvent(event);
+  root.dataset.seq = String(lastSeq);
+}
+
+// The page around it ------------------------------------------------------------------------
+
+// Only a height leaves the widget: embed-loader.js on the host page sizes the iframe with it,
+// after checking that the message comes from this site.
+function tellHeight() {
+  if (window.parent === window) return;
+  const height = Math.ceil(document.documentElement.scrollHeight);
+  window.parent.postMessage({ type: "townhall:height", session: sessionId, height }, "*");
+}
+
+new ResizeObserver(tellHeight).observe(document.body);
+
+tick();
+setInterval(tick, 1000);
+keepConnected({
+  root,
+  path: () => `/ws/sessions/${sessionId}/?since=${lastSeq}`,
+  reconnecting: strings.reconnecting,
+  finalCodes: [4404],
+  onMessage: onEvent,
+});
