@@ -408,3 +408,7 @@ TOWNHALL_ACCESSIBILITY_CHECK_FILE = Path(
 TOWNHALL_RATE_LIMITS = parse_rate_limits(
     os.environ.get("TOWNHALL_RATE_LIMITS", ""), DEFAULT_RATE_LIMITS
 )
+
+# Idempotency-Key (sessions/services/idempotency.py; README, "When things fail"): a write resent
+# with the same key within this many hours gets its first answer; older keys are purged.
+TOWNHALL_IDEMPOTENCY_HOURS = float(os.environ.get("TOWNHALL_IDEMPOTENCY_HOURS") or 24)

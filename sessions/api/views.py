@@ -308,7 +308,7 @@ class VoteView(APIView):
     def post(self, request: Request, post_id: int) -> Response:
         question = object_or_404(Post, post_id)
         return idempotent(
-            request, body=None, perform=lambda: self.cast(request, question, services.vote)
+            request, body=None, perform=lambda: self.cast(request, question, voted=True)
         )
 
     @extend_schema(
@@ -321,13 +321,13 @@ class VoteView(APIView):
     def delete(self, request: Request, post_id: int) -> Response:
         question = object_or_404(Post, post_id)
         return idempotent(
-            request, body=None, perform=lambda: self.cast(request, question, services.unvote)
+            request, body=None, perform=lambda: self.cast(request, question, voted=False)
         )
 
     @staticmethod
-    def cast(request: Request, question: Post, service: Any) -> Response:
+    def cast(request: Request, question: Post, *, voted: bool) -> Response:
+        service = services.vote if voted else services.unvote
         question = service(question=question, user=request.user, client_ip=client_ip(request))
-        voted = service is services.vote
         return Response({"post": question.pk, "vote_count": question.vote_count, "voted": voted})
 
 
