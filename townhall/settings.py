@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # A database outage in a view: 503 with Retry-After, not a 500 (townhall/outage.py).
+    "townhall.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "townhall.urls"
@@ -123,6 +125,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": TOWNHALL_HTTP_THREADS + 4,
         "timeout": 10,
     }
+    # With the pool, Django has psycopg check each connection on checkout: one broken by a
+    # PostgreSQL restart is replaced instead of failing the request that drew it (README,
+    # "When things fail").
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # SQLite: wait for the writer instead of failing at once when two requests write together.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -412,3 +418,6 @@ TOWNHALL_RATE_LIMITS = parse_rate_limits(
 # Idempotency-Key (sessions/services/idempotency.py; README, "When things fail"): a write resent
 # with the same key within this many hours gets its first answer; older keys are purged.
 TOWNHALL_IDEMPOTENCY_HOURS = float(os.environ.get("TOWNHALL_IDEMPOTENCY_HOURS") or 24)
+# A request that cannot reach the database gets 503 with this Retry-After, in seconds
+# (townhall/outage.py).
+TOWNHALL_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("TOWNHALL_UNAVAILABLE_RETRY_AFTER") or 5)
