@@ -421,3 +421,7 @@ TOWNHALL_IDEMPOTENCY_HOURS = float(os.environ.get("TOWNHALL_IDEMPOTENCY_HOURS") 
 # A request that cannot reach the database gets 503 with this Retry-After, in seconds
 # (townhall/outage.py).
 TOWNHALL_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("TOWNHALL_UNAVAILABLE_RETRY_AFTER") or 5)
+# Each process's relay reads the newest seq of its sessions from the log this often (seconds),
+# and after its channel layer fails, and relays what no doorbell announced (an event published
+# while Redis was away): sessions/live/relay.py, README "When things fail".
+TOWNHALL_RELAY_CATCH_UP_SECONDS = float(os.environ.get("TOWNHALL_RELAY_CATCH_UP_SECONDS") or 2)
