@@ -123,7 +123,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
         "max_size": TOWNHALL_HTTP_THREADS + 4,
-        "timeout": 10,
+        # Seconds a request waits for a connection; while PostgreSQL is away, how long it takes
+        # to answer 503 (townhall/outage.py).
+        "timeout": float(os.environ.get("TOWNHALL_DB_POOL_TIMEOUT") or 10),
     }
     # With the pool, Django has psycopg check each connection on checkout: one broken by a
     # PostgreSQL restart is replaced instead of failing the request that drew it (README,
