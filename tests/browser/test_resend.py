@@ -100,3 +100,28 @@ def test_the_next_question_gets_a_new_key(daphne_url: str, browser: Browser):
     assert len(sent) == 2 and all(sent)
     assert sent[0] != sent[1]
     assert Post.objects.count() == 2
+
+
+def test_a_double_submit_of_one_draft_is_one_question(daphne_url: str, browser: Browser):
+    session = SessionFactory()
+    UserFactory(username="borger")
+    citizen = log_in(browser, daphne_url, "borger")
+    open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
+    sent: list[str] = []
+
+    def record(route: Route) -> None:
+        sent.append(route.request.headers.get("idempotency-key", ""))
+        route.continue_()
+
+    citizen.route(f"**/api/sessions/{session.pk}/questions/", record)
+    citizen.get_by_label("Your question").fill("Hvornår åbner havnebadet?")
+    # Two submits before the first is answered (a double tap the disabled button did not stop).
+    citizen.locator("form.ask-form").evaluate(
+        "form => { form.requestSubmit(); form.requestSubmit(); }"
+    )
+
+    expect(citizen.get_by_label("Your question")).to_have_value("", timeout=BROWSER_WAIT_MS)
+    expect(citizen.locator(".question", has_text="Hvornår åbner havnebadet?")).to_have_count(1)
+    assert len(sent) == 2
+    assert sent[0] and sent[0] == sent[1]
+    assert list(Post.objects.values_list("body", flat=True)) == ["Hvornår åbner havnebadet?"]

@@ -12,8 +12,10 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from websockets.sync.client import connect
 
 from tests.faults import OwnPostgres, manage
+from tests.integration.test_production_mode import next_event
 from tests.servers import PRODUCTION, DaphneServer
 from tests.waiting import WAIT_SECONDS
 
@@ -70,49 +72,58 @@ def test_a_database_outage_gives_503_in_the_users_language_and_the_worker_recove
     api = f"{worker.url}/api/sessions/{session_id}/"
     questions = f"{api}questions/"
     try:
-        assert call(api)[0] == 200
+        with connect(
+            f"{worker.ws_url}/ws/sessions/{session_id}/",
+            origin=worker.url,
+            open_timeout=WAIT_SECONDS,
+        ) as socket:
+            assert call(api)[0] == 200
 
-        postgres.stop()
+            postgres.stop()
 
-        status, headers, text = call(api, **{"Accept-Language": "en"})
-        assert status == 503
-        assert headers["Retry-After"] == "5"
-        assert json.loads(text) == {
-            "detail": "The town hall cannot reach its database right now. Nothing you wrote is "
-            "lost: try again in a moment.",
-            "code": "unavailable",
-        }
-        status, headers, text = call(
-            questions, "POST", token, {"body": "Hvornår?"}, **{"Idempotency-Key": "draft-1"}
-        )
-        assert (status, headers["Retry-After"]) == (503, "5")
-        assert json.loads(text)["code"] == "unavailable"
-        status, headers, page = call(
-            f"{worker.url}/sessions/{session_id}/", **{"Accept-Language": "da"}
-        )
-        assert (status, headers["Retry-After"]) == (503, "5")
-        assert headers["Content-Type"].startswith("text/html")
-        assert '<html lang="da">' in page
-        assert "Rådhuset kan ikke nå sin database lige nu." in page
-        assert "Traceback" not in page
+            status, headers, text = call(api, **{"Accept-Language": "en"})
+            assert status == 503
+            assert headers["Retry-After"] == "5"
+            assert json.loads(text) == {
+                "detail": "The town hall cannot reach its database right now. Nothing you wrote is "
+                "lost: try again in a moment.",
+                "code": "unavailable",
+            }
+            status, headers, text = call(
+                questions, "POST", token, {"body": "Hvornår?"}, **{"Idempotency-Key": "draft-1"}
+            )
+            assert (status, headers["Retry-After"]) == (503, "5")
+            assert json.loads(text)["code"] == "unavailable"
+            status, headers, page = call(
+                f"{worker.url}/sessions/{session_id}/", **{"Accept-Language": "da"}
+            )
+            assert (status, headers["Retry-After"]) == (503, "5")
+            assert headers["Content-Type"].startswith("text/html")
+            assert '<html lang="da">' in page
+            assert "Rådhuset kan ikke nå sin database lige nu." in page
+            assert "Traceback" not in page
 
-        postgres.start()
+            postgres.start()
 
-        deadline = time.monotonic() + WAIT_SECONDS
-        while (status := call(api)[0]) != 200:
-            assert status == 503, status
-            assert time.monotonic() < deadline, "the worker did not serve again"
-            time.sleep(0.2)
-        first = call(
-            questions, "POST", token, {"body": "Hvornår?"}, **{"Idempotency-Key": "draft-1"}
-        )
-        again = call(
-            questions, "POST", token, {"body": "Hvornår?"}, **{"Idempotency-Key": "draft-1"}
-        )
-        assert (first[0], again[0]) == (201, 201)
-        assert json.loads(again[2]) == json.loads(first[2])
-        listed = json.loads(call(questions)[2])
-        assert [q["body"] for q in listed["results"]] == ["Hvornår?"]
-        assert worker.process.poll() is None
+            deadline = time.monotonic() + WAIT_SECONDS
+            while (status := call(api)[0]) != 200:
+                assert status == 503, status
+                assert time.monotonic() < deadline, "the worker did not serve again"
+                time.sleep(0.2)
+            first = call(
+                questions, "POST", token, {"body": "Hvornår?"}, **{"Idempotency-Key": "draft-1"}
+            )
+            again = call(
+                questions, "POST", token, {"body": "Hvornår?"}, **{"Idempotency-Key": "draft-1"}
+            )
+            assert (first[0], again[0]) == (201, 201)
+            # The socket opened before the outage stayed open and hears the question, once.
+            frame = next_event(socket)
+            assert (frame["type"], frame["seq"]) == ("question.created", 1)
+            assert frame["data"]["id"] == json.loads(first[2])["id"]
+            assert json.loads(again[2]) == json.loads(first[2])
+            listed = json.loads(call(questions)[2])
+            assert [q["body"] for q in listed["results"]] == ["Hvornår?"]
+            assert worker.process.poll() is None
     finally:
         worker.stop()
