@@ -372,10 +372,19 @@ class Relay:
         previous = self.discarding.get(fanout.session_id)
         if previous is not None:
             await asyncio.shield(previous)
-        await self.layer.group_add(events.group_name(fanout.session_id), self.channel_name)
+        try:
+            await self.layer.group_add(events.group_name(fanout.session_id), self.channel_name)
+        except Exception:
+            # Redis away: the socket is served all the same, from the log on the catch-up timer,
+            # and the group is joined once Redis answers (_recover).
+            logger.warning("Relay could not join a group; joining it later", exc_info=True)
+            self.rejoin_needed = True
         newest = await database_sync_to_async(events.current_seq)(fanout.session_id)
         if newest is None:
-            await self.layer.group_discard(events.group_name(fanout.session_id), self.channel_name)
+            with contextlib.suppress(Exception):
+                await self.layer.group_discard(
+                    events.group_name(fanout.session_id), self.channel_name
+                )
             raise NoSuchSession(fanout.session_id)
         fanout.seq = newest
 

@@ -113,14 +113,16 @@ def test_a_redis_restart_loses_no_event_and_refuses_no_question(redis, two_worke
         # Nothing else is posted: the relays read it from the log by themselves.
         assert events_until(one, 2) == events_until(two, 2) == [(2, "Mens Redis var væk")]
         assert page_status(f"{first.url}/sessions/{session.pk}/") == 200
+        # A viewer arriving meanwhile is let in, and follows from the log's end.
+        with watch(second, session.pk, "viewer-three-0003") as three:
+            redis.start()
 
-        redis.start()
-
-        first.ask(session.pk, token, "Efter Redis kom igen")
-        assert events_until(one, 3) == events_until(two, 3) == [(3, "Efter Redis kom igen")]
-        assert no_more_events(one) and no_more_events(two)
+            first.ask(session.pk, token, "Efter Redis kom igen")
+            assert events_until(one, 3) == events_until(two, 3) == [(3, "Efter Redis kom igen")]
+            assert events_until(three, 3) == [(3, "Efter Redis kom igen")]
+            assert no_more_events(one) and no_more_events(two) and no_more_events(three)
 
         deadline = time.monotonic() + PRESENCE_RECOVERY_SECONDS
-        while viewers_in_redis(redis, session.pk) != 2:
+        while viewers_in_redis(redis, session.pk) != 2:  # the third has left
             assert time.monotonic() < deadline, "presence did not recover"
             time.sleep(0.5)
