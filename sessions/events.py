@@ -178,3 +178,8 @@ def events_after(session_id: int, seq: int) -> list[WireEvent]:
 def current_seq(session_id: int) -> int | None:
     """The session's newest seq, or None when there is no such session."""
     return Session.objects.filter(pk=session_id).values_list("last_seq", flat=True).first()
+
+
+def current_seqs(session_ids: list[int]) -> dict[int, int]:
+    """The newest seq of each of these sessions (those that exist), in one query."""
+    return dict(Session.objects.filter(pk__in=session_ids).values_list("pk", "last_seq"))

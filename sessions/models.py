@@ -802,3 +802,32 @@ class RecoveryCode(models.Model):
     def __str__(self) -> str:
         # Never the digest: nothing of a code in logs or the admin.
         return f"recovery code {self.pk}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a write sent with an `Idempotency-Key` header, kept so that a retry
+    with the same key (the same user, the same action and body) gets that answer again instead of
+    a second write. Written and read by services.idempotency only; rows expire (`expires_at`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("key"), max_length=255)
+    # What the key was first used for ("POST /api/sessions/5/questions/"), and a digest of its
+    # input: another action or another body with the same key is refused.
+    action = models.CharField(_("action"), max_length=300)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    status = models.PositiveSmallIntegerField(_("status"))
+    response = models.JSONField(_("response"), null=True)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"

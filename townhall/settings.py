@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # A database outage in a view: 503 with Retry-After, not a 500 (townhall/outage.py).
+    "townhall.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "townhall.urls"
@@ -124,8 +126,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
         "max_size": TOWNHALL_HTTP_THREADS + 4,
-        "timeout": 10,
+        # Seconds a request waits for a connection; while PostgreSQL is away, how long it takes
+        # to answer 503 (townhall/outage.py).
+        "timeout": float(os.environ.get("TOWNHALL_DB_POOL_TIMEOUT") or 10),
     }
+    # With the pool, Django has psycopg check each connection on checkout: one broken by a
+    # PostgreSQL restart is replaced instead of failing the request that drew it (README,
+    # "When things fail").
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # SQLite: wait for the writer instead of failing at once when two requests write together.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -418,3 +426,14 @@ TOWNHALL_ACCESSIBILITY_CHECK_FILE = Path(
 TOWNHALL_RATE_LIMITS = parse_rate_limits(
     os.environ.get("TOWNHALL_RATE_LIMITS", ""), DEFAULT_RATE_LIMITS
 )
+
+# Idempotency-Key (sessions/services/idempotency.py; README, "When things fail"): a write resent
+# with the same key within this many hours gets its first answer; older keys are purged.
+TOWNHALL_IDEMPOTENCY_HOURS = float(os.environ.get("TOWNHALL_IDEMPOTENCY_HOURS") or 24)
+# A request that cannot reach the database gets 503 with this Retry-After, in seconds
+# (townhall/outage.py).
+TOWNHALL_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("TOWNHALL_UNAVAILABLE_RETRY_AFTER") or 5)
+# Each process's relay reads the newest seq of its sessions from the log this often (seconds),
+# and after its channel layer fails, and relays what no doorbell announced (an event published
+# while Redis was away): sessions/live/relay.py, README "When things fail".
+TOWNHALL_RELAY_CATCH_UP_SECONDS = float(os.environ.get("TOWNHALL_RELAY_CATCH_UP_SECONDS") or 2)

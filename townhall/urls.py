@@ -21,3 +21,6 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("", include("sessions.pages.urls")),
 ]
+
+# A database outage seen in a middleware: 503 with Retry-After, not a 500 (townhall/outage.py).
+handler500 = "townhall.outage.server_error"

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ..services.idempotency import KeyReused
 from ..services.ratelimits import RateLimited
 
 
@@ -26,6 +27,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, RateLimited):
         body = {"detail": exc.message, "code": "rate_limited", "retry_after": exc.retry_after}
         return Response(body, status=429, headers={"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, KeyReused):
+        return Response({"detail": exc.message, "code": exc.code}, status=422)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             # Django's "__all__" (e.g. a model constraint) becomes DRF's "non_field_errors".

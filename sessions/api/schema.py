@@ -11,7 +11,7 @@ from typing import Any
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
@@ -114,3 +114,20 @@ def forbid_unknown_fields(result: dict[str, Any], **kwargs: Any) -> dict[str, An
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
     return result
+
+
+# Writes a retry could double (api.idempotency): the header, and the 422 for a reused key.
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A new key per write (e.g. a UUID), up to 255 characters. The same key from the "
+    "same user within TOWNHALL_IDEMPOTENCY_HOURS (24) gives the first answer again, and stores "
+    "nothing new; with another path or body it is refused with 422.",
+)
+KEY_REUSED = OpenApiResponse(
+    RefusalOutput,
+    description="The Idempotency-Key was used before for another request (code "
+    "idempotency_key_reused); nothing was stored.",
+)

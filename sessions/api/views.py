@@ -34,11 +34,14 @@ from .filters import (
     in_municipality,
     read_query,
 )
+from .idempotency import idempotent
 from .inputs import object_or_404, valid_input
 from .pagination import page_of, paginated
 from .schema import (
     BAD_REQUEST,
     FORBIDDEN,
+    IDEMPOTENCY_KEY,
+    KEY_REUSED,
     LIST_ERRORS,
     LOCKED_OUT,
     NOT_FOUND,
@@ -211,12 +214,23 @@ class QuestionListView(APIView):
         request=QuestionInput,
         description="Ask a question. Moderators and staff enter one for someone offline with "
         '"channel": "room" or "phone" and, optionally, "asked_by".',
-        responses={201: QuestionOutput, 404: NOT_FOUND, 429: RATE_LIMITED, **WRITE_ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: QuestionOutput,
+            404: NOT_FOUND,
+            422: KEY_REUSED,
+            429: RATE_LIMITED,
+            **WRITE_ERRORS,
+        },
         tags=["questions"],
     )
     def post(self, request: Request, session_id: int) -> Response:
         session = object_or_404(Session, session_id)
         fields = valid_input(QuestionInput, request)
+        return idempotent(request, body=fields, perform=lambda: self.ask(request, session, fields))
+
+    @staticmethod
+    def ask(request: Request, session: Session, fields: dict[str, Any]) -> Response:
         if fields["channel"] == Post.Channel.ONLINE and not fields["asked_by"]:
             question = services.post_question(
                 session=session,
@@ -241,7 +255,14 @@ class ReplyView(APIView):
     @extend_schema(
         operation_id="replies_create",
         request=ReplyInput,
-        responses={201: PostOutput, 404: NOT_FOUND, 429: RATE_LIMITED, **WRITE_ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: PostOutput,
+            404: NOT_FOUND,
+            422: KEY_REUSED,
+            429: RATE_LIMITED,
+            **WRITE_ERRORS,
+        },
         description="Reply in a question's thread. A panel politician may answer: "
         '"mark_answered": true also marks the question answered.',
         tags=["questions"],
@@ -249,6 +270,10 @@ class ReplyView(APIView):
     def post(self, request: Request, post_id: int) -> Response:
         post = object_or_404(Post, post_id)
         fields = valid_input(ReplyInput, request)
+        return idempotent(request, body=fields, perform=lambda: self.reply(request, post, fields))
+
+    @staticmethod
+    def reply(request: Request, post: Post, fields: dict[str, Any]) -> Response:
         if fields["mark_answered"]:
             reply = services.answer_question(
                 question=post, author=request.user, body=fields["body"]
@@ -265,6 +290,7 @@ VOTE_RESPONSES = {
     400: BAD_REQUEST,
     401: NOT_SIGNED_IN,
     404: NOT_FOUND,
+    422: KEY_REUSED,
     429: RATE_LIMITED,
 }
 
@@ -275,26 +301,36 @@ class VoteView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        operation_id="vote_create", request=None, responses=VOTE_RESPONSES, tags=["questions"]
+        operation_id="vote_create",
+        request=None,
+        parameters=[IDEMPOTENCY_KEY],
+        responses=VOTE_RESPONSES,
+        tags=["questions"],
     )
     def post(self, request: Request, post_id: int) -> Response:
-        question = services.vote(
-            question=object_or_404(Post, post_id),
-            user=request.user,
-            client_ip=client_ip(request),
+        question = object_or_404(Post, post_id)
+        return idempotent(
+            request, body=None, perform=lambda: self.cast(request, question, voted=True)
         )
-        return Response({"post": question.pk, "vote_count": question.vote_count, "voted": True})
 
     @extend_schema(
-        operation_id="vote_destroy", request=None, responses=VOTE_RESPONSES, tags=["questions"]
+        operation_id="vote_destroy",
+        request=None,
+        parameters=[IDEMPOTENCY_KEY],
+        responses=VOTE_RESPONSES,
+        tags=["questions"],
     )
     def delete(self, request: Request, post_id: int) -> Response:
-        question = services.unvote(
-            question=object_or_404(Post, post_id),
-            user=request.user,
-            client_ip=client_ip(request),
+        question = object_or_404(Post, post_id)
+        return idempotent(
+            request, body=None, perform=lambda: self.cast(request, question, voted=False)
         )
-        return Response({"post": question.pk, "vote_count": question.vote_count, "voted": False})
+
+    @staticmethod
+    def cast(request: Request, question: Post, *, voted: bool) -> Response:
+        service = services.vote if voted else services.unvote
+        question = service(question=question, user=request.user, client_ip=client_ip(request))
+        return Response({"post": question.pk, "vote_count": question.vote_count, "voted": voted})
 
 
 class AnsweredView(APIView):

@@ -85,11 +85,8 @@ class RedisPresence:
 
     async def count(self, session_id: int, local_keys: set[str]) -> int:
         now = time.time()
-        if now - self.renewed.get(session_id, 0) >= self.heartbeat:
-            renew, self.renewed[session_id] = local_keys, now
-        else:
-            renew = self.fresh.get(session_id, set()) & local_keys
-        self.fresh.pop(session_id, None)
+        renew_all = now - self.renewed.get(session_id, 0) >= self.heartbeat
+        renew = local_keys if renew_all else self.fresh.get(session_id, set()) & local_keys
         key = self.key(session_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             if renew:
@@ -98,6 +95,11 @@ class RedisPresence:
             pipe.zremrangebyscore(key, "-inf", now)
             pipe.zcard(key)
             results = await pipe.execute()
+        # Only once Redis has them: after an outage (a restarted Redis knows no viewer) the
+        # next count renews every viewer here again.
+        self.fresh.pop(session_id, None)
+        if renew_all:
+            self.renewed[session_id] = now
         return int(results[-1])
 
 

@@ -320,6 +320,9 @@ class Relay:
         self.logins: dict[int, dict[LoginWatcher, None]] = {}
         self.logins_joined: asyncio.Future | None = None
         self.rechecking: set[asyncio.Task] = set()
+        # Set when the channel layer failed: the groups must be joined again (a restarted Redis
+        # forgot them) before doorbells ring here again.
+        self.rejoin_needed = False
 
     # Sockets ---------------------------------------------------------------------------------
 
@@ -433,6 +436,7 @@ class Relay:
             asyncio.ensure_future(self._receive_forever()),
             asyncio.ensure_future(self._tend_forever()),
             asyncio.ensure_future(self._check_logins_forever()),
+            asyncio.ensure_future(self._catch_up_forever()),
         ]
 
     async def _subscribe(self, fanout: Fanout) -> None:
@@ -440,10 +444,19 @@ class Relay:
         previous = self.discarding.get(fanout.session_id)
         if previous is not None:
             await asyncio.shield(previous)
-        await self.layer.group_add(events.group_name(fanout.session_id), self.channel_name)
+        try:
+            await self.layer.group_add(events.group_name(fanout.session_id), self.channel_name)
+        except Exception:
+            # Redis away: the socket is served all the same, from the log on the catch-up timer,
+            # and the group is joined once Redis answers (_recover).
+            logger.warning("Relay could not join a group; joining it later", exc_info=True)
+            self.rejoin_needed = True
         newest = await database_sync_to_async(events.current_seq)(fanout.session_id)
         if newest is None:
-            await self.layer.group_discard(events.group_name(fanout.session_id), self.channel_name)
+            with contextlib.suppress(Exception):
+                await self.layer.group_discard(
+                    events.group_name(fanout.session_id), self.channel_name
+                )
             raise NoSuchSession(fanout.session_id)
         fanout.seq = newest
 
@@ -515,15 +528,12 @@ class Relay:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # Redis gone: wait, then rejoin every group (a restarted Redis forgot them).
+                # Redis gone: wait, then rejoin every group (a restarted Redis forgot them) and
+                # read from the log what was published meanwhile (its doorbells rang nowhere).
                 logger.exception("Relay could not receive from the channel layer")
+                self.rejoin_needed = True
                 await asyncio.sleep(1)
-                for session_id in list(self.sessions):
-                    with contextlib.suppress(Exception):
-                        await self.layer.group_add(events.group_name(session_id), self.channel_name)
-                if self.logins_joined is not None:
-                    with contextlib.suppress(Exception):
-                        await self.layer.group_add(LOGINS_GROUP, self.channel_name)
+                await self._recover()
                 continue
             if message.get("type") == "login.ended":
                 self.end_logins(message)
@@ -550,11 +560,62 @@ class Relay:
                 found = await database_sync_to_async(events.events_after)(
                     fanout.session_id, fanout.seq
                 )
-            for event in found:
-                if event.seq > fanout.seq:
-                    # Advance before sending: a socket joining meanwhile replays up to here.
-                    fanout.seq = event.seq
-                    await self._offer(fanout, event)
+            await self._pass_on(fanout, found)
+
+    async def _pass_on(self, fanout: Fanout, found: list[events.WireEvent]) -> None:
+        for event in found:
+            if event.seq > fanout.seq:
+                # Advance before sending: a socket joining meanwhile replays up to here.
+                fanout.seq = event.seq
+                await self._offer(fanout, event)
+
+    # Catching up after a lost doorbell ----------------------------------------------------------
+
+    async def _catch_up_forever(self) -> None:
+        """Every TOWNHALL_RELAY_CATCH_UP_SECONDS: rejoin the groups if the layer failed, and
+        relay what the log holds beyond what this process passed on. So an event whose doorbell
+        rang nowhere (published while Redis was away) reaches the sockets within that interval
+        of Redis answering again, even if nothing else is published after it."""
+        while True:
+            await asyncio.sleep(setting("TOWNHALL_RELAY_CATCH_UP_SECONDS", 2.0))
+            try:
+                await self._recover()
+            except Exception:
+                logger.exception("Relay could not catch up from the log")
+
+    async def _recover(self) -> None:
+        if self.rejoin_needed:
+            try:
+                for session_id in list(self.sessions):
+                    await self.layer.group_add(events.group_name(session_id), self.channel_name)
+                if self.logins_joined is not None:
+                    await self.layer.group_add(LOGINS_GROUP, self.channel_name)
+            except Exception:
+                logger.warning("Relay could not rejoin its groups yet", exc_info=True)
+            else:
+                self.rejoin_needed = False
+        await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        """One query for the newest seq of every session here; the gap read for those behind."""
+        fanouts = {
+            session_id: fanout
+            for session_id, fanout in self.sessions.items()
+            if fanout.subscribed
+            and fanout.subscribed.done()
+            and not fanout.subscribed.cancelled()
+            and fanout.subscribed.exception() is None
+        }
+        if not fanouts:
+            return
+        newest = await database_sync_to_async(events.current_seqs)(list(fanouts))
+        for session_id, seq in newest.items():
+            fanout = fanouts[session_id]
+            if seq <= fanout.seq:
+                continue
+            async with fanout.lock:
+                found = await database_sync_to_async(events.events_after)(session_id, fanout.seq)
+                await self._pass_on(fanout, found)
 
     async def _offer(self, fanout: Fanout, event: events.WireEvent) -> None:
         """Send an event to the session's sockets, coalescing vote counts.

@@ -15,8 +15,10 @@ price of a CRC over a few hundred bytes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import logging
 import struct
 import threading
 import time
@@ -30,6 +32,10 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
+
+from ..services.ratelimits import SHARED_CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "session-page"
 TAIL_MARKER = "<!--tail-->"
@@ -155,12 +161,22 @@ def shared_page(key: str, render: Callable[[], str]) -> SharedPage:
     full_key = f"{KEY_PREFIX}:{release()}:{key}"
     page = local_pages.get(full_key)
     if page is None:
-        page = cache.get(full_key)
+        page = _from_shared_cache(full_key)
         if page is None:
             page = SharedPage.from_html(render())
-            cache.set(full_key, page, SHARED_TIMEOUT_SECONDS)
+            # Redis away: this worker renders for itself meanwhile (README, "When things fail").
+            with contextlib.suppress(*SHARED_CACHE_ERRORS):
+                cache.set(full_key, page, SHARED_TIMEOUT_SECONDS)
         local_pages.put(full_key, page)
     return page
+
+
+def _from_shared_cache(full_key: str) -> SharedPage | None:
+    try:
+        return cache.get(full_key)
+    except SHARED_CACHE_ERRORS:
+        logger.warning("Page cache unavailable; rendering %s here", full_key)
+        return None
 
 
 def accepts_gzip(request: HttpRequest) -> bool:

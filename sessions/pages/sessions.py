@@ -296,6 +296,7 @@ def live_page_strings() -> dict[str, str]:
         "votes_one": _("%(count)s vote"),
         "votes_many": _("%(count)s votes"),
         "error": _("Something went wrong. Please try again."),
+        "resending": _("Your text is kept and is sent again by itself in a moment."),
         "days": _("%(days)s d"),
         "no_panel": _("No politicians on the panel yet."),
         "new_question": _("New question from %(author)s."),

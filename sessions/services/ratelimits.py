@@ -12,16 +12,35 @@ from the posting limits (questions and replies), not from voting or reporting.
 
 from __future__ import annotations
 
+import logging
+import time
+from typing import Any
+
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import _split_rate, get_usage
 
 from ..models import Session
 from ..selectors import is_moderator, politician_for
 from .common import User
 
+logger = logging.getLogger(__name__)
+
 POSTING_ACTIONS = frozenset({"question", "reply"})
+
+# What the shared cache raises when Redis is away (a refused or cut connection).
+try:
+    from redis.exceptions import RedisError
+
+    SHARED_CACHE_ERRORS: tuple[type[Exception], ...] = (OSError, RedisError)
+except ImportError:  # no Redis client: the embedded mode's memory cache does not fail this way
+    SHARED_CACHE_ERRORS = (OSError,)
+
+# While Redis is away, each process counts in its own memory: the limits hold per worker
+# (a client spread over N workers gets at most N times the limit), never a 500.
+_local_counts = LocMemCache("townhall-rate-limits-while-redis-is-away", {"MAX_ENTRIES": 10000})
 
 
 class RateLimited(ValidationError):
@@ -65,15 +84,30 @@ def check_rate_limit(
         return
     wait = 0
     for key, value in keys:
-        usage = get_usage(
-            None,
-            group=f"townhall:{key}",
-            key=lambda _group, _request, value=value: value,
-            rate=limits[key],
-            increment=True,
-        )
+        usage = _count(f"townhall:{key}", value, limits[key])
         if usage and usage["should_limit"]:
             # The window still holds at its last second (time_left 0): the next one starts after.
             wait = max(wait, usage["time_left"] + 1)
     if wait:
         raise RateLimited(wait)
+
+
+def _count(group: str, value: str, rate: str) -> dict[str, Any] | None:
+    """Count one more in django-ratelimit's shared counter, or, with Redis away, in this
+    process's own (a fixed window of the same length)."""
+    try:
+        return get_usage(
+            None,
+            group=group,
+            key=lambda _group, _request: value,
+            rate=rate,
+            increment=True,
+        )
+    except SHARED_CACHE_ERRORS:
+        logger.warning("Rate limits counted per process: the shared cache is unavailable")
+    limit, period = _split_rate(rate)
+    now = int(time.time())
+    window_key = f"{group}:{value}:{now // period}"
+    _local_counts.add(window_key, 0, period + 1)
+    count = _local_counts.incr(window_key)
+    return {"should_limit": count > limit, "time_left": period - now % period}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from sessions.services.idempotency import purge_expired_keys
 from sessions.services.retention import apply_retention
 
 
 class Command(BaseCommand):
     help = (
         "Pseudonymise citizens in sessions that closed longer ago than their municipality's "
-        "retention period. Safe to run again."
+        "retention period, and delete expired Idempotency-Keys. Safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,3 +25,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {result.participants} participant(s) in {result.sessions} session(s)."
         )
+        if not dry_run:
+            purged = purge_expired_keys()
+            if purged:
+                self.stdout.write(f"Deleted {purged} expired Idempotency-Key(s).")

@@ -663,25 +663,82 @@ function errorText(body) {
   return Object.values(body).flat().join(" ") || strings.error;
 }
 
+// Writes a retry could double carry an Idempotency-Key: one per draft (per form), kept until
+// the server has answered it, so a double tap or a resend after a lost answer is one post.
+const RESENT_WRITES = new Set(["ask", "reply", "vote"]);
+const MAX_RESEND_WAIT_S = 30;
+const RESEND_ATTEMPTS = 40;
+
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+function keyFor(form) {
+  if (!RESENT_WRITES.has(form.dataset.action)) return null;
+  form.dataset.idempotencyKey ??= newKey();
+  return form.dataset.idempotencyKey;
+}
+
+function sleep(seconds) {
+  return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+}
+
+// One request; when the town hall is unavailable (503) or the answer was lost on the way (no
+// response), the same request again, with the same key, after Retry-After (or a growing
+// wait), saying so in the form's error box. Any other answer ends it, and its key.
 async function callApi(method, url, form, payload) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: {
-      "Content-Type": "application/json",
-      Accept: "application/json",
-      "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value,
-    },
-    body: payload === undefined ? undefined : JSON.stringify(payload),
-  });
-  const body = await response.json().catch(() => null);
-  if (response.status === 401 && signedIn) askToSignIn(body?.code === "session_expired" ? "expired" : "signed_out");
-  if (!response.ok) {
-    const error = new Error(errorText(body));
-    error.code = body?.code;
-    throw error;
+  const key = keyFor(form);
+  for (let attempt = 1; ; attempt += 1) {
+    let response;
+    try {
+      response = await fetch(url, {
+        method,
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value,
+          ...(key ? { "Idempotency-Key": key } : {}),
+        },
+        body: payload === undefined ? undefined : JSON.stringify(payload),
+      });
+    } catch {
+      response = null;
+    }
+    if (key && attempt < RESEND_ATTEMPTS && (response === null || response.status === 503)) {
+      const asked = Number(response?.headers.get("Retry-After"));
+      const wait = Math.min(MAX_RESEND_WAIT_S, asked > 0 ? asked : 2 ** Math.min(attempt, 5));
+      const body = await response?.json().catch(() => null);
+      showResending(form, body?.detail);
+      await sleep(wait);
+      continue;
+    }
+    if (response === null) throw new Error(strings.error);
+    delete form.dataset.idempotencyKey;
+    const body = await response.json().catch(() => null);
+    if (response.status === 401 && signedIn) askToSignIn(body?.code === "session_expired" ? "expired" : "signed_out");
+    if (!response.ok) {
+      const error = new Error(errorText(body));
+      error.code = body?.code;
+      throw error;
+    }
+    return body;
   }
-  return body;
+}
+
+function errorBoxOf(form) {
+  return (
+    form.querySelector(".form-error") ??
+    form.parentElement.querySelector(":scope > .form-error") ??
+    field(root, "notice")
+  );
+}
+
+function showResending(form, detail) {
+  const box = errorBoxOf(form);
+  box.textContent = detail ? `${detail} ${strings.resending}` : strings.resending;
+  box.hidden = false;
 }
 
 async function submit(form, submitter) {
@@ -771,10 +828,7 @@ root.addEventListener("submit", async (event) => {
   const form = event.target;
   if (!form.dataset.action) return;
   event.preventDefault();
-  const errorBox =
-    form.querySelector(".form-error") ??
-    form.parentElement.querySelector(":scope > .form-error") ??
-    field(root, "notice");
+  const errorBox = errorBoxOf(form);
   const buttons = form.querySelectorAll("button");
   for (const button of buttons) button.disabled = true;
   try {

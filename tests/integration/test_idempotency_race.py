@@ -1,0 +1,91 @@
+"""Two requests with the same Idempotency-Key at the same time, on two database connections:
+one question, and both get its answer (issue 17, part 3)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, connections
+from rest_framework.test import APIClient
+
+from sessions import services
+from sessions.models import Event, IdempotencyKey, Post
+from tests.factories import PostFactory, SessionFactory, UserFactory, api_token
+from tests.waiting import WAIT_SECONDS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def waiting_on_a_lock() -> int:
+    """Backends of this database blocked on a lock (the second insert of the key)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+def post_with_key(token: str, url: str, body: dict | None):
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    try:
+        return client.post(url, body, format="json", headers={"Idempotency-Key": "tap-tap"})
+    finally:
+        connections.close_all()
+
+
+def race(monkeypatch, service_name: str, url: str, body: dict | None):
+    """The first request holds its transaction open inside the service until the second is
+    seen waiting for the key's row; then both finish."""
+    token = api_token(UserFactory(username="anna"))
+    inside, release = threading.Event(), threading.Event()
+    real_service = getattr(services, service_name)
+
+    def held_service(**kwargs):
+        result = real_service(**kwargs)
+        inside.set()
+        assert release.wait(WAIT_SECONDS)
+        return result
+
+    monkeypatch.setattr(services, service_name, held_service)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(post_with_key, token, url, body)
+        assert inside.wait(WAIT_SECONDS)
+        monkeypatch.setattr(services, service_name, real_service)
+        second = pool.submit(post_with_key, token, url, body)
+        deadline = time.monotonic() + WAIT_SECONDS
+        while waiting_on_a_lock() == 0:
+            assert time.monotonic() < deadline, "the second request never waited for the first"
+            time.sleep(0.01)
+        release.set()
+        return first.result(WAIT_SECONDS), second.result(WAIT_SECONDS)
+
+
+def test_two_racing_questions_with_one_key_store_one_question(monkeypatch):
+    session = SessionFactory()
+
+    first, second = race(
+        monkeypatch, "post_question", f"/api/sessions/{session.pk}/questions/", {"body": "Hvornår?"}
+    )
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert list(Post.objects.values_list("pk", flat=True)) == [first.json()["id"]]
+    assert list(Event.objects.values_list("seq", "type")) == [(1, "question.created")]
+    assert IdempotencyKey.objects.count() == 1
+
+
+def test_two_racing_votes_with_one_key_give_the_same_answer(monkeypatch):
+    session = SessionFactory()
+    question = PostFactory(session=session)
+
+    first, second = race(monkeypatch, "vote", f"/api/posts/{question.pk}/vote/", None)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.json() == second.json() == {"post": question.pk, "vote_count": 1, "voted": True}
+    assert question.votes.count() == 1
