@@ -22,6 +22,14 @@ class Municipality(models.Model):
             "(manage.py apply_retention). Empty: keep forever."
         ),
     )
+    verified_only = models.BooleanField(
+        _("only verified citizens take part"),
+        default=False,
+        help_text=_(
+            "Only citizens who signed in with the identity provider (MitID) may ask, reply and "
+            "vote. Others still read."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -689,3 +697,35 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class VerifiedIdentity(models.Model):
+    """A citizen's identity from the OpenID Connect provider (MitID), linked to one account.
+
+    Holds no personal data of the provider's: the `sub` only as an HMAC keyed by a setting
+    (TOWNHALL_IDENTITY_HMAC_KEY), never a CPR number or the provider's name claims.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="verified_identity",
+        verbose_name=_("user account"),
+    )
+    issuer = models.CharField(_("issuer"), max_length=255)
+    subject_hmac = models.CharField(_("subject (HMAC)"), max_length=64)
+    assurance_level = models.CharField(_("assurance level"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("first verified"))
+    verified_at = models.DateTimeField(_("last verified"))
+
+    class Meta:
+        verbose_name = _("verified identity")
+        verbose_name_plural = _("verified identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject_hmac"], name="verified_identity_one_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} #{self.pk}"

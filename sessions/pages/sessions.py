@@ -317,6 +317,9 @@ def ask(request: HttpRequest, session_id: int) -> HttpResponse:
                 return _rate_limited(_render_session_page(request, session, ask_form=form), error)
         except services.Banned as banned:
             form.add_error(None, str(banned))
+        except services.VerificationRequired as refused:
+            form.add_error(None, str(refused))
+            return _render_session_page(request, session, ask_form=form, status=403)
         else:
             return _back_to(session.pk, question.pk)
     return _render_session_page(request, session, ask_form=form, status=400)
@@ -358,6 +361,7 @@ def _rate_limited(response: HttpResponse, error: services.RateLimited) -> HttpRe
 def reply(request: HttpRequest, post_id: int) -> HttpResponse:
     post = get_object_or_404(Post, pk=post_id)
     form = ReplyForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             if form.cleaned_data["mark_answered"]:
@@ -379,13 +383,14 @@ def reply(request: HttpRequest, post_id: int) -> HttpResponse:
                     request, session, failed_reply=(post.parent_id or post.pk, form)
                 )
                 return _rate_limited(page, error)
-        except services.Banned as banned:
-            form.add_error(None, str(banned))
+        except (services.Banned, services.VerificationRequired) as refused:
+            form.add_error(None, str(refused))
+            status = 403 if isinstance(refused, services.VerificationRequired) else 400
         else:
             return _back_to(post.session_id, created.pk)
     session = selectors.session_with_panel(post.session_id)
     return _render_session_page(
-        request, session, failed_reply=(post.parent_id or post.pk, form), status=400
+        request, session, failed_reply=(post.parent_id or post.pk, form), status=status
     )
 
 
@@ -400,6 +405,11 @@ def vote(request: HttpRequest, post_id: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     except services.Banned as banned:
         messages.error(request, str(banned))
+    except services.VerificationRequired as refused:
+        # No form to show it on: the message on the session page, answered 403.
+        messages.error(request, str(refused))
+        session = selectors.session_with_panel(question.session_id)
+        return _render_session_page(request, session, status=403)
     return _back_to(question.session_id, question.pk)
 
 

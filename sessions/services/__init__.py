@@ -12,6 +12,7 @@ from .audit import record_access
 from .common import clean_body
 from .directory import create_municipality, create_politician
 from .duplicates import merge_question
+from .identity import VerificationRequired
 from .moderation import (
     Banned,
     add_watched_keyword,
@@ -56,6 +57,7 @@ __all__ = [
     "MAX_EXTENSION_MINUTES",
     "Banned",
     "RateLimited",
+    "VerificationRequired",
     "add_watched_keyword",
     "answer_question",
     "approve_post",
