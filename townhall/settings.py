@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sessions.pages.context_processors.page_path",
+                "sessions.pages.context_processors.sign_in_options",
             ],
         },
     },

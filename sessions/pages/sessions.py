@@ -475,6 +475,12 @@ class SignupView(CreateView):
     form_class = SignupForm
     template_name = "registration/signup.html"
 
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        # TOWNHALL_PASSWORD_SIGNUP=0: citizens sign up through the identity provider only.
+        if not settings.TOWNHALL_PASSWORD_SIGNUP:
+            return render(request, "registration/signup_closed.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
+
     def form_valid(self, form: SignupForm) -> HttpResponse:
         user = form.save()
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import accessibility, accounts, moderation, presenter, records, reports, sessions, two_factor
+from . import (
+    accessibility,
+    accounts,
+    moderation,
+    oidc,
+    presenter,
+    records,
+    reports,
+    sessions,
+    two_factor,
+)
 
 urlpatterns = [
     path("", sessions.home, name="home"),
@@ -39,9 +49,12 @@ urlpatterns = [
     ),
     path("posts/<int:post_id>/report/", moderation.report, name="report"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", oidc.LogoutView.as_view(), name="logout"),
     path("accounts/two-factor/", two_factor.second_factor, name="two-factor"),
     path("accounts/signup/", sessions.SignupView.as_view(), name="signup"),
     path("accounts/export/", accounts.export_data, name="account-export"),
     path("accounts/delete/", accounts.delete_account, name="account-delete"),
+    path("accounts/oidc/login/", oidc.oidc_login, name="oidc-login"),
+    path("accounts/oidc/callback/", oidc.oidc_callback, name="oidc-callback"),
+    path("accounts/oidc/welcome/", oidc.oidc_welcome, name="oidc-welcome"),
 ]

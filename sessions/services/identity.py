@@ -23,6 +23,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from ..models import Municipality, Politician, Session, VerifiedIdentity
+from ..payloads import is_verified_account
 from ..selectors import moderates, politician_for
 from .common import User, resolve_now
 
@@ -211,12 +212,7 @@ def create_verified_account(
 
 
 def is_verified(user: User) -> bool:
-    if not user.is_authenticated:
-        return False
-    try:
-        return user.verified_identity is not None
-    except VerifiedIdentity.DoesNotExist:
-        return False
+    return user.is_authenticated and is_verified_account(user)
 
 
 def require_verified_to_take_part(user: User, session: Session) -> None:
