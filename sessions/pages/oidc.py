@@ -149,9 +149,10 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     except (AuthlibBaseError, JoseError, ValueError, KeyError) as error:
         # The kind of failure only: never a token, a code or a claim's value.
         logger.warning(
-            "OIDC sign-in refused: %s %s",
+            "OIDC sign-in refused: %s %s %s",
             type(error).__name__,
             getattr(error, "error", "") or "",
+            getattr(error, "description", "") or "",
         )
         return _failed(
             request,

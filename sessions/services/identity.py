@@ -158,7 +158,9 @@ def clean_display_name(name: object) -> str:
             code="max_length",
         )
     if any(not character.isprintable() for character in text):
-        raise ValidationError({"display_name": _("Use only letters, digits and spaces.")})
+        raise ValidationError(
+            {"display_name": _("The name holds characters that cannot be shown.")}
+        )
     users = get_user_model().objects
     taken = (
         users.filter(Q(username__iexact=text) | Q(first_name__iexact=text, last_name="")).exists()
