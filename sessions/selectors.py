@@ -296,7 +296,7 @@ def own_unpublished_posts(
 
 
 def _moderation_posts(session: Session) -> QuerySet[Post]:
-    return session.posts.select_related("author", "politician", "parent")
+    return session.posts.select_related("author__verified_identity", "politician", "parent")
 
 
 def moderation_stream(session: Session, limit: int = 200) -> list[Post]:

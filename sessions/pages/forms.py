@@ -89,6 +89,13 @@ class DeleteAccountForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
+    def __init__(self, *args: object, has_password: bool = True, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_password:
+            # A verified citizen (MitID) has no password here: they confirm with a tick.
+            del self.fields["password"]
+            self.fields["confirm"] = forms.BooleanField(label=_("Yes, delete my account"))
+
 
 class SecondFactorForm(forms.Form):
     code = forms.CharField(

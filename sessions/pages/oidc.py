@@ -19,6 +19,7 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.django_client import OAuth
 from authlib.integrations.django_client.apps import DjangoOAuth2App
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
@@ -175,6 +176,20 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
             level=identity.assurance_level_of(claims),
         )
         user = identity.record_verified_sign_in(identity=provider_identity)
+        if request.user.is_authenticated and user != request.user:
+            # A signed-in citizen verifies the account they have.
+            if user is not None:
+                raise ValidationError(
+                    _("This identity is already linked to another account here."),
+                    code="identity_linked",
+                )
+            identity.link_verified_identity(user=request.user, identity=provider_identity)
+            messages.success(
+                request,
+                _("Your account is now verified with %(provider)s.")
+                % {"provider": settings.OIDC_PROVIDER_NAME},
+            )
+            user = request.user
     except (PermissionDenied, ValidationError) as refused:
         logger.warning("OIDC sign-in refused: %s", getattr(refused, "code", "refused"))
         message = " ".join(refused.messages) if isinstance(refused, ValidationError) else refused

@@ -28,6 +28,7 @@ from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Post, Session
 from ..payloads import iso, session_payload
+from ..services import identity
 from . import moderation, page_cache, question_cache
 from .forms import AskForm, EnterQuestionForm, ExtendForm, ReplyForm, SignupForm
 
@@ -210,6 +211,8 @@ def _session_page_context(
         "session": session,
         "status": session.status_at(now),
         "follow_up_over": not accepts_answers,
+        # Signed-in readers only (the anonymous page is cached): how to take part here.
+        "verification_message": identity.verification_needed(request.user, session),
         "questions": shown.questions,
         # The questions' markup joins the page after rendering (see _render_session_page).
         "question_articles": page_cache.QUESTIONS_SLOT,

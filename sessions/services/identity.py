@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from ..models import Municipality, Politician, Session, VerifiedIdentity
 from ..payloads import is_verified_account
 from ..selectors import moderates, politician_for
-from .common import User, resolve_now
+from .accounts import announce_author_change
+from .common import User, require_signed_in, resolve_now
 
 # Where a Danish broker puts the assurance level (NSIS): its own claim, the NemLog-in URI, or
 # the standard `acr`.
@@ -213,24 +214,66 @@ def create_verified_account(
     return user
 
 
+def link_verified_identity(
+    *, user: User, identity: ProviderIdentity, now: datetime | None = None
+) -> VerifiedIdentity:
+    """Link a verified identity to a signed-in citizen's existing account (a password one).
+
+    An identity is linked to at most one account, and an account to at most one identity:
+    refused otherwise (ValidationError, codes "identity_linked", "already_verified"); staff
+    accounts keep their password and second factor (PermissionDenied). Locks the sessions the
+    citizen posted in; broadcasts post.updated for their published posts (the verified mark).
+    """
+    require_signed_in(user, _("Sign in to verify your account."))
+    if user.is_staff:
+        raise PermissionDenied(_("Staff accounts sign in with a password and a second factor."))
+    check_assurance_level(identity.level)
+    now = resolve_now(now)
+    try:
+        with transaction.atomic():
+            if VerifiedIdentity.objects.filter(user=user).exists():
+                raise ValidationError(
+                    _("Your account is already verified."), code="already_verified"
+                )
+            linked = VerifiedIdentity.objects.create(
+                user=user,
+                issuer=identity.issuer,
+                subject_hmac=identity.subject_hmac,
+                assurance_level=identity.level,
+                created_at=now,
+                verified_at=now,
+            )
+            user.verified_identity = linked
+            announce_author_change(user, now)
+    except IntegrityError:
+        raise ValidationError(
+            _("This identity is already linked to another account here."), code="identity_linked"
+        ) from None
+    return linked
+
+
 def is_verified(user: User) -> bool:
     return user.is_authenticated and is_verified_account(user)
 
 
-def require_verified_to_take_part(user: User, session: Session) -> None:
-    """In a municipality that admits only verified citizens, refuse an unverified citizen
-    (VerificationRequired). Panel politicians, the municipality's moderators and staff are not
-    citizens here and take part as before."""
+def verification_needed(user: User, session: Session) -> str:
+    """Why this signed-in user may not take part in the session unverified, or "" when they
+    may: the municipality admits only verified citizens. Panel politicians, the municipality's
+    moderators and staff are not citizens here and take part as before. Reads only."""
     municipality: Municipality = session.municipality
-    if not municipality.verified_only or is_verified(user):
-        return
+    if not (user.is_authenticated and municipality.verified_only) or is_verified(user):
+        return ""
     if user.is_staff or moderates(user, municipality.pk) or politician_for(user, session):
-        return
-    raise VerificationRequired(
-        _(
-            "Only citizens who signed in with %(provider)s may ask, reply and vote in "
-            "%(municipality)s's sessions. Sign in with %(provider)s to take part; you can "
-            "still read everything."
-        )
-        % {"provider": settings.OIDC_PROVIDER_NAME, "municipality": municipality.name}
-    )
+        return ""
+    return _(
+        "Only citizens who signed in with %(provider)s may ask, reply and vote in "
+        "%(municipality)s's sessions. Sign in with %(provider)s to take part; you can "
+        "still read everything."
+    ) % {"provider": settings.OIDC_PROVIDER_NAME, "municipality": municipality.name}
+
+
+def require_verified_to_take_part(user: User, session: Session) -> None:
+    """Refuse an unverified citizen where only verified ones take part (VerificationRequired)."""
+    message = verification_needed(user, session)
+    if message:
+        raise VerificationRequired(message)

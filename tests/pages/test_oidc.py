@@ -496,3 +496,106 @@ def test_password_sign_up_can_be_turned_off(visitor, settings, provider):
     login_page = visitor.get(reverse("login")).text
     assert reverse("signup") not in login_page
     assert "Log in with MitID" in login_page
+
+
+def test_an_unverified_citizen_is_told_on_the_session_page_how_to_take_part(client, citizen):
+    session = SessionFactory()
+    session.municipality.verified_only = True
+    session.municipality.save()
+    client.force_login(citizen)
+    page = client.get(reverse("session", args=[session.pk])).text
+    assert "Only citizens who signed in with MitID may ask, reply and vote" in page
+    assert f'href="{reverse("oidc-login")}?next=' in page
+
+
+# Accounts that exist ------------------------------------------------------------------------
+
+
+def test_a_password_citizen_links_a_verified_identity_and_their_posts_get_the_mark(
+    visitor, provider, citizen, live_session
+):
+    visitor.force_login(citizen)
+    visitor.post(reverse("ask", args=[live_session.pk]), {"body": "Before I verified?"})
+    seq = live_session.events.count()
+
+    response = come_back(visitor, provider)
+
+    assert response.status_code == 302
+    assert signed_in_user(visitor) == citizen
+    assert User.objects.filter(verified_identity__isnull=False).get() == citizen
+    page = visitor.get(reverse("session", args=[live_session.pk])).text
+    assert "Your account is now verified with MitID." in page
+    assert visible_verified_marks(page) == 1
+    [update] = live_session.events.order_by("seq")[seq:]
+    assert (update.type, update.data["author_verified"]) == ("post.updated", True)
+
+
+def test_an_identity_linked_to_one_account_is_not_linked_to_another(visitor, provider, citizen):
+    sign_up(Client(HTTP_ACCEPT_LANGUAGE=ENGLISH), provider)
+    visitor.force_login(citizen)
+
+    response = come_back(visitor, provider)
+
+    assert response.status_code == 403
+    assert "This identity is already linked to another account here." in response.text
+    assert signed_in_user(visitor) == citizen
+    assert not VerifiedIdentity.objects.filter(user=citizen).exists()
+
+
+def test_a_verified_citizen_deletes_their_account_and_may_start_afresh(visitor, provider):
+    sign_up(visitor, provider)
+    page = visitor.get(reverse("account-delete")).text
+    assert "Yes, delete my account" in page
+    assert 'type="password"' not in page
+
+    response = visitor.post(reverse("account-delete"), {"confirm": "on"})
+
+    assert response.status_code == 302
+    assert not VerifiedIdentity.objects.exists()
+    assert come_back(visitor, provider)["Location"] == reverse("oidc-welcome")
+
+
+def test_a_banned_verified_citizen_who_deletes_their_account_cannot_come_back(
+    visitor, provider, live_session
+):
+    sign_up(visitor, provider)
+    banned = User.objects.get(verified_identity__isnull=False)
+    services.ban_user(
+        municipality=live_session.municipality,
+        user=ModeratorFactory(municipality=live_session.municipality).user,
+        target=banned,
+        reason=ModerationReason.PERSONAL_ATTACK,
+    )
+    visitor.post(reverse("account-delete"), {"confirm": "on"})
+
+    response = come_back(visitor, provider)
+
+    assert response.status_code == 403
+    assert "The account of this identity has been closed." in response.text
+    assert signed_in_user(visitor) is None
+    assert VerifiedIdentity.objects.get().user == banned
+
+
+def test_the_data_export_shows_the_verified_identity_without_the_subject(visitor, provider):
+    sign_up(visitor, provider)
+    exported = json.loads(visitor.get(reverse("account-export")).content)
+    assert exported["verified_identity"]["issuer"] == provider.issuer
+    assert exported["verified_identity"]["assurance_level"] == provider.person["loa"]
+    text = json.dumps(exported)
+    assert provider.person["sub"] not in text
+    assert VerifiedIdentity.objects.get().subject_hmac not in text
+
+
+def test_moderators_see_that_an_author_is_verified_never_who(visitor, provider, client):
+    session = SessionFactory()
+    sign_up(visitor, provider, name="Karen fra Roskilde")
+    visitor.post(reverse("ask", args=[session.pk]), {"body": "Moderate me?"})
+    moderator = ModeratorFactory(municipality=session.municipality).user
+    client.force_login(moderator)
+
+    page = client.get(reverse("moderation", args=[session.pk])).text
+
+    assert "Moderate me?" in page
+    assert 'class="badge citizen-verified" title="Verified citizen"' in page
+    for secret in ("Madsen", "0101701234", provider.person["sub"]):
+        assert secret not in page
