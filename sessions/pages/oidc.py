@@ -101,6 +101,17 @@ def _failed(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
     return render(request, "registration/oidc_failed.html", context, status=status)
 
 
+def _unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
+    """The provider cannot be reached, or is not one we may trust: a page, and a warning."""
+    logger.warning("OIDC sign-in unavailable: %s", error)
+    return _failed(
+        request,
+        _("Signing in with %(provider)s is not available right now. Try again later.")
+        % {"provider": settings.OIDC_PROVIDER_NAME},
+        status=503,
+    )
+
+
 def _next_url(request: HttpRequest, candidate: str) -> str:
     # Only back to this site: a link that signs people in must not send them elsewhere.
     if candidate and url_has_allowed_host_and_scheme(
@@ -120,13 +131,7 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
         redirect_uri = request.build_absolute_uri(reverse("oidc-callback"))
         response = client.authorize_redirect(request, redirect_uri, ui_locales=get_language())
     except (ImproperlyConfigured, ProviderMisconfigured, requests.RequestException) as error:
-        logger.warning("OIDC sign-in unavailable: %s", error)
-        return _failed(
-            request,
-            _("Signing in with %(provider)s is not available right now. Try again later.")
-            % {"provider": settings.OIDC_PROVIDER_NAME},
-            status=503,
-        )
+        return _unavailable(request, error)
     request.session[NEXT_KEY] = _next_url(request, request.GET.get("next", ""))
     return response
 
@@ -162,13 +167,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     except (ImproperlyConfigured, ProviderMisconfigured, requests.RequestException) as error:
-        logger.warning("OIDC sign-in unavailable: %s", error)
-        return _failed(
-            request,
-            _("Signing in with %(provider)s is not available right now. Try again later.")
-            % {"provider": settings.OIDC_PROVIDER_NAME},
-            status=503,
-        )
+        return _unavailable(request, error)
     try:
         provider_identity = identity.provider_identity(
             issuer=settings.OIDC_ISSUER,

@@ -175,6 +175,20 @@ def clean_display_name(name: object) -> str:
     return text
 
 
+def _link(user: User, identity: ProviderIdentity, now: datetime) -> VerifiedIdentity:
+    # The unique (issuer, subject_hmac) constraint refuses a second account (IntegrityError).
+    linked = VerifiedIdentity.objects.create(
+        user=user,
+        issuer=identity.issuer,
+        subject_hmac=identity.subject_hmac,
+        assurance_level=identity.level,
+        created_at=now,
+        verified_at=now,
+    )
+    user.verified_identity = linked
+    return linked
+
+
 def create_verified_account(
     *, identity: ProviderIdentity, display_name: object, now: datetime | None = None
 ) -> User:
@@ -198,14 +212,7 @@ def create_verified_account(
             )
             user.set_unusable_password()
             user.save()
-            VerifiedIdentity.objects.create(
-                user=user,
-                issuer=identity.issuer,
-                subject_hmac=identity.subject_hmac,
-                assurance_level=identity.level,
-                created_at=now,
-                verified_at=now,
-            )
+            _link(user, identity, now)
     except IntegrityError:
         raise ValidationError(
             _("This identity already has an account here. Sign in again to use it."),
@@ -235,15 +242,7 @@ def link_verified_identity(
                 raise ValidationError(
                     _("Your account is already verified."), code="already_verified"
                 )
-            linked = VerifiedIdentity.objects.create(
-                user=user,
-                issuer=identity.issuer,
-                subject_hmac=identity.subject_hmac,
-                assurance_level=identity.level,
-                created_at=now,
-                verified_at=now,
-            )
-            user.verified_identity = linked
+            linked = _link(user, identity, now)
             announce_author_change(user, now)
     except IntegrityError:
         raise ValidationError(

@@ -76,6 +76,14 @@ def sign_up(visitor: Client, provider, name: str = "Karen fra Roskilde", next_ur
     return visitor.post(reverse("oidc-welcome"), {"display_name": name})
 
 
+def verified_only_session():
+    """A session live now in a municipality that admits only verified citizens."""
+    session = SessionFactory()
+    session.municipality.verified_only = True
+    session.municipality.save()
+    return session
+
+
 def signed_in_user(visitor: Client):
     user_id = visitor.session.get("_auth_user_id")
     return User.objects.get(pk=user_id) if user_id else None
@@ -421,9 +429,7 @@ def test_a_second_account_for_the_same_identity_is_never_made(visitor, provider)
 def test_in_a_verified_only_municipality_a_password_citizen_is_told_how_to_verify(
     visitor, provider, citizen
 ):
-    session = SessionFactory()
-    session.municipality.verified_only = True
-    session.municipality.save()
+    session = verified_only_session()
     visitor.force_login(citizen)
 
     response = visitor.post(reverse("ask", args=[session.pk]), {"body": "May I ask?"})
@@ -441,9 +447,7 @@ def visible_verified_marks(page: str) -> int:
 def test_in_a_verified_only_municipality_a_verified_citizen_asks_and_is_marked_verified(
     visitor, provider, api_client
 ):
-    session = SessionFactory()
-    session.municipality.verified_only = True
-    session.municipality.save()
+    session = verified_only_session()
     sign_up(visitor, provider, name="Karen fra Roskilde")
 
     response = visitor.post(reverse("ask", args=[session.pk]), {"body": "When is the bus?"})
@@ -467,9 +471,7 @@ def test_a_password_citizens_question_carries_no_verified_mark(client, citizen, 
 def test_the_api_refuses_an_unverified_citizen_in_a_verified_only_municipality(
     api_client, citizen, provider
 ):
-    session = SessionFactory()
-    session.municipality.verified_only = True
-    session.municipality.save()
+    session = verified_only_session()
     api_client.force_authenticate(citizen)
 
     response = api_client.post(
@@ -499,9 +501,7 @@ def test_password_sign_up_can_be_turned_off(visitor, settings, provider):
 
 
 def test_an_unverified_citizen_is_told_on_the_session_page_how_to_take_part(client, citizen):
-    session = SessionFactory()
-    session.municipality.verified_only = True
-    session.municipality.save()
+    session = verified_only_session()
     client.force_login(citizen)
     page = client.get(reverse("session", args=[session.pk])).text
     assert "Only citizens who signed in with MitID may ask, reply and vote" in page
