@@ -30,3 +30,9 @@ def url_problem(url: str) -> str | None:
     if parts.scheme == "http" and is_loopback_host(parts.hostname):
         return None
     return f"{url!r} must use https:// (plain http:// only on a loopback address)"
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL: what a Content Security Policy source names."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -53,6 +53,7 @@ class Provider:
         self.tamper: dict[str, Any] = {}
         self.codes: dict[str, dict[str, Any]] = {}
         self.jwks_fetches = 0
+        self.logouts: list[dict[str, str]] = []
         self.offers_logout = True
         self.issuer_in_discovery: str | None = None
         self.issuer = ""
@@ -150,6 +151,12 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(encoded)
 
+        def _redirect(self, location: str) -> None:
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             if parts.path == "/.well-known/openid-configuration":
@@ -158,10 +165,12 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 self._json(200, provider.jwks())
             elif parts.path == "/authorize":
                 query = {name: values[0] for name, values in parse_qs(parts.query).items()}
-                self.send_response(302)
-                self.send_header("Location", provider.authorize(query))
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self._redirect(provider.authorize(query))
+            elif parts.path == "/logout":
+                # RP-initiated logout: the provider's session ends; back to the client.
+                query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+                provider.logouts.append(query)
+                self._redirect(query["post_logout_redirect_uri"])
             else:
                 self._json(404, {"error": "not_found"})
 

@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from sessions.oidc_settings import url_problem
+from sessions.oidc_settings import origin_of, url_problem
 from sessions.ratelimit_settings import DEFAULT_RATE_LIMITS, parse_rate_limits
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -422,6 +422,10 @@ OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME") or "MitID"
 OIDC_MIN_LOA = os.environ.get("OIDC_MIN_LOA", "")
 if OIDC_ISSUER and (_issuer_problem := url_problem(OIDC_ISSUER)):
     raise ImproperlyConfigured(f"OIDC_ISSUER: {_issuer_problem}.")
+if OIDC_ISSUER:
+    # The sign-in button and the logout form end at the provider (its authorization and
+    # end-session endpoints, on the issuer's origin), and CSP's form-action covers redirects.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(origin_of(OIDC_ISSUER))
 # The key of the HMAC that stores the provider's `sub`; defaults to SECRET_KEY. Set it apart in
 # production: changing it (or SECRET_KEY without it) makes every verified citizen a new person.
 TOWNHALL_IDENTITY_HMAC_KEY = os.environ.get("TOWNHALL_IDENTITY_HMAC_KEY") or SECRET_KEY
