@@ -121,10 +121,11 @@ def display_name(user: AbstractBaseUser) -> str:
 
 
 def is_verified_account(user: AbstractBaseUser) -> bool:
-    """Whether the account has a verified identity (a reverse one-to-one: select_related
-    "author__verified_identity" to read it without a query per post)."""
+    """Whether the account is active with a verified identity (a reverse one-to-one:
+    select_related "author__verified_identity" to read it without a query per post). A deleted
+    account may keep its identity (a ban binds it) but is nobody's now: not marked."""
     # A missing one raises RelatedObjectDoesNotExist, an AttributeError: getattr says None.
-    return getattr(user, "verified_identity", None) is not None
+    return user.is_active and getattr(user, "verified_identity", None) is not None
 
 
 def politician_payload(politician: Politician) -> PoliticianPayload:

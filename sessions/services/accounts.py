@@ -140,7 +140,8 @@ def export_account_data(*, user: User, now: datetime | None = None) -> dict[str,
 
 
 def rename_authors_in_event_log(post_ids: Iterable[int], name: str) -> int:
-    """Rewrite the author's name of these posts in the stored events, so a replay shows `name`.
+    """Rewrite the author's name of these posts in the stored events, so a replay shows `name`,
+    without the verified mark (a deleted account or a pseudonym is nobody's now).
 
     Returns the number of events changed.
     """
@@ -155,8 +156,11 @@ def rename_authors_in_event_log(post_ids: Iterable[int], name: str) -> int:
     for event in events.iterator():
         touched = False
         for payload in [event.data, *event.data.get("replies", [])]:
-            if payload.get("id") in post_ids and payload.get("author") != name:
+            if payload.get("id") in post_ids and (
+                payload.get("author") != name or payload.get("author_verified")
+            ):
                 payload["author"] = name
+                payload["author_verified"] = False
                 touched = True
         if touched:
             changed.append(event)

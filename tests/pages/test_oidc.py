@@ -559,6 +559,7 @@ def test_a_banned_verified_citizen_who_deletes_their_account_cannot_come_back(
     visitor, provider, live_session
 ):
     sign_up(visitor, provider)
+    visitor.post(reverse("ask", args=[live_session.pk]), {"body": "Hateful question?"})
     banned = User.objects.get(verified_identity__isnull=False)
     services.ban_user(
         municipality=live_session.municipality,
@@ -567,6 +568,14 @@ def test_a_banned_verified_citizen_who_deletes_their_account_cannot_come_back(
         reason=ModerationReason.PERSONAL_ATTACK,
     )
     visitor.post(reverse("account-delete"), {"confirm": "on"})
+    # What was written stays under "deleted user", marked as nobody's.
+    page = Client(HTTP_ACCEPT_LANGUAGE=ENGLISH).get(reverse("session", args=[live_session.pk]))
+    assert "deleted user" in page.text
+    assert visible_verified_marks(page.text) == 0
+    stored = [event.data for event in live_session.events.filter(type="question.created")]
+    assert [(data["author"], data["author_verified"]) for data in stored] == [
+        ("deleted user", False)
+    ]
 
     response = come_back(visitor, provider)
 
