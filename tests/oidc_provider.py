@@ -56,6 +56,8 @@ class Provider:
         self.logouts: list[dict[str, str]] = []
         self.offers_logout = True
         self.issuer_in_discovery: str | None = None
+        # Entries of the discovery document to change (a provider that misdescribes itself).
+        self.discovery_changes: dict[str, str] = {}
         self.issuer = ""
 
     def discovery(self) -> dict[str, Any]:
@@ -72,7 +74,7 @@ class Provider:
         }
         if self.offers_logout:
             metadata["end_session_endpoint"] = f"{self.issuer}/logout"
-        return metadata
+        return {**metadata, **self.discovery_changes}
 
     def jwks(self) -> dict[str, Any]:
         self.jwks_fetches += 1

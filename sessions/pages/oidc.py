@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from typing import Any
 
 import requests
@@ -46,6 +47,8 @@ SIGNED_IN_KEY = "oidc_signed_in"
 PROVIDER_TIMEOUT_SECONDS = 10
 # The endpoints we call or send people to: each must be https:// (http only on loopback).
 CHECKED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+# The discovery document is read again after a day (the JWKS whenever a key is unknown).
+METADATA_MAX_AGE_SECONDS = 24 * 3600
 
 
 class ProviderMisconfigured(Exception):
@@ -66,14 +69,26 @@ def oidc_client() -> DjangoOAuth2App:
         settings.OIDC_CLIENT_SECRET,
         settings.OIDC_SCOPES,
     )
+    loaded_at = client.server_metadata.get("_loaded_at")
+    if loaded_at is not None and time.time() - loaded_at > METADATA_MAX_AGE_SECONDS:
+        del client.server_metadata["_loaded_at"]  # Authlib reads it again
     metadata = client.load_server_metadata()
+    problem = _metadata_problem(metadata)
+    if problem:
+        # Read it again next time: the provider may have put it right.
+        client.server_metadata.pop("_loaded_at", None)
+        raise ProviderMisconfigured(problem)
+    return client
+
+
+def _metadata_problem(metadata: dict[str, Any]) -> str | None:
     if str(metadata.get("issuer", "")).rstrip("/") != settings.OIDC_ISSUER:
-        raise ProviderMisconfigured("the discovery document names another issuer")
+        return "the discovery document names another issuer"
     for name in CHECKED_ENDPOINTS:
         problem = url_problem(str(metadata.get(name, "")))
         if problem:
-            raise ProviderMisconfigured(f"{name}: {problem}")
-    return client
+            return f"{name}: {problem}"
+    return None
 
 
 @functools.lru_cache(maxsize=8)

@@ -8,10 +8,12 @@ import logging
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
@@ -346,11 +348,22 @@ def test_an_http_issuer_off_loopback_stops_the_server_from_starting():
     assert "OIDC_ISSUER: 'http://broker.example.dk' must use https://" in result.stderr
 
 
-def test_a_discovery_document_naming_another_issuer_is_refused(visitor, provider):
+def test_a_discovery_document_with_a_plain_http_endpoint_off_loopback_is_refused(visitor, provider):
+    provider.discovery_changes = {"token_endpoint": "http://broker.example.dk/token"}
+    response = visitor.get(reverse("oidc-login"))
+    assert response.status_code == 503
+    assert "not available right now" in response.text
+    assert "_state_" not in "".join(visitor.session.keys())
+
+
+def test_a_discovery_document_naming_another_issuer_is_refused_until_put_right(visitor, provider):
     provider.issuer_in_discovery = "https://impostor.example.dk"
     response = visitor.get(reverse("oidc-login"))
     assert response.status_code == 503
     assert "not available right now" in response.text
+
+    provider.issuer_in_discovery = None
+    assert visitor.get(reverse("oidc-login"))["Location"].startswith(f"{provider.issuer}/")
 
 
 # Logout -------------------------------------------------------------------------------------
@@ -608,3 +621,12 @@ def test_moderators_see_that_an_author_is_verified_never_who(visitor, provider, 
     assert 'class="badge citizen-verified" title="Verified citizen"' in page
     for secret in ("Madsen", "0101701234", provider.person["sub"]):
         assert secret not in page
+
+
+def test_the_discovery_document_is_read_again_after_a_day(visitor, provider):
+    assert urlsplit(to_provider(visitor)).path == "/authorize"
+    provider.discovery_changes = {"authorization_endpoint": f"{provider.issuer}/authorize/v2"}
+    assert urlsplit(to_provider(visitor)).path == "/authorize"  # read moments ago: kept
+
+    with time_machine.travel(timedelta(hours=25)):
+        assert urlsplit(to_provider(visitor)).path == "/authorize/v2"
