@@ -189,14 +189,8 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
             sub=str(claims.get("sub", "")),
             level=identity.assurance_level_of(claims),
         )
-        user = identity.record_verified_sign_in(identity=provider_identity)
-        if request.user.is_authenticated and user != request.user:
+        if request.user.is_authenticated and not identity.is_verified(request.user):
             # A signed-in citizen verifies the account they have.
-            if user is not None:
-                raise ValidationError(
-                    _("This identity is already linked to another account here."),
-                    code="identity_linked",
-                )
             identity.link_verified_identity(user=request.user, identity=provider_identity)
             messages.success(
                 request,
@@ -204,6 +198,8 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
                 % {"provider": settings.OIDC_PROVIDER_NAME},
             )
             user = request.user
+        else:
+            user = identity.record_verified_sign_in(identity=provider_identity)
     except (PermissionDenied, ValidationError) as refused:
         logger.warning("OIDC sign-in refused: %s", getattr(refused, "code", "refused"))
         message = " ".join(refused.messages) if isinstance(refused, ValidationError) else refused
