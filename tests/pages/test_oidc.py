@@ -23,7 +23,7 @@ from sessions.models import Ban, ModerationReason, VerifiedIdentity
 from sessions.oidc_settings import url_problem
 from sessions.services.identity import subject_hmac
 from tests.conftest import ENGLISH
-from tests.factories import ModeratorFactory, SessionFactory, UserFactory
+from tests.factories import ModeratorFactory, PostFactory, SessionFactory, UserFactory
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, LOW, new_key, running_provider
 from tests.servers import PROJECT
 
@@ -630,3 +630,16 @@ def test_the_discovery_document_is_read_again_after_a_day(visitor, provider):
 
     with time_machine.travel(timedelta(hours=25)):
         assert urlsplit(to_provider(visitor)).path == "/authorize/v2"
+
+
+def test_the_public_record_marks_a_verified_citizen(visitor, provider, live_session):
+    sign_up(visitor, provider, name="Karen fra Roskilde")
+    visitor.post(reverse("ask", args=[live_session.pk]), {"body": "On the record?"})
+    PostFactory(session=live_session, body="Unverified?")
+
+    page = Client(HTTP_ACCEPT_LANGUAGE=ENGLISH).get(
+        reverse("session-record", args=[live_session.pk])
+    )
+
+    assert "On the record?" in page.text and "Unverified?" in page.text
+    assert page.text.count('class="badge citizen-verified"') == 1
