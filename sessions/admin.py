@@ -29,7 +29,7 @@ from .models import (
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "retention_days"]
+    list_display = ["name", "slug", "retention_days", "verified_only"]
     prepopulated_fields = {"slug": ["name"]}
 
 

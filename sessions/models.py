@@ -70,10 +70,11 @@ class Municipality(models.Model):
         ),
     )
     verified_only = models.BooleanField(
-        _("verified citizens only"),
+        _("only verified citizens take part"),
         default=False,
         help_text=_(
-            "Only citizens with a verified identity may post, vote and take part in polls."
+            "Only citizens who signed in with the identity provider (MitID) may ask, reply and "
+            "vote. Others still read."
         ),
     )
 
@@ -831,3 +832,35 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key}"
+
+
+class VerifiedIdentity(models.Model):
+    """A citizen's identity from the OpenID Connect provider (MitID), linked to one account.
+
+    Holds no personal data of the provider's: the `sub` only as an HMAC keyed by a setting
+    (TOWNHALL_IDENTITY_HMAC_KEY), never a CPR number or the provider's name claims.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="verified_identity",
+        verbose_name=_("user account"),
+    )
+    issuer = models.CharField(_("issuer"), max_length=255)
+    subject_hmac = models.CharField(_("subject (HMAC)"), max_length=64)
+    assurance_level = models.CharField(_("assurance level"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("first verified"))
+    verified_at = models.DateTimeField(_("last verified"))
+
+    class Meta:
+        verbose_name = _("verified identity")
+        verbose_name_plural = _("verified identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject_hmac"], name="verified_identity_one_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} #{self.pk}"

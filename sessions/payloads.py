@@ -54,6 +54,8 @@ class PostPayload(TypedDict):
     channel: str
     # The question this duplicate was merged into (its replies and votes are there), or None.
     merged_into: int | None
+    # The author signed in with the identity provider (MitID): a verified citizen. Never who.
+    author_verified: bool
 
 
 class MergedPayload(TypedDict):
@@ -120,6 +122,14 @@ def display_name(user: AbstractBaseUser) -> str:
     return user.get_full_name() or username
 
 
+def is_verified_account(user: AbstractBaseUser) -> bool:
+    """Whether the account is active with a verified identity (a reverse one-to-one:
+    select_related "author__verified_identity" to read it without a query per post). A deleted
+    account may keep its identity (a ban binds it) but is nobody's now: not marked."""
+    # A missing one raises RelatedObjectDoesNotExist, an AttributeError: getattr says None.
+    return user.is_active and getattr(user, "verified_identity", None) is not None
+
+
 def politician_payload(politician: Politician) -> PoliticianPayload:
     return {
         "id": politician.pk,
@@ -150,6 +160,7 @@ def post_payload(post: Post, now: datetime | None = None) -> PostPayload:
         "vote_count": post.vote_count,
         "channel": post.channel,
         "merged_into": post.merged_into_id,
+        "author_verified": post.channel == Post.Channel.ONLINE and is_verified_account(post.author),
     }
 
 

@@ -108,14 +108,14 @@ def published_questions(
     """Published questions with their published replies, in a fixed number of queries."""
     replies = (
         Post.objects.filter(status=Post.Status.PUBLISHED)
-        .select_related("author", "politician")
+        .select_related("author__verified_identity", "politician")
         .order_by("created_at", "id")
     )
     return (
         # Through the session's manager: each question knows its session without a query
         # (its fate needs it).
         session.posts.filter(parent=None, status=Post.Status.PUBLISHED)
-        .select_related("author", "politician")
+        .select_related("author__verified_identity", "politician")
         .prefetch_related(Prefetch("replies", queryset=replies, to_attr="published_replies"))
         .order_by(*QUESTION_ORDERINGS.get(ordering, QUESTION_ORDERINGS[DEFAULT_QUESTION_ORDERING]))
     )
@@ -393,7 +393,7 @@ def own_unpublished_posts(
 
 
 def _moderation_posts(session: Session) -> QuerySet[Post]:
-    return session.posts.select_related("author", "politician", "parent")
+    return session.posts.select_related("author__verified_identity", "politician", "parent")
 
 
 def moderation_stream(session: Session, limit: int = 200) -> list[Post]:

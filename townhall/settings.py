@@ -11,6 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from sessions.oidc_settings import origin_of, url_problem
 from sessions.ratelimit_settings import DEFAULT_RATE_LIMITS, parse_rate_limits
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sessions.pages.context_processors.page_path",
+                "sessions.pages.context_processors.sign_in_options",
             ],
         },
     },
@@ -437,3 +439,23 @@ TOWNHALL_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("TOWNHALL_UNAVAILABLE_RETR
 # and after its channel layer fails, and relays what no doorbell announced (an event published
 # while Redis was away): sessions/live/relay.py, README "When things fail".
 TOWNHALL_RELAY_CATCH_UP_SECONDS = float(os.environ.get("TOWNHALL_RELAY_CATCH_UP_SECONDS") or 2)
+# Verified citizens (README, "Sign in with MitID"): one OpenID Connect provider, e.g. a MitID
+# broker. Off while OIDC_ISSUER is empty. The issuer must be https:// except on loopback.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip().rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_SCOPES = os.environ.get("OIDC_SCOPES") or "openid"
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME") or "MitID"
+# The lowest assurance level accepted (NSIS: low, substantial, high; a full URI works too).
+OIDC_MIN_LOA = os.environ.get("OIDC_MIN_LOA", "")
+if OIDC_ISSUER and (_issuer_problem := url_problem(OIDC_ISSUER)):
+    raise ImproperlyConfigured(f"OIDC_ISSUER: {_issuer_problem}.")
+if OIDC_ISSUER:
+    # The sign-in button and the logout form end at the provider (its authorization and
+    # end-session endpoints, on the issuer's origin), and CSP's form-action covers redirects.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(origin_of(OIDC_ISSUER))
+# The key of the HMAC that stores the provider's `sub`; defaults to SECRET_KEY. Set it apart in
+# production: changing it (or SECRET_KEY without it) makes every verified citizen a new person.
+TOWNHALL_IDENTITY_HMAC_KEY = os.environ.get("TOWNHALL_IDENTITY_HMAC_KEY") or SECRET_KEY
+# 0 turns password sign-up off for citizens (they sign in with OIDC); staff keep password login.
+TOWNHALL_PASSWORD_SIGNUP = env_bool("TOWNHALL_PASSWORD_SIGNUP", True)

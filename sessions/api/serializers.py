@@ -342,6 +342,10 @@ class PostOutput(serializers.Serializer):
         allow_null=True,
         help_text="A duplicate merged into that question (its replies and votes moved there).",
     )
+    author_verified = serializers.BooleanField(
+        help_text="The author signed in with the identity provider (MitID): a verified "
+        "citizen. Says nothing of who they are."
+    )
 
 
 class QuestionOutput(PostOutput):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("townhall_sessions", "0011_after_the_hour_collecting"),
+        ("townhall_sessions", "0013_verified_identity"),
     ]
 
     operations = [
@@ -19,15 +19,6 @@ class Migration(migrations.Migration):
                 help_text='Web sites that may show the live widget, e.g. ["https://www.roskilde.dk"]. Empty: none.',
                 validators=[sessions.models.validate_origins],
                 verbose_name="origins allowed to embed",
-            ),
-        ),
-        migrations.AddField(
-            model_name="municipality",
-            name="verified_only",
-            field=models.BooleanField(
-                default=False,
-                help_text="Only citizens with a verified identity may post, vote and take part in polls.",
-                verbose_name="verified citizens only",
             ),
         ),
         migrations.AddField(

@@ -45,10 +45,12 @@ def export_data(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def delete_account(request: HttpRequest) -> HttpResponse:
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST or None, has_password=request.user.has_usable_password())
     if request.method == "POST" and form.is_valid():
         try:
-            accounts.delete_account(user=request.user, password=form.cleaned_data["password"])
+            accounts.delete_account(
+                user=request.user, password=form.cleaned_data.get("password", "")
+            )
         except (ValidationError, PermissionDenied) as error:
             form.add_error(
                 "password" if isinstance(error, ValidationError) else None,

@@ -89,6 +89,13 @@ class DeleteAccountForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
+    def __init__(self, *args: object, has_password: bool = True, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_password:
+            # A verified citizen (MitID) has no password here: they confirm with a tick.
+            del self.fields["password"]
+            self.fields["confirm"] = forms.BooleanField(label=_("Yes, delete my account"))
+
 
 class SecondFactorForm(forms.Form):
     code = forms.CharField(
@@ -98,3 +105,31 @@ class SecondFactorForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
         ),
     )
+
+
+class DisplayNameForm(forms.Form):
+    """A verified citizen's first sign-in: the name others see (services.identity checks it).
+    Empty by default; their first name from the provider only if they tick the box."""
+
+    display_name = forms.CharField(
+        label=_("The name others see"),
+        required=False,
+        help_text=_("Any name you like, up to 40 characters. Your real name is not shown."),
+        widget=forms.TextInput(attrs={"maxlength": 40, "autocomplete": "nickname"}),
+    )
+    use_first_name = forms.BooleanField(required=False)
+
+    def __init__(self, *args: object, first_name: str = "", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.first_name = first_name
+        if first_name:
+            self.fields["use_first_name"].label = _("Show my first name, %(name)s, instead") % {
+                "name": first_name
+            }
+        else:
+            del self.fields["use_first_name"]
+
+    def chosen_name(self) -> str:
+        if self.first_name and self.cleaned_data.get("use_first_name"):
+            return self.first_name
+        return self.cleaned_data["display_name"]

@@ -28,6 +28,7 @@ from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Post, Session
 from ..payloads import iso, session_payload
+from ..services import identity
 from . import calendars, embed, moderation, page_cache, question_cache
 from .forms import AskForm, EnterQuestionForm, ExtendForm, ReplyForm, SignupForm
 
@@ -225,6 +226,8 @@ def _session_page_context(
         "embed": embed.staff_snippets(request, session) if request.user.is_staff else None,
         "status": session.status_at(now),
         "follow_up_over": not accepts_answers,
+        # Signed-in readers only (the anonymous page is cached): how to take part here.
+        "verification_message": identity.verification_needed(request.user, session),
         "questions": shown.questions,
         # The questions' markup joins the page after rendering (see _render_session_page).
         "question_articles": page_cache.QUESTIONS_SLOT,
@@ -340,6 +343,9 @@ def ask(request: HttpRequest, session_id: int) -> HttpResponse:
                 return _rate_limited(_render_session_page(request, session, ask_form=form), error)
         except services.Banned as banned:
             form.add_error(None, str(banned))
+        except services.VerificationRequired as refused:
+            form.add_error(None, str(refused))
+            return _render_session_page(request, session, ask_form=form, status=403)
         else:
             return _back_to(session.pk, question.pk)
     return _render_session_page(request, session, ask_form=form, status=400)
@@ -381,6 +387,7 @@ def _rate_limited(response: HttpResponse, error: services.RateLimited) -> HttpRe
 def reply(request: HttpRequest, post_id: int) -> HttpResponse:
     post = get_object_or_404(Post, pk=post_id)
     form = ReplyForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             if form.cleaned_data["mark_answered"]:
@@ -402,13 +409,14 @@ def reply(request: HttpRequest, post_id: int) -> HttpResponse:
                     request, session, failed_reply=(post.parent_id or post.pk, form)
                 )
                 return _rate_limited(page, error)
-        except services.Banned as banned:
-            form.add_error(None, str(banned))
+        except (services.Banned, services.VerificationRequired) as refused:
+            form.add_error(None, str(refused))
+            status = 403 if isinstance(refused, services.VerificationRequired) else 400
         else:
             return _back_to(post.session_id, created.pk)
     session = selectors.session_with_panel(post.session_id)
     return _render_session_page(
-        request, session, failed_reply=(post.parent_id or post.pk, form), status=400
+        request, session, failed_reply=(post.parent_id or post.pk, form), status=status
     )
 
 
@@ -423,6 +431,11 @@ def vote(request: HttpRequest, post_id: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     except services.Banned as banned:
         messages.error(request, str(banned))
+    except services.VerificationRequired as refused:
+        # No form to show it on: the message on the session page, answered 403.
+        messages.error(request, str(refused))
+        session = selectors.session_with_panel(question.session_id)
+        return _render_session_page(request, session, status=403)
     return _back_to(question.session_id, question.pk)
 
 
@@ -491,6 +504,12 @@ def control(request: HttpRequest, session_id: int) -> HttpResponse:
 class SignupView(CreateView):
     form_class = SignupForm
     template_name = "registration/signup.html"
+
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        # TOWNHALL_PASSWORD_SIGNUP=0: citizens sign up through the identity provider only.
+        if not settings.TOWNHALL_PASSWORD_SIGNUP:
+            return render(request, "registration/signup_closed.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: SignupForm) -> HttpResponse:
         user = form.save()

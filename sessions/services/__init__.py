@@ -17,6 +17,7 @@ from .directory import (
     update_municipality,
 )
 from .duplicates import merge_question
+from .identity import VerificationRequired
 from .moderation import (
     Banned,
     add_watched_keyword,
@@ -63,6 +64,7 @@ __all__ = [
     "MUNICIPALITY_SETTINGS",
     "Banned",
     "RateLimited",
+    "VerificationRequired",
     "add_watched_keyword",
     "answer_question",
     "approve_post",

@@ -16,7 +16,17 @@ from django.utils.translation import gettext as _
 
 from .. import events
 from ..login_sessions import SIGNED_OUT, end_login_sockets
-from ..models import Ban, Event, Moderator, Politician, Post, PostReport, Session, Vote
+from ..models import (
+    Ban,
+    Event,
+    Moderator,
+    Politician,
+    Post,
+    PostReport,
+    Session,
+    VerifiedIdentity,
+    Vote,
+)
 from ..payloads import DELETED_USERNAME_PREFIX, display_name, iso, post_payload
 from .api_tokens import end_all_api_tokens
 from .common import User, locked, require_signed_in, resolve_now
@@ -96,6 +106,19 @@ def _bans(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _verified_identity(user: User) -> dict[str, Any] | None:
+    # What we hold of the provider's identity, without the HMAC of its `sub`.
+    found = VerifiedIdentity.objects.filter(user=user).first()
+    if found is None:
+        return None
+    return {
+        "issuer": found.issuer,
+        "assurance_level": found.assurance_level,
+        "first_verified": iso(found.created_at),
+        "last_verified": iso(found.verified_at),
+    }
+
+
 # One entry per kind of data held about a person; what a new model holds about them is one more
 # line here.
 EXPORT_SECTIONS: dict[str, Callable[[User], Any]] = {
@@ -106,6 +129,7 @@ EXPORT_SECTIONS: dict[str, Callable[[User], Any]] = {
     "moderator_roles": _moderator_roles,
     "reports": _reports,
     "bans": _bans,
+    "verified_identity": _verified_identity,
 }
 
 
@@ -119,7 +143,8 @@ def export_account_data(*, user: User, now: datetime | None = None) -> dict[str,
 
 
 def rename_authors_in_event_log(post_ids: Iterable[int], name: str) -> int:
-    """Rewrite the author's name of these posts in the stored events, so a replay shows `name`.
+    """Rewrite the author's name of these posts in the stored events, so a replay shows `name`,
+    without the verified mark (a deleted account or a pseudonym is nobody's now).
 
     Returns the number of events changed.
     """
@@ -134,8 +159,11 @@ def rename_authors_in_event_log(post_ids: Iterable[int], name: str) -> int:
     for event in events.iterator():
         touched = False
         for payload in [event.data, *event.data.get("replies", [])]:
-            if payload.get("id") in post_ids and payload.get("author") != name:
+            if payload.get("id") in post_ids and (
+                payload.get("author") != name or payload.get("author_verified")
+            ):
                 payload["author"] = name
+                payload["author_verified"] = False
                 touched = True
         if touched:
             changed.append(event)
@@ -159,8 +187,11 @@ def delete_account(*, user: User, password: str, now: datetime | None = None) ->
     The account is anonymised in place, not removed: its posts stay under "deleted user" so
     threads keep their sense, its votes stay so vote counts hold, and statistics count it as one
     anonymous participant. Name, e-mail and password go; tokens, login sessions, login-attempt
-    records, moderator roles and links to politician profiles are removed. Staff accounts are
-    removed by an administrator instead.
+    records, moderator roles and links to politician profiles are removed, and so is the link to
+    a verified identity (MitID), unless the account is banned somewhere: then the identity stays
+    bound to it, so the person cannot come back under a new account while the ban lasts. An
+    account without a password (a verified citizen's) is confirmed by the page, not a password.
+    Staff accounts are removed by an administrator instead.
 
     Locks the sessions the account posted in; broadcasts post.updated for each of its published
     posts, so open pages rename it too.
@@ -168,7 +199,7 @@ def delete_account(*, user: User, password: str, now: datetime | None = None) ->
     require_signed_in(user, _("Sign in to delete your account."))
     if user.is_staff or user.is_superuser:
         raise PermissionDenied(_("Staff accounts are deleted by an administrator."))
-    if not user.check_password(password):
+    if user.has_usable_password() and not user.check_password(password):
         raise ValidationError(
             {"password": _("That is not your password. Your account was not deleted.")},
             code="wrong_password",
@@ -182,6 +213,8 @@ def delete_account(*, user: User, password: str, now: datetime | None = None) ->
         user.is_active = False
         user.set_unusable_password()
         user.save()
+        if not Ban.objects.filter(Ban.active_q(resolve_now(now)), user=user).exists():
+            VerifiedIdentity.objects.filter(user=user).delete()
         end_all_api_tokens(user=user)
         Moderator.objects.filter(user=user).delete()
         Politician.objects.filter(user=user).update(user=None)
@@ -190,11 +223,12 @@ def delete_account(*, user: User, password: str, now: datetime | None = None) ->
         _end_login_sessions(user)
         post_ids = Post.objects.filter(author=user).values_list("pk", flat=True)
         rename_authors_in_event_log(post_ids, display_name(user))
-        _announce_renamed_posts(user, resolve_now(now))
+        announce_author_change(user, resolve_now(now))
 
 
-def _announce_renamed_posts(user: User, now: datetime) -> None:
-    """Open pages show "deleted user" at once: a post.updated per published post, per session."""
+def announce_author_change(user: User, now: datetime) -> None:
+    """Open pages show the author's new name or mark ("deleted user", verified) at once: a
+    post.updated per published post, per session."""
     posts = Post.objects.filter(author=user, status=Post.Status.PUBLISHED).select_related(
         "author", "politician"
     )

@@ -242,7 +242,7 @@ def _log(
 def _published_replies(post: Post) -> list[Post]:
     return list(
         post.replies.filter(status=Post.Status.PUBLISHED)
-        .select_related("author", "politician")
+        .select_related("author__verified_identity", "politician")
         .order_by("created_at", "id")
     )
 

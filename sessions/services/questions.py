@@ -23,6 +23,7 @@ from .common import (
     require_signed_in,
     resolve_now,
 )
+from .identity import require_verified_to_take_part
 from .moderation import record_new_post, require_not_banned, screen
 from .ratelimits import check_rate_limit
 
@@ -50,6 +51,7 @@ def post_question(
         session = locked(session)
         require_open_for_posts(session, now)
         require_not_banned(author, session.municipality, now)
+        require_verified_to_take_part(author, session)
         screening = screen(session, author, text)
         question = Post.objects.create(
             session=session,
@@ -130,6 +132,7 @@ def _create_reply(session: Session, question: Post, author: User, text: str, now
     else:
         require_follow_up_open(session, now)
     require_not_banned(author, session.municipality, now)
+    require_verified_to_take_part(author, session)
     screening = screen(session, author, text)
     reply = Post.objects.create(
         session=session,
@@ -249,6 +252,7 @@ def mark_answered(
 
 def _votable(question: Post, session: Session, user: User, now: datetime) -> None:
     require_not_banned(user, session.municipality, now)
+    require_verified_to_take_part(user, session)
     if question.parent_id is not None:
         raise ValidationError(_("Only questions can be upvoted."), code="not_question")
     published(question)

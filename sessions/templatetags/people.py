@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from ..payloads import display_name as display_name_of
+from ..payloads import is_verified_account
 
 register = template.Library()
 
@@ -15,3 +16,11 @@ def display_name(user: object) -> str:
     if not hasattr(user, "get_username"):
         return ""
     return display_name_of(user)
+
+
+@register.filter
+def is_verified(user: object) -> bool:
+    """A verified citizen (an identity from the provider); False for a blank post."""
+    if not hasattr(user, "get_username"):
+        return False
+    return is_verified_account(user)

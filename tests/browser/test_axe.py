@@ -143,10 +143,10 @@ def build_world() -> dict[str, object]:
 
 
 # Every state of a session page, as each kind of user sees it.
-SESSION_STATES = ("live", "scheduled", "collecting", "closed", "empty", "big")
-
-
 SESSION_STATES = ("live", "scheduled", "collecting", "closed", "cancelled", "empty", "big")
+
+
+def session_url(base: str, session: Session, suffix: str = "") -> str:
     return f"{base}/sessions/{session.pk}/{suffix}"
 
 

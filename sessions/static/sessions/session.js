@@ -119,6 +119,9 @@ function fillMeta(element, post) {
     channel.hidden = !post.channel || post.channel === "online";
     channel.textContent = strings[`channel_${post.channel}`] ?? "";
   }
+  // A verified citizen (signed in with MitID) is marked; a politician has their own badge.
+  const verified = field(element, "author-verified");
+  if (verified) verified.hidden = Boolean(politician) || !post.author_verified;
   const badge = field(element, "badge");
   badge.hidden = !politician;
   if (politician) {
