@@ -17,6 +17,7 @@ from .models import (
     ModerationAction,
     Moderator,
     Municipality,
+    Notification,
     Politician,
     Post,
     Session,
@@ -370,4 +371,38 @@ def login_session_limits(user: AbstractBaseUser | AnonymousUser) -> tuple[timede
     return (
         timedelta(minutes=settings.TOWNHALL_CITIZEN_SESSION_IDLE_MINUTES),
         timedelta(hours=settings.TOWNHALL_CITIZEN_SESSION_MAX_HOURS),
+    )
+
+
+# Notifications and one's own questions ---------------------------------------------------------
+
+NOTIFICATIONS_SHOWN = 100
+
+
+def notifications_of(user: AbstractBaseUser | AnonymousUser) -> list[Notification]:
+    """The user's newest notifications, unread and read, with what they are about (one query)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Notification.objects.filter(user=user)
+        .select_related("session", "post", "post__merged_into")
+        .order_by("-created_at", "-id")[:NOTIFICATIONS_SHOWN]
+    )
+
+
+def unread_notification_count(user: AbstractBaseUser | AnonymousUser) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at=None).count()
+
+
+def questions_of(user: AbstractBaseUser | AnonymousUser) -> list[Post]:
+    """The questions the user asked online, newest first, across sessions, each with its session
+    (for its fate) and the question it was merged into (one query)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Post.objects.filter(author=user, parent=None, channel=Post.Channel.ONLINE)
+        .select_related("session", "session__municipality", "merged_into")
+        .order_by("-created_at", "-id")
     )

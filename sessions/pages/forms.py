@@ -98,3 +98,11 @@ class SecondFactorForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
         ),
     )
+
+
+class EmailNotificationsForm(forms.Form):
+    email = forms.EmailField(label=_("Your e-mail address"), required=False)
+    opt_in = forms.BooleanField(
+        label=_("Tell me by e-mail when my questions are answered, merged or not answered"),
+        required=False,
+    )

@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import accessibility, accounts, moderation, presenter, records, reports, sessions, two_factor
+from . import (
+    accessibility,
+    accounts,
+    moderation,
+    notifications,
+    presenter,
+    records,
+    reports,
+    sessions,
+    two_factor,
+)
 
 urlpatterns = [
     path("", sessions.home, name="home"),
@@ -44,4 +54,18 @@ urlpatterns = [
     path("accounts/signup/", sessions.SignupView.as_view(), name="signup"),
     path("accounts/export/", accounts.export_data, name="account-export"),
     path("accounts/delete/", accounts.delete_account, name="account-delete"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/",
+        notifications.open_notification,
+        name="notification-open",
+    ),
+    path("notifications/read/", notifications.mark_all_read, name="notifications-read"),
+    path("notifications/email/", notifications.email_settings, name="notifications-email"),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notifications.unsubscribe,
+        name="notifications-unsubscribe",
+    ),
+    path("my-questions/", notifications.your_questions, name="your-questions"),
 ]
