@@ -193,6 +193,43 @@ def similar_questions(session: Session, text: str) -> list[SimilarQuestion]:
     return best[:SIMILAR_LIMIT]
 
 
+DUPLICATE_PAIRS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two questions of a session that look alike: `duplicate` (the later) and `original`."""
+
+    duplicate: Post
+    original: Post
+    score: float
+
+
+def mergeable_questions(session: Session) -> list[Post]:
+    """Published questions not merged into another, in the order asked (what may be merged,
+    and what into)."""
+    return list(
+        session.posts.filter(parent=None, status=Post.Status.PUBLISHED, merged_into=None)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+def suggested_duplicates(questions: list[Post]) -> list[DuplicatePair]:
+    """Pairs among `questions` (mergeable_questions) alike enough to be offered as duplicates
+    (the score similar_questions uses, each later question against each earlier one), best
+    first. No query; a pair of stem sets per comparison."""
+    terms = [_terms_of(question.pk, question.body) for question in questions]
+    pairs = [
+        DuplicatePair(questions[later], questions[earlier], score)
+        for later in range(len(questions))
+        for earlier in range(later)
+        if (score := similarity.score(terms[later], terms[earlier])) >= SIMILAR_THRESHOLD
+    ]
+    pairs.sort(key=lambda pair: (-pair.score, pair.duplicate.pk, pair.original.pk))
+    return pairs[:DUPLICATE_PAIRS_SHOWN]
+
+
 def open_questions_by_votes(session: Session) -> QuerySet[Post]:
     """Published questions not yet answered, most wanted first: the politician's worklist."""
     return published_questions(session, "-votes").filter(is_answered=False, merged_into=None)
