@@ -25,6 +25,8 @@ const voted = new Set(initial.voted);
 // (Read from the page's tail: the rest of the page may be shared by many visitors.)
 const serverClock = JSON.parse(document.getElementById("session-clock").textContent);
 const clockOffset = Date.parse(serverClock.server_now) - Date.now();
+// As the server rendered the page (the page cache keys on it too).
+let displayedFollowUpOver = followUpOverAt(serverNow());
 
 const timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone });
 const dateTimeFormat = new Intl.DateTimeFormat(lang, {
@@ -58,6 +60,12 @@ function statusAt(now) {
   return "closed";
 }
 
+// Past follow_up_until the panel's written answers end (Session.follow_up_over_at). The open
+// questions' fates turn with the server's post.updated events, never guessed here.
+function followUpOverAt(now) {
+  return Boolean(session.follow_up_until) && now >= Date.parse(session.follow_up_until);
+}
+
 function acceptsPosts(status) {
   return status === "live" || status === "collecting";
 }
@@ -76,7 +84,9 @@ function duration(ms) {
 function tick() {
   const now = serverNow();
   const status = statusAt(now);
-  if (status !== displayedStatus) showStatus(status);
+  if (status !== displayedStatus || followUpOverAt(now) !== displayedFollowUpOver) {
+    showStatus(status);
+  }
   const countdown = field(root, "countdown");
   if (status === "scheduled" || status === "collecting") {
     countdown.textContent = format(strings.starts_in, {
@@ -93,6 +103,7 @@ function tick() {
 
 function showStatus(status) {
   displayedStatus = status;
+  displayedFollowUpOver = followUpOverAt(serverNow());
   root.dataset.status = status;
   const label = field(root, "status-label");
   label.textContent = strings[status];
@@ -186,6 +197,11 @@ function showReplyBox(article) {
   // Citizens reply while the session takes posts; panel politicians may answer afterwards too.
   const box = article.querySelector('.reply-box[data-needs-open="true"]');
   if (box) box.hidden = !acceptsPosts(displayedStatus);
+  // The panel's answer box and the answered switch go once the follow-up period is over.
+  const answerBox = article.querySelector('.reply-box[data-needs-open="false"]');
+  if (answerBox && displayedFollowUpOver) answerBox.hidden = true;
+  const answeredForm = article.querySelector(".answered-form");
+  if (answeredForm && displayedFollowUpOver) answeredForm.hidden = true;
 }
 
 function showAnswered(article, question) {
