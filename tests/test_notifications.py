@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import override_settings
 from django.urls import reverse
@@ -384,3 +386,31 @@ def test_a_post_is_told_about_once_per_user(question, citizen):
 
     assert first is not None and again is None
     assert Notification.objects.filter(user=citizen).count() == 1
+
+
+# The commands cron runs -----------------------------------------------------------------------
+
+
+def test_close_follow_ups_command_announces_what_is_due(session, question, citizen):
+    session.follow_up_until = END + timedelta(days=1)
+    session.save()
+    out = StringIO()
+
+    call_command("close_follow_ups", stdout=out)
+    call_command("close_follow_ups", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "1 question(s) now show as not answered.",
+        "0 question(s) now show as not answered.",
+    ]
+    assert told(citizen) == [("unanswered", question.pk)]
+
+
+def test_send_notification_emails_command_sends_what_is_due_once(pending):
+    out = StringIO()
+
+    call_command("send_notification_emails", stdout=out)
+    call_command("send_notification_emails", stdout=out)
+
+    assert out.getvalue().splitlines() == ["sent: 1", "Nothing due."]
+    assert len(mail.outbox) == 1
