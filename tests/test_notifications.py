@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import override_settings
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from sessions import events, services
 from sessions.models import Event, Notification, NotificationSettings
@@ -414,3 +415,22 @@ def test_send_notification_emails_command_sends_what_is_due_once(pending):
 
     assert out.getvalue().splitlines() == ["sent: 1", "Nothing due."]
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_backend_the_worker_sends_the_email_once(
+    settings, question, citizen, mayor_user
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    opt_in(citizen, "anna@example.dk", language="en")
+
+    services.answer_question(question=question, author=mayor_user, body="I juni.", now=DURING)
+
+    # Queued, not sent in the request.
+    assert mail.outbox == []
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    run_worker = ["db_worker", "--batch", "--no-startup-delay", "--interval", "0"]
+    call_command(*run_worker, stdout=StringIO(), stderr=StringIO())
+    call_command(*run_worker, stdout=StringIO(), stderr=StringIO())
+    assert [m.to for m in mail.outbox] == [["anna@example.dk"]]
+    assert Notification.objects.get(user=citizen).email_state == "sent"
