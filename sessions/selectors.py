@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -427,10 +429,35 @@ def notifications_of(user: AbstractBaseUser | AnonymousUser) -> list[Notificatio
     )
 
 
+# The header's unread count is asked on every signed-in page load: kept in Django's cache (Redis
+# in production), forgotten by the services that change it (forget_unread_count), and at most
+# this old when a change comes from a process with another cache (a cron command, embedded mode).
+UNREAD_KEY_PREFIX = "notifications-unread"
+UNREAD_CACHE_SECONDS = 60
+
+
+def unread_count_key(user_id: int) -> str:
+    return f"{UNREAD_KEY_PREFIX}:{user_id}"
+
+
 def unread_notification_count(user: AbstractBaseUser | AnonymousUser) -> int:
+    """How many of the user's notifications are unread: no query while it is cached."""
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user=user, read_at=None).count()
+    key = unread_count_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(user=user, read_at=None).count()
+        cache.set(key, count, UNREAD_CACHE_SECONDS)
+    return count
+
+
+def forget_unread_count(user_id: int) -> None:
+    """The next page counts the user's unread notifications again: now, and once more after the
+    commit (a page read between the two would have cached the count from before the change)."""
+    key = unread_count_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def questions_of(user: AbstractBaseUser | AnonymousUser) -> list[Post]:

@@ -187,3 +187,10 @@ def immediate_tasks(settings) -> None:
     would queue them for `manage.py db_worker`, which tests/test_notifications.py runs itself
     where it tests the database backend."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def fresh_unread_counts(monkeypatch) -> None:
+    """Unread counts cached in one test are not read in the next (a rolled-back database gives
+    the next test's users the same ids; the cache may be a Redis kept between tests)."""
+    monkeypatch.setattr(selectors, "UNREAD_KEY_PREFIX", f"test-unread-{uuid.uuid4().hex}")

@@ -33,6 +33,7 @@ from django_tasks import default_task_backend, task
 from .. import events
 from ..models import DEFAULT_FOLLOW_UP, Notification, NotificationSettings, Post, Session, Vote
 from ..payloads import post_payload
+from ..selectors import forget_unread_count
 from .common import User, locked, require_signed_in, resolve_now
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def notify(
     except IntegrityError:
         # Told in a concurrent transaction: the constraint kept one.
         return None
+    forget_unread_count(user.pk)
     if email:
         notification_id = notification.pk
         transaction.on_commit(lambda: deliver_email.enqueue(notification_id))
@@ -201,7 +203,10 @@ def mark_read(*, user: User, ids: Iterable[int] | None = None, now: datetime | N
     unread = Notification.objects.filter(user=user, read_at=None)
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
-    return unread.update(read_at=now)
+    with transaction.atomic():
+        marked = unread.update(read_at=now)
+        forget_unread_count(user.pk)
+    return marked
 
 
 def set_email_notifications(*, user: User, opt_in: bool, email: str, language: str) -> None:

@@ -10,8 +10,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from sessions import services
-from sessions.models import Notification, NotificationSettings
+from sessions import selectors, services
+from sessions.models import Notification, NotificationSettings, Post
 from tests.factories import PostFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +163,21 @@ def test_your_questions_lists_each_question_with_its_fate(
     assert "Not answered" in row(forgotten)
     assert 'data-fate="unanswered"' in row(forgotten)
     assert "For længe siden" in row(forgotten)
+
+
+def test_a_signed_in_page_load_counts_unread_notifications_without_a_query(
+    client, citizen, answered, django_assert_num_queries
+):
+    client.force_login(citizen)
+    first = client.get("/")
+    assert unread_badge(first.content.decode()) == "1"
+
+    with django_assert_num_queries(0):
+        assert selectors.unread_notification_count(citizen) == 1
+    services.post_question(session=answered.session, author=citizen, body="Et spørgsmål mere?")
+    services.answer_question(
+        question=Post.objects.get(body="Et spørgsmål mere?"),
+        author=answered.session.politicians.get().user,
+        body="Ja.",
+    )
+    assert unread_badge(client.get("/").content.decode()) == "2"
