@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -453,11 +452,11 @@ def unread_notification_count(user: AbstractBaseUser | AnonymousUser) -> int:
 
 
 def forget_unread_count(user_id: int) -> None:
-    """The next page counts the user's unread notifications again: now, and once more after the
-    commit (a page read between the two would have cached the count from before the change)."""
-    key = unread_count_key(user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    """The next page counts the user's unread notifications again. Called inside the changing
+    transaction: a page read before its commit may cache the old count, for
+    UNREAD_CACHE_SECONDS at most (an after-commit callback would close that gap, at the price
+    of one more callback per answer)."""
+    cache.delete(unread_count_key(user_id))
 
 
 def questions_of(user: AbstractBaseUser | AnonymousUser) -> list[Post]:
