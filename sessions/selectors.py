@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,7 +10,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from . import similarity
@@ -274,6 +276,80 @@ def voted_question_ids(user: AbstractBaseUser | AnonymousUser, session: Session)
         return set()
     return set(
         Vote.objects.filter(user=user, post__session=session).values_list("post_id", flat=True)
+    )
+
+
+@functools.cache
+def table_and_columns(model: type[Model]) -> dict[str, str]:
+    """A model's quoted table name (under "") and column names by field name, for SQL."""
+    quote = connection.ops.quote_name
+    names = {"": quote(model._meta.db_table)}
+    for field in model._meta.concrete_fields:
+        names[field.name] = quote(field.column)
+    return names
+
+
+@dataclass(frozen=True)
+class ViewerFacts:
+    """What the session page needs to know about its signed-in reader, read in one query."""
+
+    voted: frozenset[int]  # ids of the questions this reader upvoted
+    moderates: bool  # staff, or a moderator of the session's municipality
+    banned: bool  # a ban in force in the municipality (selectors.active_ban has it whole)
+    has_unpublished: bool  # own pending, hidden or rejected posts (own_unpublished_posts)
+
+
+NO_VIEWER = ViewerFacts(voted=frozenset(), moderates=False, banned=False, has_unpublished=False)
+
+
+def viewer_facts(
+    user: AbstractBaseUser | AnonymousUser, session: Session, now: datetime
+) -> ViewerFacts:
+    """The reader's votes, moderator role, ban and unpublished posts in this session: one
+    query instead of four, as every signed-in page load asks them (issue 18).
+
+    Written out in SQL: Django composing the same UNION from four querysets cost about 1.5 ms
+    of CPU a page load, as much as the rest of the page's reads together. The ban's condition
+    is Ban.active_q's."""
+    if not user.is_authenticated:
+        return NO_VIEWER
+    vote, post, moderator, ban = (
+        table_and_columns(model) for model in (Vote, Post, Moderator, Ban)
+    )
+    sql = f"""
+        SELECT 'vote', v.{vote["post"]} FROM {vote[""]} v
+          JOIN {post[""]} p ON p.{post["id"]} = v.{vote["post"]}
+          WHERE v.{vote["user"]} = %s AND p.{post["session"]} = %s
+        UNION ALL
+        SELECT 'moderator', m.{moderator["id"]} FROM {moderator[""]} m
+          WHERE m.{moderator["user"]} = %s AND m.{moderator["municipality"]} = %s
+        UNION ALL
+        SELECT 'ban', b.{ban["id"]} FROM {ban[""]} b
+          WHERE b.{ban["user"]} = %s AND b.{ban["municipality"]} = %s
+            AND b.{ban["lifted_at"]} IS NULL
+            AND (b.{ban["ends_at"]} IS NULL OR b.{ban["ends_at"]} > %s)
+        UNION ALL
+        SELECT 'unpublished', o.{post["id"]} FROM {post[""]} o
+          WHERE o.{post["session"]} = %s AND o.{post["author"]} = %s AND o.{post["status"]} <> %s
+    """
+    municipality_id = session.municipality_id
+    params = [
+        *(user.pk, session.pk),
+        *(user.pk, municipality_id),
+        *(user.pk, municipality_id, connection.ops.adapt_datetimefield_value(now)),
+        *(session.pk, user.pk, Post.Status.PUBLISHED.value),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    facts: dict[str, list[int]] = {"vote": [], "moderator": [], "ban": [], "unpublished": []}
+    for fact, pk in rows:
+        facts[fact].append(pk)
+    return ViewerFacts(
+        voted=frozenset(facts["vote"]),
+        moderates=bool(user.is_staff or facts["moderator"]),
+        banned=bool(facts["ban"]),
+        has_unpublished=bool(facts["unpublished"]),
     )
 
 

@@ -161,7 +161,12 @@ def fresh_page_cache(monkeypatch) -> Iterator[None]:
     """Pages rendered for one test are not served in the next: a rolled-back database gives the
     next test's session the same id and seq, and the shared cache may be a Redis kept between
     tests, so each test keys its pages apart."""
-    caches = (page_cache.local_pages, question_cache.snapshots, question_cache.articles)
+    caches = (
+        page_cache.local_pages,
+        question_cache.snapshots,
+        question_cache.articles,
+        question_cache.panels,
+    )
     for cache in caches:
         cache.clear()
     selectors.question_terms_cache.clear()

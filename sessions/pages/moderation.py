@@ -51,18 +51,23 @@ def own_post_state(post: Post) -> str:
 
 
 def session_page_context(
-    request: HttpRequest, session: Session, tally: TallyPayload
+    request: HttpRequest, session: Session, tally: TallyPayload, viewer: selectors.ViewerFacts
 ) -> dict[str, Any]:
     """What the session page shows about moderation: the public tally, the reader's own
-    unpublished posts with their state, their ban, the report reasons, the moderators' link."""
-    own = list(selectors.own_unpublished_posts(request.user, session))
+    unpublished posts with their state, their ban, the report reasons, the moderators' link.
+    `viewer` says whether there are unpublished posts or a ban to read at all."""
+    own = (
+        list(selectors.own_unpublished_posts(request.user, session))
+        if viewer.has_unpublished
+        else []
+    )
     for post in own:
         post.own_state = own_post_state(post)
     return {
-        "can_moderate": selectors.is_moderator(request.user, session),
+        "can_moderate": viewer.moderates,
         "tally_text": tally_text(tally),
         "own_unpublished": own,
-        "my_ban_message": _ban_message(request, session),
+        "my_ban_message": _ban_message(request, session) if viewer.banned else "",
         "report_reasons": ModerationReason.choices,
     }
 

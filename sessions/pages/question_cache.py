@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import prefetch_related_objects
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from .. import selectors
 from ..models import Politician, Post, Session
 from ..payloads import QuestionPayload, TallyPayload, question_payload
-from .page_cache import LOCAL_TIMEOUT_SECONDS, LocalCache
+from .page_cache import LOCAL_TIMEOUT_SECONDS, TOKEN_SLOT, LocalCache
 
 SNAPSHOTS = 32
 ARTICLES = 10_000  # 2-4 KB each: 200 questions in their common looks, and readers' own variants
@@ -63,8 +64,31 @@ class Reader:
 
 
 snapshots: LocalCache[Snapshot] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
-articles: LocalCache[bytes] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SECONDS * 6)
+articles: LocalCache[tuple[bytes, ...]] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SECONDS * 6)
 blanks: LocalCache[SafeString] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS * 6)
+
+
+panels: LocalCache[tuple[Politician, ...]] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
+
+
+def session_with_panel(session_id: int) -> Session:
+    """The session (read fresh: its `last_seq` says which state to show) with its panel as of
+    that seq, or 404. The panel changes only through services.update_session, which records
+    an event, so it is read once per seq in each process instead of once per page load."""
+    session = selectors.session_for_page(session_id)
+    key = (session.pk, session.last_seq)
+    panel = panels.get(key)
+    if panel is None:
+        prefetch_related_objects([session], "politicians")
+        panels.put(key, tuple(session.politicians.all()))
+    else:
+        # What prefetch_related_objects leaves behind, so session.politicians.all() (the
+        # selectors and the templates) reads this panel without a query.
+        politicians = session.politicians.all()
+        politicians._result_cache = list(panel)
+        politicians._prefetch_done = True
+        session._prefetched_objects_cache = {"politicians": politicians}
+    return session
 
 
 def snapshot(session: Session, ordering: str, now: datetime) -> Snapshot:
@@ -118,12 +142,16 @@ def look_of(reader: Reader) -> tuple[object, ...]:
     )
 
 
-def cached_article(key: Hashable, render: Callable[[], str]) -> bytes:
-    # Kept as UTF-8: a page joins 200 of them, and encoding the whole page again per reader
-    # would cost more than the rest of the join.
+TOKEN = TOKEN_SLOT.encode()
+
+
+def cached_article(key: Hashable, render: Callable[[], str]) -> tuple[bytes, ...]:
+    # Kept as UTF-8, split where the reader's form token goes: a page joins 200 of them, and
+    # encoding the whole page again, or searching it for the token, per reader would cost more
+    # than the rest of the join.
     article = articles.get(key)
     if article is None:
-        article = render().encode()
+        article = tuple(render().encode().split(TOKEN))
         articles.put(key, article)
     return article
 
@@ -134,27 +162,35 @@ def question_articles(
     render: Callable[[Post], str],
     *,
     alone: Collection[int] = (),
-) -> bytes:
-    """The questions' <article>s for this reader, in UTF-8, each rendered by `render` only when
-    no reader with the same look has had it yet; those in `alone` for this reader alone."""
+) -> list[bytes]:
+    """The questions' <article>s for this reader in UTF-8 pieces, to be joined with the reader's
+    form token (`token.join(pieces)`). Each is rendered by `render` only when no reader with the
+    same look has had it yet; those in `alone` for this reader alone."""
     look = look_of(reader)
-    return b"".join(
-        render(question).encode()
-        if question.pk in alone
-        else cached_article(
-            (
+    pieces: list[bytes] = []
+    run: list[bytes] = []  # what comes before the next token
+    for question, version, authors in zip(
+        shown.questions, shown.versions, shown.authors, strict=True
+    ):
+        if question.pk in alone:
+            parts = tuple(render(question).encode().split(TOKEN))
+        else:
+            key = (
                 question.pk,
                 version,
                 look,
                 question.pk in reader.voted,
                 reader.user_id if reader.user_id in authors else None,
-            ),
-            functools.partial(render, question),
-        )
-        for question, version, authors in zip(
-            shown.questions, shown.versions, shown.authors, strict=True
-        )
-    )
+            )
+            parts = cached_article(key, functools.partial(render, question))
+        # No token between two articles: an article's first piece continues the run.
+        run.append(parts[0])
+        if len(parts) > 1:
+            pieces.append(b"".join(run))
+            pieces.extend(parts[1:-1])
+            run = [parts[-1]]
+    pieces.append(b"".join(run))
+    return pieces
 
 
 def blank_articles(reader: Reader, render: Callable[[str], str]) -> dict[str, SafeString]:

@@ -40,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
     if not request.user.is_authenticated and not messages.get_messages(request):
         return _anonymous_session_page(request, selectors.session_for_page(session_id))
-    return _render_session_page(request, selectors.session_with_panel(session_id))
+    return _render_session_page(request, question_cache.session_with_panel(session_id))
 
 
 def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpResponse:
@@ -68,7 +68,9 @@ def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpRespo
         )
         context["csrf_token"] = page_cache.TOKEN_SLOT
         html = render_to_string("sessions/session.html", context, request=None)
-        return html.replace(page_cache.QUESTIONS_SLOT, context["articles"].decode())
+        # Nobody's token: the slot stays where forms would carry it (page_cache fills the tail).
+        articles = question_cache.TOKEN.join(context["articles"]).decode()
+        return html.replace(page_cache.QUESTIONS_SLOT, articles)
 
     page = page_cache.shared_page(key, render_for_everyone)
     return page_cache.page_response(
@@ -108,13 +110,14 @@ def _render_session_page(
         ask_form=ask_form,
         failed_reply=failed_reply,
     )
+    token = get_token(request)
     html = render_to_string("sessions/session.html", context, request=request)
-    # The questions come in UTF-8 already, joined from parts rendered for many readers, with a
-    # placeholder for the reader's form token.
+    html = html.replace(page_cache.TOKEN_SLOT, token)
+    # The questions come in UTF-8 already, in pieces rendered for many readers, joined with
+    # this reader's form token.
     before, _, after = html.partition(page_cache.QUESTIONS_SLOT)
-    body = b"".join((before.encode(), context["articles"], after.encode()))
-    body = body.replace(page_cache.TOKEN_SLOT.encode(), get_token(request).encode())
-    return HttpResponse(body, status=status)
+    articles = token.encode().join(context["articles"])
+    return HttpResponse(b"".join((before.encode(), articles, after.encode())), status=status)
 
 
 def _session_page_context(
@@ -133,10 +136,11 @@ def _session_page_context(
     me = selectors.politician_for(request.user, session)
     # The panel is prefetched: asking the selector again costs no query.
     can_mark_answered = selectors.may_mark_answered(request.user, session)
-    voted = selectors.voted_question_ids(request.user, session)
+    viewer = selectors.viewer_facts(request.user, session, now)
+    voted = set(viewer.voted)
     accepts_posts = session.accepts_posts_at(now)
     accepts_answers = not session.follow_up_over_at(now)
-    moderation_context = moderation.session_page_context(request, session, shown.tally)
+    moderation_context = moderation.session_page_context(request, session, shown.tally, viewer)
     # Panel politicians, moderators and staff (selectors.may_put_on_air), without asking twice.
     can_put_on_air = bool(me or moderation_context["can_moderate"])
     # What a question's markup needs besides the question (question_cache.Reader says which

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib.sessions.models import Session as LoginSession
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -141,10 +143,12 @@ def rename_authors_in_event_log(post_ids: Iterable[int], name: str) -> int:
 
 
 def _end_login_sessions(user: User) -> None:
-    # Django stores the user's id in the session data: read them to find theirs.
+    # Django stores the user's id in the session data: read them to find theirs. Deleted
+    # through the session engine, so a cached copy (cached_db in production) goes too.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
     for login_session in LoginSession.objects.iterator():
         if login_session.get_decoded().get("_auth_user_id") == str(user.pk):
-            login_session.delete()
+            store(session_key=login_session.session_key).delete()
 
 
 def delete_account(*, user: User, password: str, now: datetime | None = None) -> None:
