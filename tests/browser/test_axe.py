@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from sessions import services
 from sessions.models import Session
+from sessions.services import notifications
 from tests.factories import (
     ModeratorFactory,
     PoliticianFactory,
@@ -168,6 +170,13 @@ def test_no_serious_or_critical_violation_anywhere(daphne_url: str, browser: Bro
         expect(page.locator("main .errorlist, main .form-error").first).to_be_visible()
 
     check(anonymous, "login with errors", f"{base}/accounts/login/", bad_login)
+    borger = get_user_model().objects.get(username="borger")
+    # One unread notification, for the list and the header's count.
+    services.notify(
+        user=borger, kind="answered", session=world["closed"], post=world["closed"].posts.first()
+    )
+    unsubscribe = notifications.unsubscribe_url(borger).replace(settings.TOWNHALL_SITE_URL, base)
+    check(anonymous, "unsubscribe", unsubscribe)
     check(visit(browser, "da-DK"), "home in Danish", f"{base}/")
 
     citizen = log_in(browser, base, "borger")
@@ -181,6 +190,8 @@ def test_no_serious_or_critical_violation_anywhere(daphne_url: str, browser: Bro
     check(citizen, "ask form with an error", then=blank_question)
     check(citizen, "session with own pending post", session_url(base, world["pre"]))
     check(citizen, "delete account", f"{base}/accounts/delete/")
+    check(citizen, "notifications", f"{base}/notifications/")
+    check(citizen, "your questions", f"{base}/my-questions/")
 
     politician = log_in(browser, base, "borgmester")
     check(politician, "session live, politician", session_url(base, world["live"]))
