@@ -4,6 +4,7 @@ signed unsubscribe link, in their language."""
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -434,3 +435,39 @@ def test_with_the_database_backend_the_worker_sends_the_email_once(
     call_command(*run_worker, stdout=StringIO(), stderr=StringIO())
     assert [m.to for m in mail.outbox] == [["anna@example.dk"]]
     assert Notification.objects.get(user=citizen).email_state == "sent"
+
+
+def test_the_account_export_holds_the_notifications_and_the_choice(question, citizen, mayor_user):
+    opt_in(citizen, "anna@example.dk", language="en")
+    services.answer_question(question=question, author=mayor_user, body="I juni.", now=DURING)
+
+    data = services.accounts.export_account_data(user=citizen)
+
+    assert data["notifications"] == {
+        "email_opt_in": True,
+        "language": "en",
+        "received": [
+            {
+                "kind": "answered",
+                "session": question.session_id,
+                "question": question.pk,
+                "created_at": "2025-03-04T17:20:00Z",
+                "read_at": None,
+                "emailed_at": None,
+            }
+        ],
+    }
+
+
+def test_staff_see_failed_emails_in_the_admin(client, staff, pending):
+    Notification.objects.filter(pk=pending.pk).update(email_state="failed", email_attempts=5)
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+
+    response = client.get("/admin/townhall_sessions/notification/?email_state__exact=failed")
+
+    assert response.status_code == 200
+    row = re.search(r"<tr>.*?</tr>", response.content.decode().split("<tbody>")[1], re.S).group(0)
+    assert '<td class="field-user nowrap">anna</td>' in row
+    assert '<td class="field-email_state">Failed</td>' in row

@@ -15,7 +15,18 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .. import events
-from ..models import Ban, Event, Moderator, Politician, Post, PostReport, Session, Vote
+from ..models import (
+    Ban,
+    Event,
+    Moderator,
+    Notification,
+    NotificationSettings,
+    Politician,
+    Post,
+    PostReport,
+    Session,
+    Vote,
+)
 from ..payloads import DELETED_USERNAME_PREFIX, display_name, iso, post_payload
 from .api_tokens import end_all_api_tokens
 from .common import User, locked, require_signed_in, resolve_now
@@ -97,6 +108,25 @@ def _bans(user: User) -> list[dict[str, Any]]:
 
 # One entry per kind of data held about a person; what a new model holds about them is one more
 # line here.
+def _notifications(user: User) -> dict[str, Any]:
+    found = NotificationSettings.objects.filter(user=user).first()
+    return {
+        "email_opt_in": bool(found and found.email_opt_in),
+        "language": found.language if found else None,
+        "received": [
+            {
+                "kind": notification.kind,
+                "session": notification.session_id,
+                "question": notification.post_id,
+                "created_at": iso(notification.created_at),
+                "read_at": iso(notification.read_at) if notification.read_at else None,
+                "emailed_at": iso(notification.emailed_at) if notification.emailed_at else None,
+            }
+            for notification in Notification.objects.filter(user=user).order_by("created_at", "id")
+        ],
+    }
+
+
 EXPORT_SECTIONS: dict[str, Callable[[User], Any]] = {
     "profile": _profile,
     "posts": _posts,
@@ -105,6 +135,7 @@ EXPORT_SECTIONS: dict[str, Callable[[User], Any]] = {
     "moderator_roles": _moderator_roles,
     "reports": _reports,
     "bans": _bans,
+    "notifications": _notifications,
 }
 
 
