@@ -14,7 +14,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection
-from django.test.utils import override_settings
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -471,3 +471,18 @@ def test_staff_see_failed_emails_in_the_admin(client, staff, pending):
     row = re.search(r"<tr>.*?</tr>", response.content.decode().split("<tbody>")[1], re.S).group(0)
     assert '<td class="field-user nowrap">anna</td>' in row
     assert '<td class="field-email_state">Failed</td>' in row
+
+
+def test_telling_the_voters_costs_the_same_queries_for_3_or_30_of_them(session, mayor_user):
+    def answer_with_voters(count: int) -> int:
+        question = PostFactory(session=session, body=f"{count} vil vide det?", created_at=DURING)
+        for _ in range(count):
+            voter = UserFactory()
+            opt_in(voter, f"{voter.username}@example.dk")
+            services.vote(question=question, user=voter, now=DURING)
+        with CaptureQueriesContext(connection) as queries:
+            services.answer_question(question=question, author=mayor_user, body="Svar.", now=DURING)
+        assert Notification.objects.filter(post=question, email_state="pending").count() == count
+        return len(queries.captured_queries)
+
+    assert answer_with_voters(3) == answer_with_voters(30)

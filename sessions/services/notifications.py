@@ -109,7 +109,10 @@ def _tell_askers_and_voters(
     question: Post, kind: str, now: datetime, *, exclude: Iterable[int] = ()
 ) -> int:
     """The authors of `question` and of the duplicates merged into it, about their own question,
-    and its voters (their votes are united on it), about it. Active accounts only."""
+    and its voters (their votes are united on it), about it. Active accounts only.
+
+    In a fixed handful of queries however many voted: it runs while the answering service holds
+    the session's lock, and a popular question has hundreds of voters."""
     duplicates = list(Post.objects.filter(merged_into=question))
     told: dict[int, Post] = {}
     for user_id, asked in _citizen_authors([question, *duplicates]):
@@ -118,11 +121,68 @@ def _tell_askers_and_voters(
         told.setdefault(user_id, question)
     skip = set(exclude)
     users = get_user_model().objects.filter(pk__in=set(told) - skip, is_active=True)
-    count = 0
-    for user in users:
-        if notify(user=user, kind=kind, session=question.session, post=told[user.pk], now=now):
-            count += 1
-    return count
+    return _notify_many(
+        [(user, told[user.pk]) for user in users], kind=kind, session=question.session, now=now
+    )
+
+
+def _notify_many(
+    pairs: list[tuple[User, Post]], *, kind: str, session: Session, now: datetime
+) -> int:
+    """notify() for many users at once, each about their question: the same rows, the same
+    once-per-key rule (the unique constraint), the same e-mails after commit."""
+    if not pairs:
+        return 0
+    keys = {user.pk: f"{kind}:{post.pk}" for user, post in pairs}
+    already = set(
+        Notification.objects.filter(user_id__in=keys, key__in=set(keys.values())).values_list(
+            "user_id", "key"
+        )
+    )
+    opted_in = set(
+        NotificationSettings.objects.filter(user_id__in=keys, email_opt_in=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    rows = []
+    for user, post in pairs:
+        if (user.pk, keys[user.pk]) in already:
+            continue
+        email = user.pk in opted_in and bool(user.email)
+        rows.append(
+            Notification(
+                user=user,
+                kind=kind,
+                session=session,
+                post=post,
+                key=keys[user.pk],
+                created_at=now,
+                email_state=(
+                    Notification.EmailState.PENDING if email else Notification.EmailState.NONE
+                ),
+                email_due_at=now if email else None,
+            )
+        )
+    # A concurrent transaction may have told someone meanwhile: the constraint keeps one.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    for row in rows:
+        forget_unread_count(row.user_id)
+    emailed = [row for row in rows if row.email_state == Notification.EmailState.PENDING]
+    if emailed:
+        pending = list(
+            Notification.objects.filter(
+                user_id__in=[row.user_id for row in emailed],
+                key__in={row.key for row in emailed},
+                email_state=Notification.EmailState.PENDING,
+            ).values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: _enqueue_emails(pending))
+    return len(rows)
+
+
+def _enqueue_emails(notification_ids: list[int]) -> None:
+    for notification_id in notification_ids:
+        deliver_email.enqueue(notification_id)
 
 
 def notify_answered(*, question: Post, answered_by: User | None = None, now: datetime) -> int:
