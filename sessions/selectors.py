@@ -535,6 +535,17 @@ def forget_unread_count(user_id: int) -> None:
     cache.delete(unread_count_key(user_id))
 
 
+def posts_with_unread_notifications(user: AbstractBaseUser | AnonymousUser) -> set[int]:
+    """The questions the user has unread news of (the "New" marks of their questions' list)."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Notification.objects.filter(user=user, read_at=None, post__isnull=False).values_list(
+            "post_id", flat=True
+        )
+    )
+
+
 def questions_of(user: AbstractBaseUser | AnonymousUser) -> list[Post]:
     """The questions the user asked online, newest first, across sessions, each with its session
     (for its fate) and the question it was merged into (one query)."""

@@ -120,10 +120,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 def your_questions(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     questions = selectors.questions_of(request.user)
+    news = selectors.posts_with_unread_notifications(request.user)
     rows = [
         {
             "question": question,
             "fate": question.fate_at(now) if question.status == Post.Status.PUBLISHED else None,
+            "unread": question.pk in news,
         }
         for question in questions
     ]

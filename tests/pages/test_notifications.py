@@ -155,6 +155,10 @@ def test_your_questions_lists_each_question_with_its_fate(
         return html[start : html.index("</tr>", start)]
 
     assert "Ikke mit?" not in html
+    # News of the answer and of the merge is unread: marked "New"; the open question has none.
+    assert "unread-mark" in row(answered)
+    assert "unread-mark" in row(duplicate)
+    assert "unread-mark" not in row(open_question)
     assert 'data-fate="open"' in row(open_question)
     assert "Open: not answered yet" in row(open_question)
     assert "Answered live" in row(answered)
