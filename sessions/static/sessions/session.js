@@ -197,11 +197,12 @@ function showReplyBox(article) {
   // Citizens reply while the session takes posts; panel politicians may answer afterwards too.
   const box = article.querySelector('.reply-box[data-needs-open="true"]');
   if (box) box.hidden = !acceptsPosts(displayedStatus);
-  // The panel's answer box and the answered switch go once the follow-up period is over.
+  // The panel's answer box and the answered switch go once the follow-up period is over (and
+  // come back should staff move follow_up_until later).
   const answerBox = article.querySelector('.reply-box[data-needs-open="false"]');
-  if (answerBox && displayedFollowUpOver) answerBox.hidden = true;
+  if (answerBox) answerBox.hidden = displayedFollowUpOver;
   const answeredForm = article.querySelector(".answered-form");
-  if (answeredForm && displayedFollowUpOver) answeredForm.hidden = true;
+  if (answeredForm) answeredForm.hidden = displayedFollowUpOver;
 }
 
 function showAnswered(article, question) {
