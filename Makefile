@@ -36,7 +36,8 @@ run: install
 	  $(BIN)/daphne --bind $(HOST) --port $(PORT) townhall.asgi:application
 
 ## serve-prod: WORKERS Daphne processes on PORT, PORT+1, ... sharing DATABASE_URL and REDIS_URL,
-## for a proxy to balance (README, "Production"); Ctrl-C stops them all
+## for a proxy to balance (README, "Production"), and the task worker that sends e-mails;
+## Ctrl-C stops them all
 serve-prod: install
 	@test -n "$$REDIS_URL" || { echo "serve-prod needs REDIS_URL (and DATABASE_URL): the workers share events through Redis"; exit 1; }
 	@pids=""; trap 'kill $$pids 2>/dev/null; wait' INT TERM EXIT; \
@@ -45,6 +46,8 @@ serve-prod: install
 	  pids="$$pids $$!"; \
 	done; \
 	echo "$(WORKERS) Daphne workers on $(HOST):$(PORT)-$$(($(PORT) + $(WORKERS) - 1))"; \
+	$(BIN)/python manage.py db_worker & pids="$$pids $$!"; \
+	echo "A task worker (db_worker) for notification e-mails"; \
 	wait
 
 ## browser: Debian's Chromium for the Playwright tests (installed when missing)

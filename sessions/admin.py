@@ -18,6 +18,7 @@ from .models import (
     ModerationAction,
     Moderator,
     Municipality,
+    Notification,
     PersonalDataAccess,
     Politician,
     Post,
@@ -135,6 +136,25 @@ class PostAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "flagged", "session__municipality"]
     search_fields = ["body"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """What citizens were told and whether the e-mail went out: a `failed` one was tried
+    MAX_EMAIL_ATTEMPTS times and logged as an error (services.notifications)."""
+
+    list_display = [
+        "created_at",
+        "user",
+        "kind",
+        "session",
+        "read_at",
+        "email_state",
+        "email_attempts",
+        "emailed_at",
+    ]
+    list_filter = ["email_state", "kind"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(Event)

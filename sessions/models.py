@@ -215,6 +215,9 @@ class Session(models.Model):
     # The calendar's SEQUENCE: raised by update_session whenever the time moves, so calendar
     # clients replace the event they have (same UID) instead of keeping the old time.
     calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
+    # The follow-up end (follow_up_ends_at) whose passing was announced: open questions went
+    # out as unanswered then (services.notifications.close_follow_up), once per end.
+    unanswered_announced_for = models.DateTimeField(null=True, blank=True, editable=False)
     # The seq of the newest event in this session's log; bumped under a row lock.
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -864,3 +867,91 @@ class VerifiedIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} #{self.pk}"
+
+
+class NotificationSettings(models.Model):
+    """How a user wants to hear of their questions: in the site always, by e-mail if opted in,
+    in the language they chose when they did."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_settings",
+        verbose_name=_("user account"),
+    )
+    email_opt_in = models.BooleanField(_("notify me by e-mail"), default=False)
+    language = models.CharField(_("language"), max_length=10, default=settings.LANGUAGE_CODE)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {'e-mail' if self.email_opt_in else 'site'}"
+
+
+class Notification(models.Model):
+    """One thing a user is told, once: in the site (read or unread) and, when they opted in, by
+    e-mail. Written by services.notifications.notify; the e-mail is sent by a task that claims
+    the row first (email_state), so two workers never both send it."""
+
+    class Kind(models.TextChoices):
+        ANSWERED = "answered", _("Your question was answered")
+        MERGED = "merged", _("Your question was merged into another")
+        UNANSWERED = "unanswered", _("Your question was not answered")
+
+    class EmailState(models.TextChoices):
+        NONE = "none", _("Not by e-mail")
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user account"),
+    )
+    kind = models.CharField(_("kind"), max_length=20)
+    # What it is about: a question, or a whole session (a reminder).
+    post = models.ForeignKey(
+        Post,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("question"),
+    )
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("session"),
+    )
+    # What makes it one notification: the same key for the same user is never told twice.
+    key = models.CharField(max_length=100)
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    email_state = models.CharField(
+        _("e-mail"), max_length=10, choices=EmailState, default=EmailState.NONE
+    )
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    # When a worker claimed the e-mail (SENDING), or when the next attempt is due (PENDING).
+    email_due_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_notification_per_key")
+        ]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(fields=["email_state", "email_due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.key}"

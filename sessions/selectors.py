@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -19,6 +20,7 @@ from .models import (
     ModerationAction,
     Moderator,
     Municipality,
+    Notification,
     Politician,
     Post,
     Session,
@@ -206,6 +208,43 @@ def similar_questions(session: Session, text: str) -> list[SimilarQuestion]:
         key=lambda found: (-found.score, -found.votes, found.id),
     )
     return best[:SIMILAR_LIMIT]
+
+
+DUPLICATE_PAIRS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two questions of a session that look alike: `duplicate` (the later) and `original`."""
+
+    duplicate: Post
+    original: Post
+    score: float
+
+
+def mergeable_questions(session: Session) -> list[Post]:
+    """Published questions not merged into another, in the order asked (what may be merged,
+    and what into)."""
+    return list(
+        session.posts.filter(parent=None, status=Post.Status.PUBLISHED, merged_into=None)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+def suggested_duplicates(questions: list[Post]) -> list[DuplicatePair]:
+    """Pairs among `questions` (mergeable_questions) alike enough to be offered as duplicates
+    (the score similar_questions uses, each later question against each earlier one), best
+    first. No query; a pair of stem sets per comparison."""
+    terms = [_terms_of(question.pk, question.body) for question in questions]
+    pairs = [
+        DuplicatePair(questions[later], questions[earlier], score)
+        for later in range(len(questions))
+        for earlier in range(later)
+        if (score := similarity.score(terms[later], terms[earlier])) >= SIMILAR_THRESHOLD
+    ]
+    pairs.sort(key=lambda pair: (-pair.score, pair.duplicate.pk, pair.original.pk))
+    return pairs[:DUPLICATE_PAIRS_SHOWN]
 
 
 def open_questions_by_votes(session: Session) -> QuerySet[Post]:
@@ -493,3 +532,73 @@ def sessions_for_calendar(municipality: Municipality, now: datetime) -> QuerySet
 
 def municipalities_by_name() -> QuerySet[Municipality]:
     return Municipality.objects.order_by("name", "id")
+
+
+# Notifications and one's own questions ---------------------------------------------------------
+
+NOTIFICATIONS_SHOWN = 100
+
+
+def notifications_of(user: AbstractBaseUser | AnonymousUser) -> list[Notification]:
+    """The user's newest notifications, unread and read, with what they are about (one query)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Notification.objects.filter(user=user)
+        .select_related("session", "post", "post__merged_into")
+        .order_by("-created_at", "-id")[:NOTIFICATIONS_SHOWN]
+    )
+
+
+# The header's unread count is asked on every signed-in page load: kept in Django's cache (Redis
+# in production), forgotten by the services that change it (forget_unread_count), and at most
+# this old when a change comes from a process with another cache (a cron command, embedded mode).
+UNREAD_KEY_PREFIX = "notifications-unread"
+UNREAD_CACHE_SECONDS = 60
+
+
+def unread_count_key(user_id: int) -> str:
+    return f"{UNREAD_KEY_PREFIX}:{user_id}"
+
+
+def unread_notification_count(user: AbstractBaseUser | AnonymousUser) -> int:
+    """How many of the user's notifications are unread: no query while it is cached."""
+    if not user.is_authenticated:
+        return 0
+    key = unread_count_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(user=user, read_at=None).count()
+        cache.set(key, count, UNREAD_CACHE_SECONDS)
+    return count
+
+
+def forget_unread_count(user_id: int) -> None:
+    """The next page counts the user's unread notifications again. Called inside the changing
+    transaction: a page read before its commit may cache the old count, for
+    UNREAD_CACHE_SECONDS at most (an after-commit callback would close that gap, at the price
+    of one more callback per answer)."""
+    cache.delete(unread_count_key(user_id))
+
+
+def posts_with_unread_notifications(user: AbstractBaseUser | AnonymousUser) -> set[int]:
+    """The questions the user has unread news of (the "New" marks of their questions' list)."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Notification.objects.filter(user=user, read_at=None, post__isnull=False).values_list(
+            "post_id", flat=True
+        )
+    )
+
+
+def questions_of(user: AbstractBaseUser | AnonymousUser) -> list[Post]:
+    """The questions the user asked online, newest first, across sessions, each with its session
+    (for its fate) and the question it was merged into (one query)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Post.objects.filter(author=user, parent=None, channel=Post.Channel.ONLINE)
+        .select_related("session", "session__municipality", "merged_into")
+        .order_by("-created_at", "-id")
+    )

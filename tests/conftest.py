@@ -186,3 +186,18 @@ def quiet_presence(settings) -> None:
     """No presence frames in the middle of other tests' sockets; tests/live/test_presence.py turns
     them back on."""
     settings.TOWNHALL_PRESENCE_INTERVAL = 3600
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings) -> None:
+    """Tasks (notification e-mails) run right after the commit, in both passes: production mode
+    would queue them for `manage.py db_worker`, which tests/test_notifications.py runs itself
+    where it tests the database backend."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def fresh_unread_counts(monkeypatch) -> None:
+    """Unread counts cached in one test are not read in the next (a rolled-back database gives
+    the next test's users the same ids; the cache may be a Redis kept between tests)."""
+    monkeypatch.setattr(selectors, "UNREAD_KEY_PREFIX", f"test-unread-{uuid.uuid4().hex}")

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "sessions.apps.TownhallSessionsConfig",
 ]
 
@@ -100,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "sessions.pages.context_processors.page_path",
                 "sessions.pages.context_processors.sign_in_options",
+                "sessions.pages.context_processors.notifications",
             ],
         },
     },
@@ -459,3 +463,33 @@ if OIDC_ISSUER:
 TOWNHALL_IDENTITY_HMAC_KEY = os.environ.get("TOWNHALL_IDENTITY_HMAC_KEY") or SECRET_KEY
 # 0 turns password sign-up off for citizens (they sign in with OIDC); staff keep password login.
 TOWNHALL_PASSWORD_SIGNUP = env_bool("TOWNHALL_PASSWORD_SIGNUP", True)
+# E-mail (notifications): EMAIL_URL as dj-email-url reads it (smtp://user:pass@host:587/?tls=True,
+# console:, dummy:, ...); the console backend by default, so development prints the e-mails.
+_email = dj_email_url.parse(os.environ.get("EMAIL_URL") or "console:")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "Townhall <townhall@localhost>"
+# The site's address, for links in e-mails (no request to take it from in a task).
+TOWNHALL_SITE_URL = (os.environ.get("TOWNHALL_SITE_URL") or "http://localhost:8000").rstrip("/")
+
+# Tasks (django-tasks): e-mails go out of the request. "database" (django-tasks-db: a row per
+# task, run by `manage.py db_worker`) when DATABASE_URL is set, "immediate" (run at once, after
+# the commit) in the embedded mode and tests; TOWNHALL_TASK_BACKEND chooses either.
+TOWNHALL_TASK_BACKEND = os.environ.get("TOWNHALL_TASK_BACKEND") or (
+    "database" if os.environ.get("DATABASE_URL") else "immediate"
+)
+if TOWNHALL_TASK_BACKEND not in ("database", "immediate"):
+    raise ImproperlyConfigured("TOWNHALL_TASK_BACKEND is database or immediate.")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TOWNHALL_TASK_BACKEND == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend"
+    }
+}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.http import HttpRequest
+
+from .. import selectors
 
 
 def page_path(request: HttpRequest) -> dict[str, str]:
@@ -21,3 +25,12 @@ def sign_in_options(request: HttpRequest) -> dict[str, object]:
         "oidc_provider_name": settings.OIDC_PROVIDER_NAME if oidc_enabled() else "",
         "password_signup": settings.TOWNHALL_PASSWORD_SIGNUP,
     }
+
+
+def notifications(request: HttpRequest) -> dict[str, Callable[[], int]]:
+    """The header's count of unread notifications, for signed-in users only: counted when the
+    header shows it (the anonymous session page, shared by all, renders without a request)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notifications": lambda: selectors.unread_notification_count(user)}

@@ -133,3 +133,11 @@ class DisplayNameForm(forms.Form):
         if self.first_name and self.cleaned_data.get("use_first_name"):
             return self.first_name
         return self.cleaned_data["display_name"]
+
+
+class EmailNotificationsForm(forms.Form):
+    email = forms.EmailField(label=_("Your e-mail address"), required=False)
+    opt_in = forms.BooleanField(
+        label=_("Tell me by e-mail when my questions are answered, merged or not answered"),
+        required=False,
+    )

@@ -143,6 +143,7 @@ def moderation_page(request: HttpRequest, session_id: int) -> HttpResponse:
         return redirect("moderation", session_id=session.pk)
     now = timezone.now()
     moderator_ids = set(session.municipality.moderators.values_list("user_id", flat=True))
+    mergeable = selectors.mergeable_questions(session)
     context = {
         "session": session,
         "status": session.status_at(now),
@@ -156,6 +157,8 @@ def moderation_page(request: HttpRequest, session_id: int) -> HttpResponse:
         "keyword_actions": WatchedKeyword.Action.choices,
         "moderator_ids": moderator_ids,
         "tally_text": tally_text(selectors.moderation_tally(session)),
+        "mergeable": mergeable,
+        "duplicates": selectors.suggested_duplicates(mergeable),
         "strings": {
             "connected": _("Live"),
             "reconnecting": _("Connection lost. Reconnecting…"),
@@ -197,6 +200,12 @@ def _act(request: HttpRequest, session: Session) -> None:
     elif op == "lift":
         ban = get_object_or_404(Ban, pk=_int(data.get("ban")), municipality=session.municipality)
         services.lift_ban(ban=ban, user=user, note=data.get("note", ""), session=session)
+    elif op == "merge":
+        question = get_object_or_404(Post, pk=_int(data.get("question")), session=session)
+        into = Post.objects.filter(pk=_int(data.get("into")), session=session).first()
+        if into is None:
+            raise ValidationError(_("Choose the question to merge it into."))
+        services.merge_question(question=question, into=into, user=user)
     elif op == "keyword-add":
         services.add_watched_keyword(
             municipality=session.municipality,
@@ -213,8 +222,15 @@ def _act(request: HttpRequest, session: Session) -> None:
         raise ValidationError(_("Unknown action."))
 
 
+# The largest id a database key holds: a bigger number would fail in the query, not here.
+MAX_ID = 2**63 - 1
+
+
 def _int(value: object) -> int:
     try:
-        return int(str(value))
+        number = int(str(value))
     except ValueError as error:
         raise ValidationError(_("Unknown action.")) from error
+    if not 0 < number <= MAX_ID:
+        raise ValidationError(_("Unknown action."))
+    return number

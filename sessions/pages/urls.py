@@ -7,6 +7,7 @@ from . import (
     calendars,
     embed,
     moderation,
+    notifications,
     oidc,
     presenter,
     records,
@@ -70,4 +71,18 @@ urlpatterns = [
     path("accounts/oidc/login/", oidc.oidc_login, name="oidc-login"),
     path("accounts/oidc/callback/", oidc.oidc_callback, name="oidc-callback"),
     path("accounts/oidc/welcome/", oidc.oidc_welcome, name="oidc-welcome"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/",
+        notifications.open_notification,
+        name="notification-open",
+    ),
+    path("notifications/read/", notifications.mark_all_read, name="notifications-read"),
+    path("notifications/email/", notifications.email_settings, name="notifications-email"),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notifications.unsubscribe,
+        name="notifications-unsubscribe",
+    ),
+    path("my-questions/", notifications.your_questions, name="your-questions"),
 ]

@@ -31,6 +31,15 @@ from .moderation import (
     report_post,
     restore_post,
 )
+from .notifications import (
+    close_follow_up,
+    close_follow_ups,
+    mark_read,
+    notify,
+    send_due_emails,
+    set_email_notifications,
+    unsubscribe,
+)
 from .on_air import put_on_air, take_off_air
 from .questions import (
     answer_question,
@@ -76,6 +85,8 @@ __all__ = [
     "check_rate_limit",
     "check_session_times",
     "clean_body",
+    "close_follow_up",
+    "close_follow_ups",
     "close_session",
     "create_municipality",
     "create_politician",
@@ -85,8 +96,10 @@ __all__ = [
     "hide_post",
     "lift_ban",
     "mark_answered",
+    "mark_read",
     "merge_question",
     "moderate_post",
+    "notify",
     "open_session",
     "post_question",
     "post_reply",
@@ -97,7 +110,10 @@ __all__ = [
     "report_post",
     "reset_second_factor",
     "restore_post",
+    "send_due_emails",
+    "set_email_notifications",
     "take_off_air",
+    "unsubscribe",
     "unvote",
     "update_municipality",
     "update_session",

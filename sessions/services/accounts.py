@@ -20,6 +20,8 @@ from ..models import (
     Ban,
     Event,
     Moderator,
+    Notification,
+    NotificationSettings,
     Politician,
     Post,
     PostReport,
@@ -119,6 +121,25 @@ def _verified_identity(user: User) -> dict[str, Any] | None:
     }
 
 
+def _notifications(user: User) -> dict[str, Any]:
+    found = NotificationSettings.objects.filter(user=user).first()
+    return {
+        "email_opt_in": bool(found and found.email_opt_in),
+        "language": found.language if found else None,
+        "received": [
+            {
+                "kind": notification.kind,
+                "session": notification.session_id,
+                "question": notification.post_id,
+                "created_at": iso(notification.created_at),
+                "read_at": iso(notification.read_at) if notification.read_at else None,
+                "emailed_at": iso(notification.emailed_at) if notification.emailed_at else None,
+            }
+            for notification in Notification.objects.filter(user=user).order_by("created_at", "id")
+        ],
+    }
+
+
 # One entry per kind of data held about a person; what a new model holds about them is one more
 # line here.
 EXPORT_SECTIONS: dict[str, Callable[[User], Any]] = {
@@ -130,6 +151,7 @@ EXPORT_SECTIONS: dict[str, Callable[[User], Any]] = {
     "reports": _reports,
     "bans": _bans,
     "verified_identity": _verified_identity,
+    "notifications": _notifications,
 }
 
 

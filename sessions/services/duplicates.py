@@ -13,6 +13,7 @@ from ..models import Post, Session, Vote
 from ..payloads import MergedPayload, VotePayload, post_payload
 from ..selectors import is_moderator
 from .common import User, locked, require_signed_in, resolve_now
+from .notifications import notify_merged
 
 
 def _mergeable(post: Post, session: Session, role: str) -> None:
@@ -40,7 +41,7 @@ def merge_question(*, question: Post, into: Post, user: User, now: datetime | No
     are united with those of `into` (a person who voted for both counts once); it keeps its text
     and author, points to `into`, and from now on shares its answered state (so its fate).
     Locks the session row; broadcasts question.merged {"id", "into"}, then post.updated for the
-    merged question and vote.changed for `into`.
+    merged question and vote.changed for `into`. Its asker is told (notify_merged).
     """
     require_signed_in(user, _("Sign in to merge questions."))
     now = resolve_now(now)
@@ -79,4 +80,5 @@ def merge_question(*, question: Post, into: Post, user: User, now: datetime | No
         into.refresh_from_db(fields=["vote_count"])
         votes: VotePayload = {"post": into.pk, "vote_count": into.vote_count}
         events.record(session, events.VOTE_CHANGED, votes, now)
+        notify_merged(question=question, now=now)
     return question

@@ -25,6 +25,7 @@ from .common import (
 )
 from .identity import require_verified_to_take_part
 from .moderation import record_new_post, require_not_banned, screen
+from .notifications import notify_answered
 from .ratelimits import check_rate_limit
 
 
@@ -199,12 +200,15 @@ def answer_question(
         if politician_for(author, session) is None:
             raise PermissionDenied(_("Only a politician on this session's panel can answer."))
         reply = _create_reply(session, question, author, text, now)
-        _set_answered(session, question, True, now)
+        _set_answered(session, question, True, now, by=author)
     return reply
 
 
-def _set_answered(session: Session, question: Post, answered: bool, now: datetime) -> None:
-    """The flag, and with it the question's fate (Session.fate_of), in post.updated."""
+def _set_answered(
+    session: Session, question: Post, answered: bool, now: datetime, *, by: User
+) -> None:
+    """The flag, and with it the question's fate (Session.fate_of), in post.updated. Once
+    answered, its askers and voters are told (notifications.notify_answered)."""
     if question.is_answered == answered:
         return
     question.is_answered = answered
@@ -219,6 +223,8 @@ def _set_answered(session: Session, question: Post, answered: bool, now: datetim
         duplicate.save(update_fields=["is_answered", "answered_at"])
         duplicate.session = session
         events.record(session, events.POST_UPDATED, post_payload(duplicate, now), now)
+    if answered:
+        notify_answered(question=question, answered_by=by, now=now)
 
 
 def mark_answered(
@@ -246,7 +252,7 @@ def mark_answered(
             raise ValidationError(
                 _("This question was merged into another. Mark that one."), code="merged"
             )
-        _set_answered(session, question, answered, now)
+        _set_answered(session, question, answered, now, by=user)
     return question
 
 

@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from sessions import services
 from sessions.models import Session
+from sessions.services import notifications
 from tests.factories import (
     ModeratorFactory,
     PoliticianFactory,
@@ -246,6 +247,13 @@ def test_no_serious_or_critical_violation_anywhere(daphne_url: str, browser: Bro
     second_factor = password_only("redaktor-to")
     check(second_factor, "two-factor code")
     check(second_factor, "two-factor code with an error", then=wrong_code)
+    borger = get_user_model().objects.get(username="borger")
+    # One unread notification, for the list and the header's count.
+    services.notify(
+        user=borger, kind="answered", session=world["closed"], post=world["closed"].posts.first()
+    )
+    unsubscribe = notifications.unsubscribe_url(borger).replace(settings.TOWNHALL_SITE_URL, base)
+    check(anonymous, "unsubscribe", unsubscribe)
 
     citizen = log_in(browser, base, "borger")
     every_session_state(citizen, "citizen")
@@ -259,6 +267,8 @@ def test_no_serious_or_critical_violation_anywhere(daphne_url: str, browser: Bro
     check(citizen, "ask form with an error", session_url(base, world["live"]), blank_question)
     check(citizen, "session with own pending post", session_url(base, world["pre"]))
     check(citizen, "delete account", f"{base}/accounts/delete/")
+    check(citizen, "notifications", f"{base}/notifications/")
+    check(citizen, "your questions", f"{base}/my-questions/")
 
     def wrong_password(page: Page) -> None:
         page.get_by_label("Password").fill("wrong-password")

@@ -118,9 +118,16 @@ function errorText(body) {
 
 // Fields only the page's own form handling reads (which object): the API has it in the URL,
 // and refuses fields it does not know.
-const PAGE_ONLY = new Set(["csrfmiddlewaretoken", "op", "post", "ban", "keyword"]);
+const PAGE_ONLY = new Set(["csrfmiddlewaretoken", "op", "post", "ban", "keyword", "question"]);
 // Ids and counts go as JSON numbers: the API does not turn "24" into 24.
-const NUMBERS = new Set(["session", "hours", "user"]);
+const NUMBERS = new Set(["session", "hours", "user", "into"]);
+
+// A form whose address names the object chosen in it ("/api/posts/{question}/merge/").
+function urlOf(form) {
+  return form.dataset.url.replace(/\{(\w+)\}/g, (_, name) =>
+    encodeURIComponent(form.elements[name].value),
+  );
+}
 
 function payloadOf(form, submitter) {
   const payload = {};
@@ -141,7 +148,7 @@ root.addEventListener("submit", async (event) => {
   const buttons = form.querySelectorAll("button");
   for (const button of buttons) button.disabled = true;
   try {
-    const response = await fetch(form.dataset.url, {
+    const response = await fetch(urlOf(form), {
       method: form.dataset.method,
       credentials: "same-origin",
       headers: {

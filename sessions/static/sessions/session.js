@@ -25,6 +25,8 @@ const voted = new Set(initial.voted);
 // The server's clock, as seen from here: the session flips state on the server's time.
 // (Read from the page's tail: the rest of the page may be shared by many visitors.)
 const serverNow = serverClock(JSON.parse(document.getElementById("session-clock").textContent).server_now);
+// As the server rendered the page (the page cache keys on it too).
+let displayedFollowUpOver = followUpOverAt(serverNow());
 
 const timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone });
 const dateTimeFormat = new Intl.DateTimeFormat(lang, {
@@ -40,6 +42,12 @@ function field(element, name) {
 
 // The clock ---------------------------------------------------------------------------------
 
+// Past follow_up_until the panel's written answers end (Session.follow_up_over_at). The open
+// questions' fates turn with the server's post.updated events, never guessed here.
+function followUpOverAt(now) {
+  return Boolean(session.follow_up_until) && now >= Date.parse(session.follow_up_until);
+}
+
 function acceptsPosts(status) {
   return status === "live" || status === "collecting";
 }
@@ -47,12 +55,15 @@ function acceptsPosts(status) {
 function tick() {
   const now = serverNow();
   const status = statusAt(session, now);
-  if (status !== displayedStatus) showStatus(status);
+  if (status !== displayedStatus || followUpOverAt(now) !== displayedFollowUpOver) {
+    showStatus(status);
+  }
   field(root, "countdown").textContent = countdownText(session, status, now, strings);
 }
 
 function showStatus(status) {
   displayedStatus = status;
+  displayedFollowUpOver = followUpOverAt(serverNow());
   root.dataset.status = status;
   showStatusBadge(field(root, "status-label"), status, strings);
   const message = field(root, "state-message");
@@ -149,6 +160,12 @@ function showReplyBox(article) {
   // Citizens reply while the session takes posts; panel politicians may answer afterwards too.
   const box = article.querySelector('.reply-box[data-needs-open="true"]');
   if (box) box.hidden = !acceptsPosts(displayedStatus);
+  // The panel's answer box and the answered switch go once the follow-up period is over (and
+  // come back should staff move follow_up_until later).
+  const answerBox = article.querySelector('.reply-box[data-needs-open="false"]');
+  if (answerBox) answerBox.hidden = displayedFollowUpOver;
+  const answeredForm = article.querySelector(".answered-form");
+  if (answeredForm) answeredForm.hidden = displayedFollowUpOver;
 }
 
 function showAnswered(article, question) {
