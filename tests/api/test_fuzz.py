@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC, timedelta
+from urllib.parse import urlencode
 
 import pytest
 import requests
 import schemathesis
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -288,6 +289,9 @@ def fuzz(operation, mode, cases, base_url, http, headers, requests_made, statuse
     )
     @given(case=cases)
     def call(case) -> None:
+        # Daphne's HTTP parser (Twisted) refuses a request line over 16 KB by closing the
+        # connection, and a proxy answers 414 first (nginx at 8 KB): not the API's to answer.
+        assume(len(urlencode(case.query or {}, doseq=True)) < 8 * 1024)
         response = case.call(base_url=base_url, session=http, headers=headers)
         requests_made[operation_id] += 1
         statuses[operation_id][response.status_code] += 1

@@ -502,3 +502,16 @@ def test_unknown_fields_and_filters_are_refused_in_danish(api_client, citizen, l
 
     assert body.json() == {"non_field_errors": ["Ukendte felter: forfatter."]}
     assert query.json() == {"municipality": ["Ingen kommune har id'et eller slug'en \"aarhus\"."]}
+
+
+def test_a_name_over_its_length_is_refused_even_when_trimming_would_fit_it(api_client, staff):
+    """The schema's maxLength holds for the text as sent (found by the schema fuzzer)."""
+    api_client.force_authenticate(staff)
+    municipality = MunicipalityFactory()
+    response = api_client.post(
+        "/api/politicians/",
+        {"name": "\x1c" + "*" * 200, "municipality": municipality.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "name" in response.json()
