@@ -822,7 +822,9 @@ class IdempotencyKey(models.Model):
     action = models.CharField(_("action"), max_length=300)
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
     status = models.PositiveSmallIntegerField(_("status"))
-    response = models.JSONField(_("response"), null=True)
+    # The answer's JSON as text, not jsonb: PostgreSQL's jsonb reorders keys, and a replay must
+    # be the first answer byte for byte.
+    response = models.TextField(_("response"), blank=True)
     created_at = models.DateTimeField(_("created at"))
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
 

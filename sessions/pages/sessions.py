@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from ..client_ip import client_ip
 from ..models import Post, Session
 from ..payloads import iso, session_payload
 from ..services import identity
+from ..services.idempotency import KeyReused, perform_once
 from . import calendars, embed, moderation, page_cache, question_cache
 from .forms import AskForm, EnterQuestionForm, ExtendForm, ReplyForm, SignupForm
 
@@ -324,31 +326,54 @@ def _back_to(session_id: int, post_id: int | None = None) -> HttpResponse:
     return redirect(f"{url}#post-{post_id}" if post_id else url)
 
 
+def _once(request: HttpRequest, form_data: object, write: Callable[[], Post]) -> int:
+    """The id of the post `write()` makes; for an Idempotency-Key header this user sent before
+    with the same form, the id it made then (services.idempotency): a resent form is one post."""
+    outcome = perform_once(
+        user=request.user,
+        key=request.headers.get("Idempotency-Key"),
+        action=f"POST {request.path}",
+        request_body=form_data,
+        perform=lambda: (302, {"id": write().pk}),
+    )
+    return outcome.body["id"]
+
+
+def _refused_status(error: ValidationError) -> int:
+    return 422 if isinstance(error, KeyReused) else 400
+
+
 @login_required
 @require_POST
 def ask(request: HttpRequest, session_id: int) -> HttpResponse:
     session = selectors.session_with_panel(session_id)
     form = AskForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
-            question = services.post_question(
-                session=session,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                client_ip=client_ip(request),
+            question_id = _once(
+                request,
+                form.cleaned_data,
+                lambda: services.post_question(
+                    session=session,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    client_ip=client_ip(request),
+                ),
             )
         except ValidationError as error:
             form.add_error(None, error)
             if isinstance(error, services.RateLimited):
                 return _rate_limited(_render_session_page(request, session, ask_form=form), error)
+            status = _refused_status(error)
         except services.Banned as banned:
             form.add_error(None, str(banned))
         except services.VerificationRequired as refused:
             form.add_error(None, str(refused))
             return _render_session_page(request, session, ask_form=form, status=403)
         else:
-            return _back_to(session.pk, question.pk)
-    return _render_session_page(request, session, ask_form=form, status=400)
+            return _back_to(session.pk, question_id)
+    return _render_session_page(request, session, ask_form=form, status=status)
 
 
 @login_required
@@ -388,19 +413,22 @@ def reply(request: HttpRequest, post_id: int) -> HttpResponse:
     post = get_object_or_404(Post, pk=post_id)
     form = ReplyForm(request.POST)
     status = 400
+
+    def write() -> Post:
+        if form.cleaned_data["mark_answered"]:
+            return services.answer_question(
+                question=post, author=request.user, body=form.cleaned_data["body"]
+            )
+        return services.post_reply(
+            post=post,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            client_ip=client_ip(request),
+        )
+
     if form.is_valid():
         try:
-            if form.cleaned_data["mark_answered"]:
-                created = services.answer_question(
-                    question=post, author=request.user, body=form.cleaned_data["body"]
-                )
-            else:
-                created = services.post_reply(
-                    post=post,
-                    author=request.user,
-                    body=form.cleaned_data["body"],
-                    client_ip=client_ip(request),
-                )
+            created_id = _once(request, form.cleaned_data, write)
         except ValidationError as error:
             form.add_error(None, error)
             if isinstance(error, services.RateLimited):
@@ -409,11 +437,12 @@ def reply(request: HttpRequest, post_id: int) -> HttpResponse:
                     request, session, failed_reply=(post.parent_id or post.pk, form)
                 )
                 return _rate_limited(page, error)
+            status = _refused_status(error)
         except (services.Banned, services.VerificationRequired) as refused:
             form.add_error(None, str(refused))
             status = 403 if isinstance(refused, services.VerificationRequired) else 400
         else:
-            return _back_to(post.session_id, created.pk)
+            return _back_to(post.session_id, created_id)
     session = selectors.session_with_panel(post.session_id)
     return _render_session_page(
         request, session, failed_reply=(post.parent_id or post.pk, form), status=status
@@ -424,9 +453,14 @@ def reply(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_POST
 def vote(request: HttpRequest, post_id: int) -> HttpResponse:
     question = get_object_or_404(Post, pk=post_id)
-    service = services.unvote if request.POST.get("action") == "unvote" else services.vote
+    action = "unvote" if request.POST.get("action") == "unvote" else "vote"
+    service = services.unvote if action == "unvote" else services.vote
     try:
-        service(question=question, user=request.user, client_ip=client_ip(request))
+        _once(
+            request,
+            {"action": action},
+            lambda: service(question=question, user=request.user, client_ip=client_ip(request)),
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except services.Banned as banned:

@@ -88,7 +88,7 @@ def _stored_answer(user: User, key: str, action: str, fingerprint: str) -> Outco
         return None
     if stored.action != action or stored.fingerprint != fingerprint:
         raise KeyReused
-    return Outcome(stored.status, stored.response, replayed=True)
+    return Outcome(stored.status, json.loads(stored.response), replayed=True)
 
 
 def perform_once(
@@ -137,7 +137,7 @@ def perform_once(
                 continue  # it was rolled back meanwhile: try again
             status, body = perform()
             record.status = status
-            record.response = body
+            record.response = json.dumps(body, ensure_ascii=False, cls=DjangoJSONEncoder)
             record.save(update_fields=["status", "response"])
             return Outcome(status, body)
     raise IntegrityError(f"Idempotency-Key {key!r} of user {user.pk} kept changing hands")

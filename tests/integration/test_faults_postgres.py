@@ -46,11 +46,14 @@ def call(url: str, method: str = "GET", token: str = "", body: dict | None = Non
 
 @pytest.fixture
 def postgres(redis_url: str) -> Iterator[OwnPostgres]:
-    server = OwnPostgres().start()
-    server.create_database()
-    manage(server.url, redis_url, "migrate", "--noinput", "-v", "0")
-    yield server
-    server.remove()
+    server = OwnPostgres()
+    try:
+        server.start()
+        server.create_database()
+        manage(server.url, redis_url, "migrate", "--noinput", "-v", "0")
+        yield server
+    finally:
+        server.remove()
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@ one question, and both get its answer (issue 17, part 3)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -89,3 +91,37 @@ def test_two_racing_votes_with_one_key_give_the_same_answer(monkeypatch):
     assert (first.status_code, second.status_code) == (200, 200)
     assert first.json() == second.json() == {"post": question.pk, "vote_count": 1, "voted": True}
     assert question.votes.count() == 1
+
+
+def send(worker, session_id: int, token: str, key: str) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"{worker.url}/api/sessions/{session_id}/questions/",
+        data=json.dumps({"body": f"Spørgsmål {key}"}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Token {token}",
+            "Idempotency-Key": key,
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=WAIT_SECONDS) as response:
+        return response.status, json.loads(response.read())
+
+
+def test_the_same_key_sent_to_two_workers_at_once_is_one_question_each_time(workers):
+    session = SessionFactory()
+    token = api_token(UserFactory(username="anna"))
+    keys = [f"tap-{n}" for n in range(8)]
+
+    with ThreadPoolExecutor(2) as pool:
+        for key in keys:
+            both = [pool.submit(send, worker, session.pk, token, key) for worker in workers]
+            (status_one, body_one), (status_two, body_two) = [f.result(WAIT_SECONDS) for f in both]
+            assert (status_one, status_two) == (201, 201)
+            assert body_one == body_two
+
+    bodies = sorted(Post.objects.values_list("body", flat=True))
+    assert bodies == sorted(f"Spørgsmål {key}" for key in keys)
+    assert list(Event.objects.values_list("seq", flat=True).order_by("seq")) == list(
+        range(1, len(keys) + 1)
+    )
