@@ -249,3 +249,42 @@ def test_colour_is_never_the_only_signal(daphne_url: str, browser: Browser):
     expect(moderator.locator(".mod-post", has_text="Venter").locator(".mod-status")).to_have_text(
         ["Awaiting approval", "Awaiting approval"]
     )
+
+
+def test_signed_in_pages_reflow_at_320_px_and_screenshots(daphne_url: str, browser: Browser):
+    """The pages behind a login: the moderation view, the reports, the public record of a
+    closed session, the account pages and two-factor set-up."""
+    mayor_user = UserFactory(username="borgmester", first_name="Tomas Breddam")
+    mayor = PoliticianFactory(name="Tomas Breddam", role="Borgmester", user=mayor_user)
+    session = SessionFactory(politicians=[mayor], moderation_mode=Session.ModerationMode.PRE)
+    UserFactory(username="redaktor", first_name="Web Redaktør", is_staff=True)
+    UserFactory(username="borger", first_name="Mette Borger")
+    long_word = "Trafiksikkerhedsforanstaltningsgennemgangsrapporten"
+    question = PostFactory(session=session, body=f"Hvornår kommer {long_word}?", vote_count=4)
+    PostFactory(session=session, parent=question, author=mayor_user, politician=mayor, body="Snart")
+    base = daphne_url
+    staff_pages = {
+        "moderation": f"{base}/sessions/{session.pk}/moderation/",
+        "session-report": f"{base}/sessions/{session.pk}/report/",
+        "municipality-report": f"{base}/municipalities/{session.municipality.slug}/report/",
+        "record": f"{base}/sessions/{session.pk}/record/",
+    }
+    citizen_pages = {
+        "account-delete": f"{base}/accounts/delete/",
+        "two-factor-set-up": f"{base}/accounts/two-factor/",
+    }
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    wide: dict[str, object] = {}
+    for username, pages in (("redaktor", staff_pages), ("borger", citizen_pages)):
+        page = log_in(browser, base, username)
+        for width in (320, 360, 1280):
+            page.set_viewport_size({"width": width, "height": 800})
+            for name, url in pages.items():
+                page.goto(url)
+                expect(page.locator("main h1")).to_be_visible()
+                if horizontal_overflow(page) > 0:
+                    wide[f"{name} at {width}"] = (horizontal_overflow(page), too_wide(page))
+                if width != 320:
+                    page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+        page.context.close()
+    assert wide == {}
