@@ -7,12 +7,11 @@ import re
 from html import unescape
 
 import pytest
-from django.test import Client
 from django.db import connection
+from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sessions.models import RecoveryCode, RecoveryCodes
-
 from tests.factories import ModeratorFactory, SessionFactory, UserFactory
 from tests.two_factor import app_code, enrolled_app
 
