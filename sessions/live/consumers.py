@@ -7,6 +7,7 @@ relay (relay.py), never from a channel-layer group of the socket's own.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,6 +29,8 @@ from ..login_sessions import (
 )
 from ..models import Session
 from . import presence, relay
+
+logger = logging.getLogger(__name__)
 
 # Close codes in the application range (4000-4999), mirroring HTTP where they can.
 CLOSE_BAD_REQUEST = 4400
@@ -74,9 +77,16 @@ class WatchesLogin:
             self.watching_login = False
             relay.get_relay().unwatch_login(self)
 
-    async def recheck_login(self) -> None:
+    async def recheck_login(self, passed_deadline: float) -> None:
+        """The relay saw `passed_deadline` go by: read the login anew, as it may have been used."""
         login = self.scope["session"].__class__(session_key=self.login_key)
-        deadline = await database_sync_to_async(_live_login_deadline)(login, self.scope["user"])
+        try:
+            deadline = await database_sync_to_async(_live_login_deadline)(login, self.scope["user"])
+        except Exception:
+            # The store did not answer: ask again at the relay's next check.
+            logger.exception("Reading the login of a socket failed")
+            self.login_deadline = passed_deadline
+            return
         if deadline is False:
             reason = EXPIRED if login.get("_auth_user_id") == str(self.user_id) else SIGNED_OUT
             self.unwatch_login()

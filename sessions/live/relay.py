@@ -254,7 +254,7 @@ class LoginWatcher(Protocol):
 
     async def login_ended(self, reason: str, municipality_id: int | None) -> None: ...
 
-    async def recheck_login(self) -> None: ...
+    async def recheck_login(self, passed_deadline: float) -> None: ...
 
 
 def wire_message(text: str) -> tuple[dict[str, Any], int]:
@@ -399,10 +399,11 @@ class Relay:
         now = timezone.now().timestamp()
         for watchers in list(self.logins.values()):
             for watcher in list(watchers):
-                if watcher.login_deadline is not None and watcher.login_deadline < now:
+                deadline = watcher.login_deadline
+                if deadline is not None and deadline < now:
                     # Not again until the check has read the login anew.
                     watcher.login_deadline = None
-                    self._keep(watcher.recheck_login())
+                    self._keep(watcher.recheck_login(deadline))
 
     def _keep(self, work: Awaitable[None]) -> None:
         # The loop holds only a weak reference to a task: keep it until it is done.

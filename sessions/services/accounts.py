@@ -200,7 +200,6 @@ def _end_login_sessions(user: User) -> None:
     for login_session in LoginSession.objects.iterator():
         if login_session.get_decoded().get("_auth_user_id") == str(user.pk):
             store(session_key=login_session.session_key).delete()
-    end_login_sockets(user_id=user.pk, reason=SIGNED_OUT)
 
 
 def delete_account(*, user: User, password: str, now: datetime | None = None) -> None:
@@ -243,6 +242,7 @@ def delete_account(*, user: User, password: str, now: datetime | None = None) ->
         for record in (AccessAttempt, AccessLog, AccessFailureLog):
             record.objects.filter(username=old_username).delete()
         _end_login_sessions(user)
+        end_login_sockets(user_id=user.pk, reason=SIGNED_OUT)
         post_ids = Post.objects.filter(author=user).values_list("pk", flat=True)
         rename_authors_in_event_log(post_ids, display_name(user))
         announce_author_change(user, resolve_now(now))

@@ -15,11 +15,12 @@ from tests.two_factor import app_code, enrolled_app
 PASSWORD = "demo-password-123"
 
 
-def log_in(browser: Browser, base_url: str, username: str) -> Page:
-    """Password, then, for staff and moderators, the code of their (enrolled) authenticator app."""
+def log_in(browser: Browser, base_url: str, username: str, **context_options) -> Page:
+    """Password, then, for staff and moderators, the code of their (enrolled) authenticator app.
+    `context_options` go to the browser context (a viewport, forced colours, ...)."""
     user = get_user_model().objects.get(username=username)
     app = enrolled_app(user) if selectors.second_factor_required(user) else None
-    page = browser.new_context(locale="en-GB").new_page()
+    page = browser.new_context(locale="en-GB", **context_options).new_page()
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)

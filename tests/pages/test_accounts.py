@@ -209,7 +209,7 @@ def test_open_pages_hear_that_the_author_is_now_a_deleted_user(
     assert [(event.data["id"], event.data["author"]) for event in updated] == [
         (annas_thread.pk, "deleted user")
     ]
-    # The post.updated event's broadcast, and the doorbell that closes the account's sockets.
+    # That post.updated, and the end of the account's logins for its open sockets.
     assert len(broadcasts) == 2
 
 
