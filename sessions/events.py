@@ -35,6 +35,12 @@ QUESTION_MERGED = "question.merged"
 MODERATION_TALLY = "moderation.tally"
 # The question on air now, {"id"}; {"id": null} when none is.
 QUESTION_ON_AIR = "question.on_air"
+# A poll opened or closed: the poll's payload (payloads.PollPayload), never its counts.
+POLL_OPENED = "poll.opened"
+POLL_CLOSED = "poll.closed"
+# A poll's counts, {"poll", "counts", "voters"}: in the log only while everyone may see them;
+# otherwise only to the moderators' group (send_to_moderators). Coalesced like vote.changed.
+POLL_RESULTS = "poll.results"
 
 
 class WireEvent(NamedTuple):
@@ -138,3 +144,23 @@ def events_after(session_id: int, seq: int) -> list[WireEvent]:
 def current_seq(session_id: int) -> int | None:
     """The session's newest seq, or None when there is no such session."""
     return Session.objects.filter(pk=session_id).values_list("last_seq", flat=True).first()
+
+
+def send_to_moderators(session: Session, event_type: str, data: Any) -> None:
+    """After commit, send a frame with content to the session's moderation sockets only: for
+    what only staff, moderators and the panel may see (a poll's results not yet public).
+    Not in the log, so never replayed to anyone; the moderation view reads its state fresh."""
+    assert connection.in_atomic_block, "events.send_to_moderators() must run in atomic()"
+    session_id = session.pk
+    message = {"type": "moderation.frame", "event": event_type, "data": data}
+    transaction.on_commit(lambda: _send_moderators(session_id, message))
+
+
+def _send_moderators(session_id: int, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(moderation_group_name(session_id), message)
+    except Exception:
+        logger.exception("Moderators' frame for session %s failed", session_id)

@@ -13,21 +13,26 @@ from django.shortcuts import get_object_or_404
 
 from . import similarity
 from .models import (
+    Ballot,
     Ban,
     ModerationAction,
     Moderator,
     Municipality,
     Politician,
+    Poll,
+    PollTally,
     Post,
     Session,
     Vote,
     WatchedKeyword,
 )
 from .payloads import (
+    PollResultsPayload,
     QuestionPayload,
     RecordPayload,
     TallyPayload,
     iso,
+    poll_results_payload,
     question_payload,
     record_totals_payload,
     session_payload,
@@ -371,3 +376,71 @@ def login_session_limits(user: AbstractBaseUser | AnonymousUser) -> tuple[timede
         timedelta(minutes=settings.TOWNHALL_CITIZEN_SESSION_IDLE_MINUTES),
         timedelta(hours=settings.TOWNHALL_CITIZEN_SESSION_MAX_HOURS),
     )
+
+
+# Polls ----------------------------------------------------------------------------------------
+
+
+def may_create_polls(user: AbstractBaseUser | AnonymousUser, session: Session) -> bool:
+    """Staff and the municipality's moderators prepare polls (drafts)."""
+    return moderates(user, session.municipality_id)
+
+
+def may_run_polls(user: AbstractBaseUser | AnonymousUser, session: Session) -> bool:
+    """Panel politicians, the municipality's moderators and staff open and close polls, and see
+    every poll's results (also those shown only to staff and the panel)."""
+    return may_put_on_air(user, session)
+
+
+def session_polls(session: Session, *, with_drafts: bool) -> QuerySet[Poll]:
+    """A session's polls, oldest first, options prefetched; drafts only when asked for."""
+    polls = Poll.objects.filter(session=session).prefetch_related("options")
+    return polls if with_drafts else polls.exclude(status=Poll.Status.DRAFT)
+
+
+def results_public(poll: Poll) -> bool:
+    """Whether everyone, signed in or not, may see the poll's results now."""
+    if poll.status == Poll.Status.OPEN:
+        return poll.results == Poll.Results.LIVE
+    if poll.status == Poll.Status.CLOSED:
+        return poll.results != Poll.Results.STAFF
+    return False
+
+
+def may_see_results(
+    user: AbstractBaseUser | AnonymousUser, poll: Poll, *, voted: bool, runs_polls: bool
+) -> bool:
+    """Who sees a poll's results: everyone when results_public; a voter of an `after_vote` poll
+    once they voted; the panel, moderators and staff (runs_polls, see may_run_polls) always."""
+    if runs_polls or results_public(poll):
+        return True
+    return poll.results == Poll.Results.AFTER_VOTE and voted and poll.status != Poll.Status.DRAFT
+
+
+def poll_counts(poll: Poll) -> dict[str, int]:
+    """Counts per answer: every option (or scale value) in order, zeros included; a word
+    cloud's words most frequent first. Words held by a watched word are left out."""
+    stored = dict(PollTally.objects.filter(poll=poll, held=False).values_list("key", "count"))
+    if poll.kind == Poll.Kind.WORDS:
+        ranked = sorted(
+            ((key, count) for key, count in stored.items() if count > 0),
+            key=lambda item: (-item[1], item[0]),
+        )
+        return dict(ranked)
+    if poll.kind == Poll.Kind.SCALE:
+        keys = [str(value) for value in range(poll.scale_min, poll.scale_max + 1)]
+    else:
+        keys = [str(option.pk) for option in poll.options.all()]
+    return {key: stored.get(key, 0) for key in keys}
+
+
+def poll_results(poll: Poll) -> PollResultsPayload:
+    return poll_results_payload(poll, poll_counts(poll))
+
+
+def own_ballots(user: AbstractBaseUser | AnonymousUser, polls: list[Poll]) -> dict[int, Ballot]:
+    """The user's ballots in these polls, by poll id (a secret poll's holds no choices)."""
+    if not user.is_authenticated or not polls:
+        return {}
+    ballots = Ballot.objects.filter(voter=user, poll__in=polls)
+    return {ballot.poll_id: ballot for ballot in ballots}

@@ -26,6 +26,7 @@ from .moderation import (
     restore_post,
 )
 from .on_air import put_on_air, take_off_air
+from .polls import cast_ballot, close_poll, create_poll, open_poll
 from .questions import (
     answer_question,
     enter_question,
@@ -60,15 +61,18 @@ __all__ = [
     "answer_question",
     "approve_post",
     "ban_user",
+    "cast_ballot",
     "check_follow_up",
     "check_panel",
     "check_questions_open",
     "check_rate_limit",
     "check_session_times",
     "clean_body",
+    "close_poll",
     "close_session",
     "create_municipality",
     "create_politician",
+    "create_poll",
     "create_session",
     "enter_question",
     "extend_session",
@@ -77,6 +81,7 @@ __all__ = [
     "mark_answered",
     "merge_question",
     "moderate_post",
+    "open_poll",
     "open_session",
     "post_question",
     "post_reply",
