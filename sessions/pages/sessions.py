@@ -28,7 +28,7 @@ from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Post, Session
 from ..payloads import iso, session_payload
-from . import moderation, page_cache, question_cache
+from . import moderation, page_cache, polls, question_cache
 from .forms import AskForm, EnterQuestionForm, ExtendForm, ReplyForm, SignupForm
 
 
@@ -207,6 +207,16 @@ def _session_page_context(
     return {
         **question_context,
         **moderation_context,
+        # Not signed in: the page is everyone's (cached per seq), so no one's own ballot.
+        "polls_html": mark_safe(
+            polls.polls_section(
+                request,
+                session,
+                now,
+                anonymous=not request.user.is_authenticated,
+                csrf_token=page_cache.TOKEN_SLOT,
+            )
+        ),
         "session": session,
         "status": session.status_at(now),
         "follow_up_over": not accepts_answers,
@@ -290,6 +300,7 @@ def live_page_strings() -> dict[str, str]:
         "viewers_one": _("%(count)s person watching"),
         "viewers_many": _("%(count)s people watching"),
         **moderation.live_page_strings(),
+        **polls.live_page_strings(),
     }
 
 

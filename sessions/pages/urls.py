@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import accessibility, accounts, moderation, presenter, records, reports, sessions, two_factor
+from . import (
+    accessibility,
+    accounts,
+    moderation,
+    polls,
+    presenter,
+    records,
+    reports,
+    sessions,
+    two_factor,
+)
 
 urlpatterns = [
     path("", sessions.home, name="home"),
@@ -44,4 +54,9 @@ urlpatterns = [
     path("accounts/signup/", sessions.SignupView.as_view(), name="signup"),
     path("accounts/export/", accounts.export_data, name="account-export"),
     path("accounts/delete/", accounts.delete_account, name="account-delete"),
+    # Polls (issue 14)
+    path("sessions/<int:session_id>/polls/", polls.polls_fragment, name="session-polls"),
+    path("sessions/<int:session_id>/polls/new/", polls.create, name="poll-create"),
+    path("polls/<int:poll_id>/ballot/", polls.ballot, name="poll-ballot"),
+    path("polls/<int:poll_id>/control/", polls.control, name="poll-control"),
 ]
