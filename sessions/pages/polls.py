@@ -161,7 +161,13 @@ def polls_fragment(request: HttpRequest, session_id: int) -> HttpResponse:
     Not signed in: rendered once per seq and language, as the cached page is."""
     session = get_object_or_404(Session, pk=session_id)
     now = timezone.now()
-    if request.user.is_authenticated:
+    if request.GET.get("view") == "present":
+        # The presenter's copy: everyone's, as the presenter view itself.
+        html = render_to_string(
+            "sessions/_presenter_polls.html",
+            {"session": session, "polls": presenter_polls(session)},
+        )
+    elif request.user.is_authenticated:
         html = polls_section(request, session, now, anonymous=False, csrf_token=get_token(request))
     else:
         key = ":".join(
