@@ -330,7 +330,7 @@ def test_poll_cannot_be_voted_in_after_the_session_ends_by_the_clock(
 ):
     poll = opened(live_session, moderator)
     later = timezone.now() + timedelta(hours=2)
-    with pytest.raises(ValidationError, match="poll has ended"):
+    with pytest.raises(ValidationError, match="the poll with it"):
         services.cast_ballot(poll=poll, user=citizen, choices=[option_ids(poll)[0]], now=later)
     assert Ballot.objects.count() == 0
 

@@ -350,7 +350,7 @@ def cast_ballot(
                 raise ValidationError(_("This poll is not open for votes."), code="not_open")
             if not session.accepts_posts_at(now):
                 raise ValidationError(
-                    _("This session no longer takes part: the poll has ended."),
+                    _("This session has ended, and the poll with it."),
                     code="session_not_open",
                 )
             require_not_banned(user, session.municipality, now)
