@@ -417,10 +417,12 @@ def may_see_results(
     return poll.results == Poll.Results.AFTER_VOTE and voted and poll.status != Poll.Status.DRAFT
 
 
-def poll_counts(poll: Poll) -> dict[str, int]:
+def poll_counts(poll: Poll, stored: dict[str, int] | None = None) -> dict[str, int]:
     """Counts per answer: every option (or scale value) in order, zeros included; a word
-    cloud's words most frequent first. Words held by a watched word are left out."""
-    stored = dict(PollTally.objects.filter(poll=poll, held=False).values_list("key", "count"))
+    cloud's words most frequent first. Words held by a watched word are left out. `stored`:
+    the poll's published tallies when already read (see polls_results)."""
+    if stored is None:
+        stored = dict(PollTally.objects.filter(poll=poll, held=False).values_list("key", "count"))
     if poll.kind == Poll.Kind.WORDS:
         ranked = sorted(
             ((key, count) for key, count in stored.items() if count > 0),
@@ -436,6 +438,17 @@ def poll_counts(poll: Poll) -> dict[str, int]:
 
 def poll_results(poll: Poll) -> PollResultsPayload:
     return poll_results_payload(poll, poll_counts(poll))
+
+
+def polls_results(polls: list[Poll]) -> dict[int, PollResultsPayload]:
+    """The results of several polls (options prefetched), by poll id, in one query."""
+    stored: dict[int, dict[str, int]] = {poll.pk: {} for poll in polls}
+    tallies = PollTally.objects.filter(poll__in=polls, held=False)
+    for poll_id, key, count in tallies.values_list("poll_id", "key", "count"):
+        stored[poll_id][key] = count
+    return {
+        poll.pk: poll_results_payload(poll, poll_counts(poll, stored[poll.pk])) for poll in polls
+    }
 
 
 def own_ballots(user: AbstractBaseUser | AnonymousUser, polls: list[Poll]) -> dict[int, Ballot]:

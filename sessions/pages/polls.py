@@ -110,6 +110,8 @@ def shown_polls(
     polls = list(selectors.session_polls(session, with_drafts=with_drafts and runs_polls))
     ballots = selectors.own_ballots(user, polls) if user else {}
     accepts = session.accepts_posts_at(now)
+    # Read for all at once (a fixed number of queries), shown only where the reader may.
+    all_results = selectors.polls_results(polls) if polls else {}
     shown = []
     for poll in reversed(polls):
         ballot = ballots.get(poll.pk)
@@ -119,7 +121,7 @@ def shown_polls(
             visible = selectors.may_see_results(
                 user, poll, voted=ballot is not None, runs_polls=runs_polls
             )
-        results = selectors.poll_results(poll) if visible else None
+        results = all_results[poll.pk] if visible else None
         rows = result_rows(poll, results) if results else []
         shown.append(
             ShownPoll(
@@ -189,10 +191,14 @@ def polls_fragment(request: HttpRequest, session_id: int) -> HttpResponse:
 def presenter_polls(session: Session) -> list[dict[str, Any]]:
     """The open polls for the big screen, with their results when everyone may see them."""
     shown = []
-    for poll in selectors.session_polls(session, with_drafts=False):
-        if poll.status != Poll.Status.OPEN:
-            continue
-        results = selectors.poll_results(poll) if selectors.results_public(poll) else None
+    open_polls = [
+        poll
+        for poll in selectors.session_polls(session, with_drafts=False)
+        if poll.status == Poll.Status.OPEN
+    ]
+    all_results = selectors.polls_results(open_polls) if open_polls else {}
+    for poll in open_polls:
+        results = all_results[poll.pk] if selectors.results_public(poll) else None
         rows = result_rows(poll, results) if results else []
         shown.append(
             {

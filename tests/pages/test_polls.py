@@ -4,7 +4,9 @@ cached anonymous page changing with every poll event and never showing anyone's 
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from sessions import services
 from sessions.models import Ballot, Poll
@@ -181,3 +183,23 @@ def test_presenter_shows_the_open_poll_and_its_results(live_session, moderator, 
 
     assert "Hvad skal vi bygge først?" in html
     assert "1 (100 %)" in html
+
+
+def test_session_page_reads_polls_in_a_fixed_number_of_queries(
+    live_session, moderator, citizen, client, django_assert_num_queries
+):
+    first = poll_in(live_session, moderator, question="Først?")
+    client.force_login(citizen)
+    page(client, live_session)  # the login's own first-request work
+    services.cast_ballot(poll=first, user=moderator, choices=[first.options.first().pk])
+    # The first reading at this seq (the questions' snapshot is read once per seq).
+    with CaptureQueriesContext(connection) as one:
+        page(client, live_session)
+    for n in range(4):
+        poll = poll_in(
+            live_session, moderator, question=f"Spørgsmål {n}?", kind="words", options=[]
+        )
+        services.cast_ballot(poll=poll, user=UserFactory(username=f"v{n}"), words=["bad"])
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        page(client, live_session)

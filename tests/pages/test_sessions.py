@@ -220,8 +220,8 @@ def test_session_page_reads_in_a_fixed_number_of_queries(
         Session.objects.filter(pk=live_session.pk).update(last_seq=F("last_seq") + 1)
 
     fill(2)
-    # Session, panel, questions, replies, and the moderation tally.
-    with django_assert_num_queries(5) as small:
+    # Session, panel, questions, replies, the moderation tally, and the polls.
+    with django_assert_num_queries(6) as small:
         page(client, live_session)
     fill(20)
     with django_assert_num_queries(len(small.captured_queries)):
