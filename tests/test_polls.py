@@ -346,3 +346,40 @@ def test_many_ballots_keep_the_count_equal_to_the_voters():
 
     assert counts(poll) == {str(a): 20, str(b): 20, str(c): 10}
     assert poll.voter_count == Ballot.objects.filter(poll=poll).count() == 30
+
+
+def test_retention_moves_ballots_to_the_pseudonyms(citizen):
+    from sessions.models import Municipality
+    from sessions.services.retention import apply_retention
+
+    started = timezone.now() - timedelta(days=400)
+    municipality = Municipality.objects.create(
+        name="Gammel Kommune", slug="gammel", retention_days=365
+    )
+    session = SessionFactory(
+        municipality=municipality, starts_at=started, ends_at=started + timedelta(hours=1)
+    )
+    staff = UserFactory(username="staff-old", is_staff=True)
+    poll = opened_at(session, staff, started + timedelta(minutes=5))
+    services.cast_ballot(
+        poll=poll, user=citizen, choices=[option_ids(poll)[0]], now=started + timedelta(minutes=6)
+    )
+
+    apply_retention()
+
+    ballot = Ballot.objects.get(poll=poll)
+    assert ballot.voter != citizen
+    assert ballot.voter.username.startswith("participant-")
+    assert counts(poll)[str(option_ids(poll)[0])] == 1
+
+
+def opened_at(session, user, now) -> Poll:
+    poll = services.create_poll(
+        session=session,
+        user=user,
+        question="Hvad først?",
+        kind="single",
+        options=["A", "B"],
+        now=now,
+    )
+    return services.open_poll(poll=poll, user=user, now=now)
