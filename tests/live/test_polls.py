@@ -104,3 +104,40 @@ async def test_results_for_staff_reach_the_moderators_and_never_the_public_socke
     assert await public.receive_nothing(timeout=0.3)
     await public.disconnect()
     await moderation.disconnect()
+
+
+@database_sync_to_async
+def vote_as(poll, user) -> None:
+    services.cast_ballot(poll=poll, user=user, choices=[poll.options.first().pk])
+
+
+@database_sync_to_async
+def as_citizen_page_and_api(session, poll, citizen) -> tuple[str, int]:
+    from rest_framework.test import APIClient
+
+    from tests.two_factor import SecondFactorClient
+
+    browser = SecondFactorClient(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(citizen)
+    html = browser.get(f"/sessions/{session.pk}/").content.decode()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(citizen)
+    return html, api.get(f"/api/polls/{poll.pk}/results/").status_code
+
+
+async def test_a_citizen_gets_staff_only_results_neither_by_page_api_nor_socket(settings):
+    settings.TOWNHALL_VOTE_INTERVAL = 0.05
+    session, moderator, poll = await session_with_poll(results="staff")
+    await open_it(poll, moderator)
+    citizen = await database_sync_to_async(UserFactory)(username="anna")
+    socket = await connect(session.pk, "since=1")
+
+    await ballots(poll, 2)
+    await vote_as(poll, citizen)
+    html, api_status = await as_citizen_page_and_api(session, poll, citizen)
+
+    assert "You have voted in this poll." in html
+    assert "poll-bars" not in html and "3 voters" not in html
+    assert api_status == 403
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
