@@ -30,6 +30,27 @@ from .serializers import (
 from .views import ReadOrSignedIn
 
 
+def _messages(detail: object) -> list[str]:
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _messages(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _messages(value)]
+    return [str(detail)]
+
+
+class FlatListField(serializers.ListField):
+    """A list whose items' errors come as one flat list of messages: the 400 shape the schema
+    documents ({"field": ["message"]}), not DRF's {"field": {"0": [...]}}."""
+
+    def to_internal_value(self, data: object) -> list:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(
+                list(dict.fromkeys(_messages(error.detail)))
+            ) from error
+
+
 class PollOptionOutput(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
@@ -78,7 +99,7 @@ class BallotOutput(serializers.Serializer):
 class PollInput(StrictInput):
     question = StrictCharField(trim_whitespace=False, allow_blank=True)
     kind = ServiceCheckedChoiceField(choices=Poll.Kind.choices)
-    options = serializers.ListField(
+    options = FlatListField(
         child=StrictCharField(trim_whitespace=False, allow_blank=True),
         required=False,
         default=list,
@@ -97,11 +118,9 @@ class PollInput(StrictInput):
 
 
 class BallotInput(StrictInput):
-    choices = serializers.ListField(
-        child=StrictIntegerField(), required=False, help_text="Option ids."
-    )
+    choices = FlatListField(child=StrictIntegerField(), required=False, help_text="Option ids.")
     value = StrictIntegerField(required=False, help_text="A scale's value.")
-    words = serializers.ListField(
+    words = FlatListField(
         child=StrictCharField(trim_whitespace=False, allow_blank=True),
         required=False,
         help_text="One to three words of at most 40 characters.",

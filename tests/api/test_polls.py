@@ -268,3 +268,10 @@ def test_opening_in_a_closed_session_gets_400(live_session, moderator, staff):
 def test_unknown_poll_gets_404(citizen):
     assert as_(citizen).get("/api/polls/999999/results/").status_code == 404
     assert as_(citizen).post("/api/polls/99999999999999999999/ballot/").status_code == 404
+
+
+def test_bad_items_in_a_list_get_one_flat_list_of_messages(live_session, moderator):
+    body = {**POLL, "options": ["Bad", 7, False]}
+    response = as_(moderator).post(f"/api/sessions/{live_session.pk}/polls/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"options": ["Not a valid string."]}
