@@ -383,3 +383,28 @@ def opened_at(session, user, now) -> Poll:
         now=now,
     )
     return services.open_poll(poll=poll, user=user, now=now)
+
+
+def test_report_gives_totals_per_answer_and_never_a_ballot(live_session, moderator, citizen):
+    from sessions import exports
+    from sessions.reports import load_session, session_report
+
+    poll = opened(live_session, moderator, question="Hvad først?", options=["Bad", "Skole"])
+    services.cast_ballot(poll=poll, user=citizen, choices=[option_ids(poll)[1]])
+    draft(live_session, moderator, question="Kladde?")
+    services.close_poll(poll=poll, user=moderator)
+
+    report = session_report(load_session(live_session.pk))
+
+    assert [p["question"] for p in report["polls"]] == ["Hvad først?"]
+    assert report["polls"][0]["voters"] == 1
+    assert report["polls"][0]["answers"] == [
+        {"answer": "Bad", "count": 0},
+        {"answer": "Skole", "count": 1},
+    ]
+    assert citizen.username not in str(report["polls"])
+    polls_table = next(t for t in exports.report_tables(report) if t.name == "Polls")
+    assert polls_table.rows == [
+        ["Hvad først?", "single", "closed", 1, "Bad", 0, 0.0],
+        ["Hvad først?", "single", "closed", 1, "Skole", 1, 1.0],
+    ]

@@ -534,6 +534,28 @@ class ReportMinuteOutput(serializers.Serializer):
     politicians = serializers.IntegerField()
 
 
+class ReportPollAnswerOutput(serializers.Serializer):
+    """reports.PollAnswerRow."""
+
+    answer = serializers.CharField(help_text="An option's text, a scale value or a word.")
+    count = serializers.IntegerField()
+
+
+class ReportPollOutput(serializers.Serializer):
+    """reports.PollRow: a poll that was opened, with totals per answer (never a ballot)."""
+
+    id = serializers.IntegerField()
+    question = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    results = serializers.CharField()
+    secret = serializers.BooleanField()
+    voters = serializers.IntegerField()
+    opened_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    answers = ReportPollAnswerOutput(many=True)
+
+
 class SessionReportOutput(serializers.Serializer):
     session = ReportSessionOutput()
     generated_at = serializers.DateTimeField()
@@ -542,6 +564,7 @@ class SessionReportOutput(serializers.Serializer):
     per_citizen = ReportCitizenOutput(many=True)
     per_politician = ReportPoliticianOutput(many=True)
     timeline = ReportMinuteOutput(many=True)
+    polls = ReportPollOutput(many=True)
 
 
 # The public record (api.records) -----------------------------------------------------------
