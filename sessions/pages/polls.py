@@ -54,6 +54,8 @@ class ShownPoll:
     cloud: list[tuple[ResultRow, int]] = field(default_factory=list)
     ballot: Ballot | None = None
     can_vote: bool = False
+    # Open, but the session stopped taking part by the clock: no more ballots.
+    ended: bool = False
 
     @property
     def version(self) -> str:
@@ -130,6 +132,7 @@ def shown_polls(
                 rows=rows,
                 cloud=cloud_of(rows) if poll.kind == Poll.Kind.WORDS else [],
                 ballot=ballot,
+                ended=poll.status == Poll.Status.OPEN and not accepts,
                 can_vote=bool(
                     user
                     and user.is_authenticated

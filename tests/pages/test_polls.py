@@ -3,6 +3,8 @@ cached anonymous page changing with every poll event and never showing anyone's 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -203,3 +205,17 @@ def test_session_page_reads_polls_in_a_fixed_number_of_queries(
 
     with django_assert_num_queries(len(one.captured_queries)):
         page(client, live_session)
+
+
+def test_a_poll_left_open_reads_closed_once_the_session_ends_by_the_clock(
+    live_session, moderator, citizen, client
+):
+    import time_machine
+
+    poll_in(live_session, moderator)
+    client.force_login(citizen)
+    with time_machine.travel(live_session.ends_at + timedelta(minutes=1)):
+        html = page(client, live_session)
+    poll_html = html[html.index('class="poll card') :]
+    assert 'name="choices"' not in poll_html
+    assert "Closed" in poll_html[: poll_html.index("</p>")]
