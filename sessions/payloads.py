@@ -206,6 +206,8 @@ class RecordPayload(TypedDict):
     questions: list[QuestionPayload]
     totals: RecordTotalsPayload
     tally: TallyPayload
+    # Polls whose results everyone may see (selectors.results_public), oldest first.
+    polls: list[RecordPollPayload]
 
 
 def record_totals_payload(questions: list[QuestionPayload], citizens: int) -> RecordTotalsPayload:
@@ -427,3 +429,10 @@ def poll_payload(poll: Poll) -> PollPayload:
 
 def poll_results_payload(poll: Poll, counts: dict[str, int]) -> PollResultsPayload:
     return {"poll": poll.pk, "counts": counts, "voters": poll.voter_count}
+
+
+class RecordPollPayload(TypedDict):
+    """A poll on the public record, with its results."""
+
+    poll: PollPayload
+    results: PollResultsPayload

@@ -30,8 +30,10 @@ from .payloads import (
     PollResultsPayload,
     QuestionPayload,
     RecordPayload,
+    RecordPollPayload,
     TallyPayload,
     iso,
+    poll_payload,
     poll_results_payload,
     question_payload,
     record_totals_payload,
@@ -122,7 +124,7 @@ def question_payloads(
 def session_record(session: Session, now: datetime) -> RecordPayload:
     """The public record: every published question in the order asked, with its published
     replies and fate, the totals and the moderation tally. The session comes with its panel
-    (session_with_panel); six queries whatever the size."""
+    (session_with_panel); seven queries whatever the size (two more with polls to show)."""
     questions = question_payloads(session, "created", now)
     citizens = (
         session.posts.filter(status=Post.Status.PUBLISHED, politician__isnull=True)
@@ -136,6 +138,7 @@ def session_record(session: Session, now: datetime) -> RecordPayload:
         "questions": questions,
         "totals": record_totals_payload(questions, citizens),
         "tally": moderation_tally(session),
+        "polls": public_polls_with_results(session),
     }
 
 
@@ -457,3 +460,10 @@ def own_ballots(user: AbstractBaseUser | AnonymousUser, polls: list[Poll]) -> di
         return {}
     ballots = Ballot.objects.filter(voter=user, poll__in=polls)
     return {ballot.poll_id: ballot for ballot in ballots}
+
+
+def public_polls_with_results(session: Session) -> list[RecordPollPayload]:
+    """The session's polls whose results everyone may see now, with them, oldest first."""
+    polls = [poll for poll in session_polls(session, with_drafts=False) if results_public(poll)]
+    results = polls_results(polls) if polls else {}
+    return [{"poll": poll_payload(poll), "results": results[poll.pk]} for poll in polls]

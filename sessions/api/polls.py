@@ -21,6 +21,8 @@ from ..payloads import poll_payload
 from .inputs import object_or_404, valid_input
 from .schema import NOT_FOUND, RATE_LIMITED, READ_ERRORS, WRITE_ERRORS
 from .serializers import (
+    PollOutput,
+    PollResultsOutput,
     ServiceCheckedChoiceField,
     StrictBooleanField,
     StrictCharField,
@@ -49,43 +51,6 @@ class FlatListField(serializers.ListField):
             raise serializers.ValidationError(
                 list(dict.fromkeys(_messages(error.detail)))
             ) from error
-
-
-class PollOptionOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    text = serializers.CharField()
-
-
-class PollOutput(serializers.Serializer):
-    """payloads.PollPayload: a poll, never its counts."""
-
-    id = serializers.IntegerField()
-    session = serializers.IntegerField()
-    question = serializers.CharField()
-    kind = serializers.ChoiceField(choices=Poll.Kind.choices)
-    options = PollOptionOutput(many=True, help_text="For single and multiple choice polls.")
-    max_choices = serializers.IntegerField(allow_null=True)
-    min = serializers.IntegerField(allow_null=True, help_text="A scale's low end.")
-    max = serializers.IntegerField(allow_null=True, help_text="A scale's high end.")
-    min_label = serializers.CharField(allow_blank=True)
-    max_label = serializers.CharField(allow_blank=True)
-    results = serializers.ChoiceField(choices=Poll.Results.choices)
-    secret = serializers.BooleanField()
-    allow_change = serializers.BooleanField()
-    status = serializers.ChoiceField(choices=Poll.Status.choices)
-    opened_at = serializers.DateTimeField(allow_null=True)
-    closed_at = serializers.DateTimeField(allow_null=True)
-
-
-class PollResultsOutput(serializers.Serializer):
-    """payloads.PollResultsPayload."""
-
-    poll = serializers.IntegerField()
-    counts = serializers.DictField(
-        child=serializers.IntegerField(),
-        help_text="Per option id, scale value or normalised word (held words left out).",
-    )
-    voters = serializers.IntegerField()
 
 
 class BallotOutput(serializers.Serializer):

@@ -22,6 +22,7 @@ from ..models import (
     ModerationReason,
     Municipality,
     Politician,
+    Poll,
     Post,
     Session,
     WatchedKeyword,
@@ -588,6 +589,50 @@ class RecordTotalsOutput(serializers.Serializer):
     )
 
 
+class PollOptionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class PollOutput(serializers.Serializer):
+    """payloads.PollPayload: a poll, never its counts."""
+
+    id = serializers.IntegerField()
+    session = serializers.IntegerField()
+    question = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Poll.Kind.choices)
+    options = PollOptionOutput(many=True, help_text="For single and multiple choice polls.")
+    max_choices = serializers.IntegerField(allow_null=True)
+    min = serializers.IntegerField(allow_null=True, help_text="A scale's low end.")
+    max = serializers.IntegerField(allow_null=True, help_text="A scale's high end.")
+    min_label = serializers.CharField(allow_blank=True)
+    max_label = serializers.CharField(allow_blank=True)
+    results = serializers.ChoiceField(choices=Poll.Results.choices)
+    secret = serializers.BooleanField()
+    allow_change = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=Poll.Status.choices)
+    opened_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class PollResultsOutput(serializers.Serializer):
+    """payloads.PollResultsPayload."""
+
+    poll = serializers.IntegerField()
+    counts = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Per option id, scale value or normalised word (held words left out).",
+    )
+    voters = serializers.IntegerField()
+
+
+class RecordPollOutput(serializers.Serializer):
+    """payloads.RecordPollPayload: a poll on the public record, with its results."""
+
+    poll = PollOutput()
+    results = PollResultsOutput()
+
+
 class RecordOutput(serializers.Serializer):
     """payloads.RecordPayload: a session's public record."""
 
@@ -596,3 +641,4 @@ class RecordOutput(serializers.Serializer):
     questions = QuestionOutput(many=True, help_text="In the order asked.")
     totals = RecordTotalsOutput()
     tally = TallyOutput()
+    polls = RecordPollOutput(many=True, help_text="Polls whose results everyone may see.")

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Ballot, Poll, Session
-from ..payloads import PollResultsPayload
+from ..payloads import PollResultsPayload, RecordPollPayload
 
 # Word-cloud sizes: the most frequent word in the biggest class, the rest in proportion.
 CLOUD_SIZES = 5
@@ -311,3 +311,27 @@ def live_page_strings() -> dict[str, str]:
         "poll_voters_one": _("%(count)s voter"),
         "poll_voters_many": _("%(count)s voters"),
     }
+
+
+def record_polls(record_polls: list[RecordPollPayload]) -> list[dict[str, Any]]:
+    """The public record's polls as tables: each answer's label, count and share of voters."""
+    tables = []
+    for entry in record_polls:
+        poll, results = entry["poll"], entry["results"]
+        labels = {str(option["id"]): option["text"] for option in poll["options"]}
+        voters = results["voters"]
+        tables.append(
+            {
+                "question": poll["question"],
+                "voters": voters,
+                "rows": [
+                    {
+                        "label": labels.get(key, key),
+                        "count": count,
+                        "percent": round(100 * count / voters) if voters else 0,
+                    }
+                    for key, count in results["counts"].items()
+                ],
+            }
+        )
+    return tables

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -210,7 +211,6 @@ def test_session_page_reads_polls_in_a_fixed_number_of_queries(
 def test_a_poll_left_open_reads_closed_once_the_session_ends_by_the_clock(
     live_session, moderator, citizen, client
 ):
-    import time_machine
 
     poll_in(live_session, moderator)
     client.force_login(citizen)
@@ -219,3 +219,20 @@ def test_a_poll_left_open_reads_closed_once_the_session_ends_by_the_clock(
     poll_html = html[html.index('class="poll card') :]
     assert 'name="choices"' not in poll_html
     assert "Closed" in poll_html[: poll_html.index("</p>")]
+
+
+def test_public_record_shows_polls_whose_results_everyone_may_see(live_session, moderator, citizen):
+    shown = poll_in(live_session, moderator, results="after_close")
+    hidden = poll_in(live_session, moderator, question="Kun for panelet?", results="staff")
+    for poll in (shown, hidden):
+        services.cast_ballot(poll=poll, user=citizen, choices=[poll.options.first().pk])
+        services.close_poll(poll=poll, user=moderator)
+
+    html = english().get(f"/sessions/{live_session.pk}/record/").content.decode()
+    api = english().get(f"/api/sessions/{live_session.pk}/record/").json()
+
+    assert "Hvad skal vi bygge først?" in html
+    assert '<th scope="row">Svømmehal</th><td>1</td><td>100 %</td>' in html
+    assert "Kun for panelet?" not in html
+    assert [entry["poll"]["id"] for entry in api["polls"]] == [shown.pk]
+    assert api["polls"][0]["results"]["voters"] == 1
