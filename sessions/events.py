@@ -37,6 +37,12 @@ QUESTION_MERGED = "question.merged"
 MODERATION_TALLY = "moderation.tally"
 # The question on air now, {"id"}; {"id": null} when none is.
 QUESTION_ON_AIR = "question.on_air"
+# A poll opened or closed: the poll's payload (payloads.PollPayload), never its counts.
+POLL_OPENED = "poll.opened"
+POLL_CLOSED = "poll.closed"
+# A poll's counts, {"poll", "counts", "voters"}: in the log only while everyone may see them;
+# otherwise only to the moderators' group (send_to_moderators). Coalesced like vote.changed.
+POLL_RESULTS = "poll.results"
 
 
 class WireEvent(NamedTuple):
@@ -183,3 +189,23 @@ def current_seq(session_id: int) -> int | None:
 def current_seqs(session_ids: list[int]) -> dict[int, int]:
     """The newest seq of each of these sessions (those that exist), in one query."""
     return dict(Session.objects.filter(pk__in=session_ids).values_list("pk", "last_seq"))
+
+
+def send_to_moderators(session: Session, event_type: str, data: Any) -> None:
+    """After commit, send a frame with content to the session's moderation sockets only: for
+    what only staff, moderators and the panel may see (a poll's results not yet public).
+    Not in the log, so never replayed to anyone; the moderation view reads its state fresh."""
+    assert connection.in_atomic_block, "events.send_to_moderators() must run in atomic()"
+    session_id = session.pk
+    message = {"type": "moderation.frame", "event": event_type, "data": data}
+    transaction.on_commit(lambda: _send_moderators(session_id, message))
+
+
+def _send_moderators(session_id: int, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(moderation_group_name(session_id), message)
+    except Exception:
+        logger.exception("Moderators' frame for session %s failed", session_id)

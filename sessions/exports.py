@@ -158,6 +158,24 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
                 for row in report["timeline"]
             ],
         ),
+        Table(
+            _("Polls"),
+            [_("Poll"), _("Kind"), _("Status"), _("Voters"), _("Answer"), _("Count"), _("Share")],
+            [40, 12, 10, 10, 30, 10, 10],
+            [
+                [
+                    poll["question"],
+                    poll["kind"],
+                    poll["status"],
+                    poll["voters"],
+                    answer["answer"],
+                    answer["count"],
+                    round(answer["count"] / poll["voters"], 4) if poll["voters"] else None,
+                ]
+                for poll in report.get("polls", [])
+                for answer in poll["answers"]
+            ],
+        ),
     ]
 
 

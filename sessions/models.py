@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -957,3 +958,152 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.key}"
+
+
+class Poll(models.Model):
+    """A question put to everyone watching a session: options, a scale or words.
+
+    Counts live in PollTally, updated atomically with every ballot; the voters in voter_count.
+    """
+
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Single choice")
+        MULTIPLE = "multiple", _("Multiple choice")
+        SCALE = "scale", _("Scale")
+        WORDS = "words", _("Word cloud")
+
+    class Results(models.TextChoices):
+        LIVE = "live", _("Live, to everyone")
+        AFTER_VOTE = "after_vote", _("To each voter after they voted")
+        AFTER_CLOSE = "after_close", _("After the poll closes")
+        STAFF = "staff", _("Only to staff, moderators and the panel")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="polls", verbose_name=_("session")
+    )
+    question = models.CharField(_("question"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.SINGLE)
+    max_choices = models.PositiveSmallIntegerField(_("most choices"), null=True, blank=True)
+    scale_min = models.SmallIntegerField(_("scale from"), null=True, blank=True)
+    scale_max = models.SmallIntegerField(_("scale to"), null=True, blank=True)
+    min_label = models.CharField(_("label of the low end"), max_length=60, blank=True)
+    max_label = models.CharField(_("label of the high end"), max_length=60, blank=True)
+    results = models.CharField(
+        _("results shown"), max_length=12, choices=Results, default=Results.LIVE
+    )
+    secret = models.BooleanField(_("secret"), default=False)
+    allow_change = models.BooleanField(_("voters may change their ballot"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
+    # Voters so far, raised in the ballot's transaction (kept when an account is deleted).
+    voter_count = models.PositiveIntegerField(_("voters"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"))
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("poll")
+        verbose_name_plural = _("polls")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scale_min__isnull=True)
+                | Q(scale_max__isnull=True)
+                | Q(scale_max__gt=F("scale_min")),
+                name="poll_scale_rises",
+            ),
+            # A secret ballot keeps no choice with the voter, so it cannot be changed.
+            models.CheckConstraint(
+                condition=Q(secret=False) | Q(allow_change=False), name="poll_secret_is_final"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(
+        Poll, on_delete=models.CASCADE, related_name="options", verbose_name=_("poll")
+    )
+    text = models.CharField(_("text"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"))
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("poll option")
+        verbose_name_plural = _("poll options")
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "text"], name="unique_poll_option"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Ballot(models.Model):
+    """That a person voted in a poll: one per person per poll, by the database.
+
+    `choices` (the tally keys chosen) is kept only for an open (not secret) poll, so a ballot can
+    be changed. A secret poll's ballot holds no choice, and no time: a random id, so neither its
+    id nor a timestamp orders it against the counts.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    poll = models.ForeignKey(
+        Poll, on_delete=models.CASCADE, related_name="ballots", verbose_name=_("poll")
+    )
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ballots",
+        verbose_name=_("voter"),
+    )
+    choices = models.JSONField(_("choices"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "voter"], name="one_ballot_per_voter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} → {self.poll_id}"
+
+
+class PollTally(models.Model):
+    """The count of one answer of a poll: an option's id, a scale value or a normalised word.
+
+    Raised and lowered with F() in the ballot's transaction; it names no voter. A word that a
+    watched "hold" word matches is counted as held: kept out of the published cloud.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    poll = models.ForeignKey(
+        Poll, on_delete=models.CASCADE, related_name="tallies", verbose_name=_("poll")
+    )
+    key = models.CharField(_("answer"), max_length=80)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    held = models.BooleanField(_("held by a watched word"), default=False)
+
+    class Meta:
+        verbose_name = _("poll count")
+        verbose_name_plural = _("poll counts")
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "key"], name="unique_poll_tally"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.poll_id}: {self.key} = {self.count}"

@@ -19,6 +19,7 @@ from .models import (
     ModerationAction,
     ModerationReason,
     Politician,
+    Poll,
     Post,
     Session,
     WatchedKeyword,
@@ -219,6 +220,8 @@ class RecordPayload(TypedDict):
     questions: list[QuestionPayload]
     totals: RecordTotalsPayload
     tally: TallyPayload
+    # Polls whose results everyone may see (selectors.results_public), oldest first.
+    polls: list[RecordPollPayload]
 
 
 def record_totals_payload(questions: list[QuestionPayload], citizens: int) -> RecordTotalsPayload:
@@ -376,3 +379,74 @@ def reason_label(reason: str) -> str:
         return str(ModerationReason(reason).label)
     except ValueError:
         return str(ModerationReason.OTHER.label)
+
+
+# Polls ----------------------------------------------------------------------------------------
+
+
+class PollOptionPayload(TypedDict):
+    id: int
+    text: str
+
+
+class PollPayload(TypedDict):
+    """A poll as everyone may see it (poll.opened, poll.closed, the API): never its counts."""
+
+    id: int
+    session: int
+    question: str
+    kind: str
+    options: list[PollOptionPayload]
+    max_choices: int | None
+    min: int | None
+    max: int | None
+    min_label: str
+    max_label: str
+    results: str
+    secret: bool
+    allow_change: bool
+    status: str
+    opened_at: str | None
+    closed_at: str | None
+
+
+class PollResultsPayload(TypedDict):
+    """poll.results and GET /api/polls/{id}/results/: counts per option id, scale value or
+    normalised word (held words left out), and how many voted."""
+
+    poll: int
+    counts: dict[str, int]
+    voters: int
+
+
+def poll_payload(poll: Poll) -> PollPayload:
+    """Reads poll.options.all(): prefetch them for a list."""
+    return {
+        "id": poll.pk,
+        "session": poll.session_id,
+        "question": poll.question,
+        "kind": poll.kind,
+        "options": [{"id": option.pk, "text": option.text} for option in poll.options.all()],
+        "max_choices": poll.max_choices,
+        "min": poll.scale_min,
+        "max": poll.scale_max,
+        "min_label": poll.min_label,
+        "max_label": poll.max_label,
+        "results": poll.results,
+        "secret": poll.secret,
+        "allow_change": poll.allow_change,
+        "status": poll.status,
+        "opened_at": iso(poll.opened_at) if poll.opened_at else None,
+        "closed_at": iso(poll.closed_at) if poll.closed_at else None,
+    }
+
+
+def poll_results_payload(poll: Poll, counts: dict[str, int]) -> PollResultsPayload:
+    return {"poll": poll.pk, "counts": counts, "voters": poll.voter_count}
+
+
+class RecordPollPayload(TypedDict):
+    """A poll on the public record, with its results."""
+
+    poll: PollPayload
+    results: PollResultsPayload

@@ -16,22 +16,29 @@ from django.shortcuts import get_object_or_404
 
 from . import similarity
 from .models import (
+    Ballot,
     Ban,
     ModerationAction,
     Moderator,
     Municipality,
     Notification,
     Politician,
+    Poll,
+    PollTally,
     Post,
     Session,
     Vote,
     WatchedKeyword,
 )
 from .payloads import (
+    PollResultsPayload,
     QuestionPayload,
     RecordPayload,
+    RecordPollPayload,
     TallyPayload,
     iso,
+    poll_payload,
+    poll_results_payload,
     question_payload,
     record_totals_payload,
     session_payload,
@@ -135,7 +142,7 @@ def question_payloads(
 def session_record(session: Session, now: datetime) -> RecordPayload:
     """The public record: every published question in the order asked, with its published
     replies and fate, the totals and the moderation tally. The session comes with its panel
-    (session_with_panel); six queries whatever the size."""
+    (session_with_panel); seven queries whatever the size (two more with polls to show)."""
     questions = question_payloads(session, "created", now)
     citizens = (
         session.posts.filter(status=Post.Status.PUBLISHED, politician__isnull=True)
@@ -149,6 +156,7 @@ def session_record(session: Session, now: datetime) -> RecordPayload:
         "questions": questions,
         "totals": record_totals_payload(questions, citizens),
         "tally": moderation_tally(session),
+        "polls": public_polls_with_results(session),
     }
 
 
@@ -602,3 +610,91 @@ def questions_of(user: AbstractBaseUser | AnonymousUser) -> list[Post]:
         .select_related("session", "session__municipality", "merged_into")
         .order_by("-created_at", "-id")
     )
+
+
+# Polls ----------------------------------------------------------------------------------------
+
+
+def may_create_polls(user: AbstractBaseUser | AnonymousUser, session: Session) -> bool:
+    """Staff and the municipality's moderators prepare polls (drafts)."""
+    return moderates(user, session.municipality_id)
+
+
+def may_run_polls(user: AbstractBaseUser | AnonymousUser, session: Session) -> bool:
+    """Panel politicians, the municipality's moderators and staff open and close polls, and see
+    every poll's results (also those shown only to staff and the panel)."""
+    return may_put_on_air(user, session)
+
+
+def session_polls(session: Session, *, with_drafts: bool) -> QuerySet[Poll]:
+    """A session's polls, oldest first, options prefetched; drafts only when asked for."""
+    polls = Poll.objects.filter(session=session).prefetch_related("options")
+    return polls if with_drafts else polls.exclude(status=Poll.Status.DRAFT)
+
+
+def results_public(poll: Poll) -> bool:
+    """Whether everyone, signed in or not, may see the poll's results now."""
+    if poll.status == Poll.Status.OPEN:
+        return poll.results == Poll.Results.LIVE
+    if poll.status == Poll.Status.CLOSED:
+        return poll.results != Poll.Results.STAFF
+    return False
+
+
+def may_see_results(
+    user: AbstractBaseUser | AnonymousUser, poll: Poll, *, voted: bool, runs_polls: bool
+) -> bool:
+    """Who sees a poll's results: everyone when results_public; a voter of an `after_vote` poll
+    once they voted; the panel, moderators and staff (runs_polls, see may_run_polls) always."""
+    if runs_polls or results_public(poll):
+        return True
+    return poll.results == Poll.Results.AFTER_VOTE and voted and poll.status != Poll.Status.DRAFT
+
+
+def poll_counts(poll: Poll, stored: dict[str, int] | None = None) -> dict[str, int]:
+    """Counts per answer: every option (or scale value) in order, zeros included; a word
+    cloud's words most frequent first. Words held by a watched word are left out. `stored`:
+    the poll's published tallies when already read (see polls_results)."""
+    if stored is None:
+        stored = dict(PollTally.objects.filter(poll=poll, held=False).values_list("key", "count"))
+    if poll.kind == Poll.Kind.WORDS:
+        ranked = sorted(
+            ((key, count) for key, count in stored.items() if count > 0),
+            key=lambda item: (-item[1], item[0]),
+        )
+        return dict(ranked)
+    if poll.kind == Poll.Kind.SCALE:
+        keys = [str(value) for value in range(poll.scale_min, poll.scale_max + 1)]
+    else:
+        keys = [str(option.pk) for option in poll.options.all()]
+    return {key: stored.get(key, 0) for key in keys}
+
+
+def poll_results(poll: Poll) -> PollResultsPayload:
+    return poll_results_payload(poll, poll_counts(poll))
+
+
+def polls_results(polls: list[Poll]) -> dict[int, PollResultsPayload]:
+    """The results of several polls (options prefetched), by poll id, in one query."""
+    stored: dict[int, dict[str, int]] = {poll.pk: {} for poll in polls}
+    tallies = PollTally.objects.filter(poll__in=polls, held=False)
+    for poll_id, key, count in tallies.values_list("poll_id", "key", "count"):
+        stored[poll_id][key] = count
+    return {
+        poll.pk: poll_results_payload(poll, poll_counts(poll, stored[poll.pk])) for poll in polls
+    }
+
+
+def own_ballots(user: AbstractBaseUser | AnonymousUser, polls: list[Poll]) -> dict[int, Ballot]:
+    """The user's ballots in these polls, by poll id (a secret poll's holds no choices)."""
+    if not user.is_authenticated or not polls:
+        return {}
+    ballots = Ballot.objects.filter(voter=user, poll__in=polls)
+    return {ballot.poll_id: ballot for ballot in ballots}
+
+
+def public_polls_with_results(session: Session) -> list[RecordPollPayload]:
+    """The session's polls whose results everyone may see now, with them, oldest first."""
+    polls = [poll for poll in session_polls(session, with_drafts=False) if results_public(poll)]
+    results = polls_results(polls) if polls else {}
+    return [{"poll": poll_payload(poll), "results": results[poll.pk]} for poll in polls]

@@ -46,7 +46,7 @@ def test_faaborg_meeting_csv_agrees_with_the_json(meeting):
 
     tables = csv_tables(exports.render(report, "csv", exports.report_tables(report)))
 
-    assert list(tables) == ["Totals", "Citizens", "Politicians", "Timeline"]
+    assert list(tables) == ["Totals", "Citizens", "Politicians", "Timeline", "Polls"]
     totals = {key: value for _label, value, key in tables["Totals"][1:]}
     assert totals["citizen_comments"] == "152"
     assert totals["citizens"] == "44"
@@ -78,7 +78,7 @@ def test_faaborg_meeting_xlsx_agrees_with_the_json(meeting):
 
     workbook = read_xlsx(exports.render(report, "xlsx", exports.report_tables(report)))
 
-    assert workbook.sheetnames == ["Totals", "Citizens", "Politicians", "Timeline"]
+    assert workbook.sheetnames == ["Totals", "Citizens", "Politicians", "Timeline", "Polls"]
     totals_sheet = workbook["Totals"]
     rows = list(totals_sheet.iter_rows(values_only=True))
     assert rows[0] == ("Figure", "Value", "Key")

@@ -23,6 +23,7 @@ from ..models import (
     ModerationReason,
     Municipality,
     Politician,
+    Poll,
     Post,
     Session,
     WatchedKeyword,
@@ -607,6 +608,28 @@ class ReportMinuteOutput(serializers.Serializer):
     politicians = serializers.IntegerField()
 
 
+class ReportPollAnswerOutput(serializers.Serializer):
+    """reports.PollAnswerRow."""
+
+    answer = serializers.CharField(help_text="An option's text, a scale value or a word.")
+    count = serializers.IntegerField()
+
+
+class ReportPollOutput(serializers.Serializer):
+    """reports.PollRow: a poll that was opened, with totals per answer (never a ballot)."""
+
+    id = serializers.IntegerField()
+    question = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    results = serializers.CharField()
+    secret = serializers.BooleanField()
+    voters = serializers.IntegerField()
+    opened_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    answers = ReportPollAnswerOutput(many=True)
+
+
 class SessionReportOutput(serializers.Serializer):
     session = ReportSessionOutput()
     generated_at = serializers.DateTimeField()
@@ -615,6 +638,7 @@ class SessionReportOutput(serializers.Serializer):
     per_citizen = ReportCitizenOutput(many=True)
     per_politician = ReportPoliticianOutput(many=True)
     timeline = ReportMinuteOutput(many=True)
+    polls = ReportPollOutput(many=True)
 
 
 # The public record (api.records) -----------------------------------------------------------
@@ -638,6 +662,50 @@ class RecordTotalsOutput(serializers.Serializer):
     )
 
 
+class PollOptionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class PollOutput(serializers.Serializer):
+    """payloads.PollPayload: a poll, never its counts."""
+
+    id = serializers.IntegerField()
+    session = serializers.IntegerField()
+    question = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Poll.Kind.choices)
+    options = PollOptionOutput(many=True, help_text="For single and multiple choice polls.")
+    max_choices = serializers.IntegerField(allow_null=True)
+    min = serializers.IntegerField(allow_null=True, help_text="A scale's low end.")
+    max = serializers.IntegerField(allow_null=True, help_text="A scale's high end.")
+    min_label = serializers.CharField(allow_blank=True)
+    max_label = serializers.CharField(allow_blank=True)
+    results = serializers.ChoiceField(choices=Poll.Results.choices)
+    secret = serializers.BooleanField()
+    allow_change = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=Poll.Status.choices)
+    opened_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class PollResultsOutput(serializers.Serializer):
+    """payloads.PollResultsPayload."""
+
+    poll = serializers.IntegerField()
+    counts = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Per option id, scale value or normalised word (held words left out).",
+    )
+    voters = serializers.IntegerField()
+
+
+class RecordPollOutput(serializers.Serializer):
+    """payloads.RecordPollPayload: a poll on the public record, with its results."""
+
+    poll = PollOutput()
+    results = PollResultsOutput()
+
+
 class RecordOutput(serializers.Serializer):
     """payloads.RecordPayload: a session's public record."""
 
@@ -646,3 +714,4 @@ class RecordOutput(serializers.Serializer):
     questions = QuestionOutput(many=True, help_text="In the order asked.")
     totals = RecordTotalsOutput()
     tally = TallyOutput()
+    polls = RecordPollOutput(many=True, help_text="Polls whose results everyone may see.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import duplicates, moderation, oembed, on_air, records, reports, tokens, views
+from . import duplicates, moderation, oembed, on_air, polls, records, reports, tokens, views
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -81,4 +81,22 @@ urlpatterns = [
         name="api-keywords",
     ),
     path("keywords/<int:keyword_id>/", moderation.KeywordDetailView.as_view(), name="api-keyword"),
+    # Polls (issue 14)
+    path(
+        "sessions/<int:session_id>/polls/",
+        polls.SessionPollsView.as_view(),
+        name="api-session-polls",
+    ),
+    path(
+        "polls/<int:poll_id>/open/",
+        polls.PollControlView.as_view(action="open"),
+        name="api-poll-open",
+    ),
+    path(
+        "polls/<int:poll_id>/close/",
+        polls.PollControlView.as_view(action="close"),
+        name="api-poll-close",
+    ),
+    path("polls/<int:poll_id>/ballot/", polls.BallotView.as_view(), name="api-poll-ballot"),
+    path("polls/<int:poll_id>/results/", polls.PollResultsView.as_view(), name="api-poll-results"),
 ]

@@ -6,8 +6,10 @@ relay (relay.py), never from a channel-layer group of the socket's own.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -284,6 +286,9 @@ class ModerationConsumer(WatchesLogin, AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.groups_joined = []
+        self.held_frames: dict[tuple[str, Any], dict[str, Any]] = {}
+        self.frame_flush: asyncio.TimerHandle | None = None
+        self.last_frame_flush = 0.0
         session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         allowed = await database_sync_to_async(_may_moderate)(
             self.scope.get("user"), self.scope.get("session"), session_id
@@ -305,6 +310,8 @@ class ModerationConsumer(WatchesLogin, AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.unwatch_login()
+        if self.frame_flush is not None:
+            self.frame_flush.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -316,6 +323,27 @@ class ModerationConsumer(WatchesLogin, AsyncWebsocketConsumer):
 
     async def moderation_changed(self, message: dict) -> None:
         await self.send(text_data=json.dumps({"type": "changed"}))
+
+    async def moderation_frame(self, message: dict) -> None:
+        """A frame only moderators may see (a poll's results not yet public), coalesced per
+        poll like vote counts: the newest within TOWNHALL_VOTE_INTERVAL goes out, the last
+        always."""
+        frame = {"type": message["event"], "data": message["data"]}
+        self.held_frames[(message["event"], message["data"].get("poll"))] = frame
+        if self.frame_flush is None:
+            interval = float(getattr(settings, "TOWNHALL_VOTE_INTERVAL", 0.25))
+            wait = max(0.0, self.last_frame_flush + interval - time.monotonic())
+            loop = asyncio.get_running_loop()
+            self.frame_flush = loop.call_later(
+                wait, lambda: asyncio.ensure_future(self._flush_frames())
+            )
+
+    async def _flush_frames(self) -> None:
+        self.frame_flush = None
+        held, self.held_frames = self.held_frames, {}
+        self.last_frame_flush = time.monotonic()
+        for frame in held.values():
+            await self.send(text_data=json.dumps(frame, ensure_ascii=False))
 
     async def send_error(self, message: str) -> None:
         await self.send(text_data=json.dumps({"type": "error", "data": {"message": message}}))

@@ -53,6 +53,8 @@ FRAME_KEY = "townhall.frame"
 FREEZE_STEP = 1000
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+# Counts coalesced within TOWNHALL_VOTE_INTERVAL: event type -> the field naming what is counted.
+COALESCED = {events.VOTE_CHANGED: "post", events.POLL_RESULTS: "poll"}
 
 
 def setting(name: str, default: float) -> float:
@@ -281,8 +283,9 @@ class Fanout:
         self.seq = 0
         self.subscribed: asyncio.Future | None = None
         self.lock = asyncio.Lock()
-        # vote.changed frames held back: post id -> (seq, message, size)
-        self.held_votes: dict[int, tuple[int, dict[str, Any], int]] = {}
+        # vote.changed and poll.results frames held back: (type, post or poll id) -> (seq,
+        # message, size)
+        self.held_votes: dict[tuple[str, int], tuple[int, dict[str, Any], int]] = {}
         self.vote_flush: asyncio.TimerHandle | None = None
         self.vote_task: asyncio.Task | None = None
         self.last_vote_flush = 0.0
@@ -619,19 +622,22 @@ class Relay:
                 await self._pass_on(fanout, found)
 
     async def _offer(self, fanout: Fanout, event: events.WireEvent) -> None:
-        """Send an event to the session's sockets, coalescing vote counts.
+        """Send an event to the session's sockets, coalescing vote counts (and poll counts).
 
-        The rule: a `vote.changed` frame is held for at most TOWNHALL_VOTE_INTERVAL seconds and
-        replaced by a newer count of the same post meanwhile; held counts go out (in seq order)
+        The rule: a `vote.changed` (or `poll.results`) frame is held for at most
+        TOWNHALL_VOTE_INTERVAL seconds and replaced by a newer count of the same post (or poll)
+        meanwhile; held counts go out (in seq order)
         before any other event and when the interval ends. So the sockets get seqs in rising
         order, the newest count of every post always arrives, and the seqs of replaced counts are
         simply never sent (the client waits for no seq). The log keeps every event for replay.
         """
         message, size = wire_message(event.text)
-        if event.type == events.VOTE_CHANGED:
-            post = json.loads(event.text)["data"]["post"]
-            fanout.held_votes.pop(post, None)
-            fanout.held_votes[post] = (event.seq, message, size)
+        counted = COALESCED.get(event.type)
+        if counted is not None:
+            # A poll's counts are coalesced as a question's votes are, each poll on its own.
+            key = (event.type, json.loads(event.text)["data"][counted])
+            fanout.held_votes.pop(key, None)
+            fanout.held_votes[key] = (event.seq, message, size)
             if fanout.vote_flush is None:
                 interval = setting("TOWNHALL_VOTE_INTERVAL", 0.25)
                 wait = fanout.last_vote_flush + interval - time.monotonic()

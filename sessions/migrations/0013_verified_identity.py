@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("townhall_sessions", "0011_after_the_hour_collecting"),
+        ("townhall_sessions", "0012_polls"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

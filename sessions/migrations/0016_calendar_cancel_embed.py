@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("townhall_sessions", "0013_verified_identity"),
+        ("townhall_sessions", "0015_notifications"),
     ]
 
     operations = [

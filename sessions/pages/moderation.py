@@ -23,8 +23,9 @@ from django.views.decorators.http import require_POST
 
 from .. import selectors, services
 from ..client_ip import client_ip
-from ..models import Ban, ModerationReason, Post, Session, WatchedKeyword
+from ..models import Ban, ModerationReason, Poll, Post, Session, WatchedKeyword
 from ..payloads import TallyPayload, reason_label
+from . import polls
 
 
 def tally_text(tally: TallyPayload) -> str:
@@ -159,6 +160,9 @@ def moderation_page(request: HttpRequest, session_id: int) -> HttpResponse:
         "tally_text": tally_text(selectors.moderation_tally(session)),
         "mergeable": mergeable,
         "duplicates": selectors.suggested_duplicates(mergeable),
+        "polls": polls.shown_polls(request, session, now, anonymous=False, with_drafts=True),
+        "poll_kinds": Poll.Kind.choices,
+        "poll_results": Poll.Results.choices,
         "strings": {
             "connected": _("Live"),
             "reconnecting": _("Connection lost. Reconnecting…"),

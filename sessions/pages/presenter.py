@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from .. import selectors
 from ..payloads import QuestionPayload, iso, session_payload
-from . import question_cache
+from . import polls, question_cache
 
 NEXT_QUESTIONS = 5
 
@@ -52,6 +52,7 @@ def presenter_page(request: HttpRequest, session_id: int) -> HttpResponse:
             "status": session.status_at(now),
             "on_air": next((q for q in payloads if q["on_air"]), None),
             "next_questions": next_questions(payloads),
+            "polls": polls.presenter_polls(session),
             "session_url": session_url,
             "qr": qr_svg(
                 session_url, _("QR code to the session page: %(url)s") % {"url": session_url}
@@ -88,4 +89,5 @@ def presenter_strings() -> dict[str, str]:
         "viewers_many": _("%(count)s people watching"),
         "nothing_on_air": _("No question is on air right now."),
         "asked_by": _("Asked by %(author)s"),
+        **polls.live_page_strings(),
     }

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .. import selectors
 from .moderation import tally_text
+from .polls import record_polls
 
 
 def session_record_page(request: HttpRequest, session_id: int) -> HttpResponse:
@@ -23,6 +24,7 @@ def session_record_page(request: HttpRequest, session_id: int) -> HttpResponse:
             "record": record,
             "session": session,
             "tally_text": tally_text(record["tally"]),
+            "polls": record_polls(record["polls"]),
             "page_path": request.path,
         },
     )

@@ -31,7 +31,7 @@ from ..models import Post, Session
 from ..payloads import iso, session_payload
 from ..services import identity
 from ..services.idempotency import KeyReused, perform_once
-from . import calendars, embed, moderation, page_cache, question_cache
+from . import calendars, embed, moderation, page_cache, polls, question_cache
 from .forms import AskForm, EnterQuestionForm, ExtendForm, ReplyForm, SignupForm
 
 
@@ -222,6 +222,16 @@ def _session_page_context(
     return {
         **question_context,
         **moderation_context,
+        # Not signed in: the page is everyone's (cached per seq), so no one's own ballot.
+        "polls_html": mark_safe(
+            polls.polls_section(
+                request,
+                session,
+                now,
+                anonymous=not request.user.is_authenticated,
+                csrf_token=page_cache.TOKEN_SLOT,
+            )
+        ),
         "session": session,
         "calendar": calendars.calendar_links(request, session),
         "oembed_url": embed.oembed_discovery_url(request, session),
@@ -318,6 +328,7 @@ def live_page_strings() -> dict[str, str]:
         ),
         "sign_in_again": _("Sign in again"),
         **moderation.live_page_strings(),
+        **polls.live_page_strings(),
     }
 
 

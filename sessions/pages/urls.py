@@ -9,6 +9,7 @@ from . import (
     moderation,
     notifications,
     oidc,
+    polls,
     presenter,
     records,
     reports,
@@ -85,4 +86,9 @@ urlpatterns = [
         name="notifications-unsubscribe",
     ),
     path("my-questions/", notifications.your_questions, name="your-questions"),
+    # Polls (issue 14)
+    path("sessions/<int:session_id>/polls/", polls.polls_fragment, name="session-polls"),
+    path("sessions/<int:session_id>/polls/new/", polls.create, name="poll-create"),
+    path("polls/<int:poll_id>/ballot/", polls.ballot, name="poll-ballot"),
+    path("polls/<int:poll_id>/control/", polls.control, name="poll-control"),
 ]

@@ -41,6 +41,7 @@ from .notifications import (
     unsubscribe,
 )
 from .on_air import put_on_air, take_off_air
+from .polls import cast_ballot, close_poll, create_poll, open_poll
 from .questions import (
     answer_question,
     enter_question,
@@ -79,6 +80,7 @@ __all__ = [
     "approve_post",
     "ban_user",
     "cancel_session",
+    "cast_ballot",
     "check_follow_up",
     "check_panel",
     "check_questions_open",
@@ -87,9 +89,11 @@ __all__ = [
     "clean_body",
     "close_follow_up",
     "close_follow_ups",
+    "close_poll",
     "close_session",
     "create_municipality",
     "create_politician",
+    "create_poll",
     "create_session",
     "enter_question",
     "extend_session",
@@ -100,6 +104,7 @@ __all__ = [
     "merge_question",
     "moderate_post",
     "notify",
+    "open_poll",
     "open_session",
     "post_question",
     "post_reply",

@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Min, Q
 
-from ..models import Municipality, Post, Session, Vote
+from ..models import Ballot, Municipality, Post, Session, Vote
 from ..payloads import DELETED_USERNAME_PREFIX, PSEUDONYM_USERNAME_PREFIX, display_name
 from .accounts import rename_authors_in_event_log
 from .common import locked, resolve_now
@@ -58,6 +58,10 @@ def _identified_participants(session: Session) -> list[int]:
         (row["user_id"], row["first"]) for row in votes
     ]:
         first_seen[user_id] = min(first, first_seen.get(user_id, first))
+    # Ballots keep no time: a citizen who only voted in polls comes after the others.
+    voters = Ballot.objects.filter(poll__session=session).values_list("voter_id", flat=True)
+    for user_id in voters.distinct():
+        first_seen.setdefault(user_id, session.ends_at)
     anonymous = set(
         get_user_model()
         .objects.filter(pk__in=first_seen, is_active=False)
@@ -86,6 +90,7 @@ def _pseudonymise(session: Session, user_ids: list[int]) -> None:
         post_ids = list(posts.values_list("pk", flat=True))
         posts.update(author=pseudonym)
         Vote.objects.filter(post__session=session, user_id=user_id).update(user=pseudonym)
+        Ballot.objects.filter(poll__session=session, voter_id=user_id).update(voter=pseudonym)
         rename_authors_in_event_log(post_ids, display_name(pseudonym))
 
 

@@ -13,6 +13,7 @@ from .. import events
 from ..models import Municipality, Politician, Session
 from ..payloads import session_payload
 from .common import User, locked, require_not_cancelled, require_staff, resolve_now
+from .polls import close_open_polls
 
 MAX_EXTENSION_MINUTES = 12 * 60
 # A Q&A lasts hours, a hearing perhaps weeks; beyond that a date is a typo (year 9999 would also
@@ -192,7 +193,8 @@ def extend_session(
 
 
 def close_session(*, session: Session, user: User, now: datetime | None = None) -> Session:
-    """Close the session now, before its planned end. Broadcasts session.updated."""
+    """Close the session now, before its planned end, and its open polls with it. Broadcasts
+    session.updated (and poll.closed for each open poll)."""
     require_staff(user)
     now = resolve_now(now)
     with transaction.atomic():
@@ -205,6 +207,7 @@ def close_session(*, session: Session, user: User, now: datetime | None = None) 
         changed = ["starts_at", "ends_at"]
         _keep_collecting_before_start(session, changed)
         _session_changed(session, now, changed)
+        close_open_polls(session, now)
     return session
 
 

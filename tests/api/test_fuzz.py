@@ -132,7 +132,20 @@ def seeded() -> dict[str, object]:
         services.add_watched_keyword(municipality=roskilde, user=staff, phrase=phrase)
         for phrase in ("idiot", "fjols")
     ]
+    polls = [
+        services.create_poll(
+            session=live, user=staff, question="Hvad først?", kind=kind, options=options
+        )
+        for kind, options in (
+            ("single", ["Bad", "Skole"]),
+            ("words", []),
+            ("single", ["Ja", "Nej"]),
+        )
+    ]
+    for poll in polls[:2]:
+        services.open_poll(poll=poll, user=staff)
     return {
+        "poll_ids": [poll.pk for poll in polls],
         "tokens": {
             "citizen": api_token(citizen),
             "staff": api_token(staff),
@@ -257,6 +270,7 @@ def cases_for(operation, mode: GenerationMode, seeded: dict[str, object]) -> st.
         "ban_id": seeded["ban_ids"],
         "keyword_id": seeded["keyword_ids"],
         "token_key": seeded["token_keys"],
+        "poll_id": seeded["poll_ids"],
     }
 
     def seeded_case(pk: int | None, body: object) -> st.SearchStrategy:

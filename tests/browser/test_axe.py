@@ -90,12 +90,27 @@ def build_world() -> dict[str, object]:
     ReplyFactory(parent=answered, author=mayor_user, politician=mayor, body="Den koster 80 mio.")
     services.mark_answered(question=answered, user=mayor_user)
     services.put_on_air(question=first, user=mayor_user)
+    # Polls: an open one with results, a word cloud and a scale to vote in, a draft for the
+    # moderation view.
+    for fields in (
+        {"kind": "single", "options": ["Svømmehal", "Cykelsti"]},
+        {"kind": "words"},
+        {"kind": "scale", "scale_min": 1, "scale_max": 5, "min_label": "Slet ikke"},
+    ):
+        poll = services.create_poll(
+            session=live, user=moderator, question=f"Afstemning: {fields['kind']}?", **fields
+        )
+        services.open_poll(poll=poll, user=moderator)
+    services.cast_ballot(poll=poll, user=mayor_user, value=4)
     pre = SessionFactory(
         title="Borgermøde om havnen",
         politicians=[mayor],
         moderation_mode=Session.ModerationMode.PRE,
     )
     services.post_question(session=pre, author=citizen, body="Venter på en moderator")
+    services.create_poll(
+        session=pre, user=moderator, question="Kladde?", kind="single", options=["Ja", "Nej"]
+    )
     big = SessionFactory(title="Budgetmøde", politicians=[mayor])
     for number in range(200):
         PostFactory(session=big, body=f"Spørgsmål nummer {number} om budgettet?")

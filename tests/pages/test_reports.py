@@ -223,7 +223,7 @@ def test_api_report_as_csv_and_xlsx(api_client, staff, meeting):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx_response.content))
-    assert workbook.sheetnames == ["Totals", "Citizens", "Politicians", "Timeline"]
+    assert workbook.sheetnames == ["Totals", "Citizens", "Politicians", "Timeline", "Polls"]
     assert list(ExportLog.objects.order_by("id").values_list("format", "pseudonymised")) == [
         ("csv", False),
         ("xlsx", True),

@@ -222,8 +222,9 @@ def test_session_page_reads_in_a_fixed_number_of_queries(
         events.publish_seq(live_session.pk, live_session.last_seq)
 
     fill(2)
-    # Session, panel, questions, replies, and the moderation tally; the seq from the cache.
-    with django_assert_num_queries(5) as small:
+    # Session, panel, questions, replies, the moderation tally, and the polls; the seq from
+    # the cache.
+    with django_assert_num_queries(6) as small:
         page(client, live_session)
     fill(20)
     with django_assert_num_queries(len(small.captured_queries)):

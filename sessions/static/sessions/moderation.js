@@ -98,7 +98,8 @@ function onDoorbell(event, connection) {
   if (event.type === "ready") {
     connection.ready();
     scheduleRefresh(); // whatever happened while this page was loading or offline
-  } else if (event.type === "changed") {
+  } else if (event.type === "changed" || event.type === "poll.results") {
+    // poll.results: counts only moderators may see yet (coalesced by the server).
     scheduleRefresh();
   } else if (event.type === "error") {
     connection.show(event.data.message);
@@ -118,7 +119,15 @@ function errorText(body) {
 
 // Fields only the page's own form handling reads (which object): the API has it in the URL,
 // and refuses fields it does not know.
-const PAGE_ONLY = new Set(["csrfmiddlewaretoken", "op", "post", "ban", "keyword", "question"]);
+const PAGE_ONLY = new Set([
+  "csrfmiddlewaretoken",
+  "op",
+  "post",
+  "ban",
+  "keyword",
+  "question",
+  "from",
+]);
 // Ids and counts go as JSON numbers: the API does not turn "24" into 24.
 const NUMBERS = new Set(["session", "hours", "user", "into"]);
 

@@ -3,6 +3,7 @@
 // last seq seen after a reconnect, like the session page). It only reads; nothing is sent.
 
 import { keepConnected } from "./live-socket.js";
+import { livePolls } from "./polls.js";
 import { countdownText, format, serverClock, showStatusBadge, statusAt } from "./session-clock.js";
 
 const root = document.getElementById("presenter");
@@ -120,6 +121,7 @@ function applyEvent(event) {
       tick();
       return;
     default:
+      polls?.apply(event);
       return;
   }
   showOnAir();
@@ -143,6 +145,17 @@ function onEvent(event) {
   applyEvent(event);
   root.dataset.seq = String(lastSeq);
 }
+
+// The open poll, in large type; opening and closing are said by the section's live region.
+const pollSection = field("polls");
+const polls = pollSection
+  ? livePolls({
+      section: pollSection,
+      fragmentUrl: `/sessions/${sessionId}/polls/?view=present`,
+      strings,
+      announce: () => {},
+    })
+  : null;
 
 tick();
 setInterval(tick, 1000);

@@ -3,6 +3,7 @@
 // Without this script the page still reads and its forms still post (progressive enhancement).
 
 import { keepConnected } from "./live-socket.js";
+import { livePolls } from "./polls.js";
 import { countdownText, format, serverClock, showStatusBadge, statusAt } from "./session-clock.js";
 
 const root = document.getElementById("session");
@@ -526,6 +527,8 @@ function applyEvent(event) {
     case "question.on_air":
       setOnAir(event.data.id);
       break;
+    default:
+      polls?.apply(event);
   }
 }
 
@@ -833,6 +836,21 @@ async function submit(form, submitter) {
       form.closest(".report-box").replaceWith(thanks);
       break;
     }
+    case "ballot": {
+      // The counts arrive as poll.results events; this reader's own view (their ballot, results
+      // shown after voting) comes with the polls section read again.
+      const kind = form.dataset.kind;
+      const payload = {};
+      if (kind === "scale") payload.value = Number(form.elements.value.value);
+      else if (kind === "words") {
+        payload.words = [...form.querySelectorAll("[name=words]")].map((input) => input.value).filter((word) => word.trim());
+      } else {
+        payload.choices = [...form.querySelectorAll("[name=choices]:checked")].map((input) => Number(input.value));
+      }
+      await callApi("POST", `/api/polls/${form.dataset.pollId}/ballot/`, form, payload);
+      await polls?.read();
+      break;
+    }
     case "control": {
       const action = submitter?.value && submitter.name === "action" ? submitter.value : form.elements.action.value;
       const payload = {};
@@ -928,6 +946,18 @@ root.addEventListener("click", (event) => {
   box.querySelector("textarea").focus({ preventScroll: true });
   history.replaceState(null, "", `#${article.id}`);
 });
+
+const pollSection = field(root, "polls");
+const polls = pollSection
+  ? livePolls({
+      section: pollSection,
+      fragmentUrl: `/sessions/${sessionId}/polls/`,
+      strings,
+      announce: (text) => {
+        field(root, "announcer").textContent = text;
+      },
+    })
+  : null;
 
 restoreDrafts();
 setupPause();

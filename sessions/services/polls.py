@@ -1,0 +1,384 @@
+"""Polls: prepare a draft, open it, close it, and cast (or change) a ballot.
+
+One ballot per person per poll is the database's (Ballot's unique constraint); counts are
+PollTally rows raised and lowered with F() in the ballot's transaction, under the session's row
+lock (which events.record takes anyway), so no count is ever read, changed and written back.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from .. import events
+from ..models import Ballot, Poll, PollOption, PollTally, Session, WatchedKeyword
+from ..payloads import poll_payload
+from ..selectors import may_create_polls, may_run_polls, poll_results, results_public
+from .common import User, locked, require_signed_in, resolve_now
+from .moderation import matching_keywords, require_not_banned
+from .ratelimits import check_rate_limit
+
+MAX_QUESTION_LENGTH = 300
+MAX_OPTION_LENGTH = 200
+MAX_OPTIONS = 20
+MAX_LABEL_LENGTH = 60
+# A scale of at most 11 steps (0-10), its ends between -10 and 10.
+SCALE_BOUND = 10
+MAX_SCALE_STEPS = 11
+MAX_WORDS = 3
+MAX_WORD_LENGTH = 40
+
+
+def _text(value: object, *, field: str, limit: int, required: bool = True) -> str:
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValidationError({field: _("Write it as text.")}, code="invalid")
+    text = " ".join(value.split())
+    if required and not text:
+        raise ValidationError({field: _("This cannot be empty.")}, code="blank")
+    if len(text) > limit:
+        raise ValidationError(
+            {field: _("Keep it to %(limit)d characters.") % {"limit": limit}}, code="max_length"
+        )
+    return text
+
+
+def _whole_number(value: object, *, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError({field: _("Give a whole number.")}, code="invalid")
+    return value
+
+
+def _clean_options(kind: str, options: object) -> list[str]:
+    if kind not in (Poll.Kind.SINGLE, Poll.Kind.MULTIPLE):
+        if options:
+            raise ValidationError(
+                {"options": _("Only single and multiple choice polls have options.")},
+                code="no_options_here",
+            )
+        return []
+    if not isinstance(options, list | tuple):
+        raise ValidationError({"options": _("Give the options as a list.")}, code="invalid")
+    texts = [_text(option, field="options", limit=MAX_OPTION_LENGTH) for option in options]
+    if len(texts) < 2:
+        raise ValidationError({"options": _("Give at least two options.")}, code="too_few")
+    if len(texts) > MAX_OPTIONS:
+        raise ValidationError(
+            {"options": _("Give at most %(limit)d options.") % {"limit": MAX_OPTIONS}},
+            code="too_many",
+        )
+    if len({text.casefold() for text in texts}) != len(texts):
+        raise ValidationError({"options": _("Each option must differ.")}, code="duplicate")
+    return texts
+
+
+def create_poll(
+    *,
+    session: Session,
+    user: User,
+    question: object,
+    kind: object,
+    options: object = (),
+    max_choices: object = None,
+    scale_min: object = None,
+    scale_max: object = None,
+    min_label: object = "",
+    max_label: object = "",
+    results: object = Poll.Results.LIVE,
+    secret: object = False,
+    allow_change: object = False,
+    now: datetime | None = None,
+) -> Poll:
+    """Prepare a poll as a draft. Staff and the municipality's moderators; not in a closed
+    session. A draft is seen only by those who run polls: rings the moderators' doorbell."""
+    require_signed_in(user, _("Sign in to prepare a poll."))
+    if not may_create_polls(user, session):
+        raise PermissionDenied(_("Only moderators and staff can prepare polls."))
+    text = _text(question, field="question", limit=MAX_QUESTION_LENGTH)
+    if kind not in Poll.Kind.values:
+        raise ValidationError(
+            {"kind": _("Choose single, multiple, scale or words.")}, code="invalid_kind"
+        )
+    option_texts = _clean_options(kind, options)
+    if results not in Poll.Results.values:
+        raise ValidationError(
+            {"results": _("Choose live, after_vote, after_close or staff.")},
+            code="invalid_results",
+        )
+    if not isinstance(secret, bool) or not isinstance(allow_change, bool):
+        raise ValidationError(_("Secret and allow_change are true or false."), code="invalid")
+    if secret and allow_change:
+        raise ValidationError(
+            {"allow_change": _("A secret ballot keeps no choice to change: it is final.")},
+            code="secret_is_final",
+        )
+    choices_limit = None
+    if kind == Poll.Kind.MULTIPLE:
+        choices_limit = len(option_texts) if max_choices is None else max_choices
+        choices_limit = _whole_number(choices_limit, field="max_choices")
+        if not 1 <= choices_limit <= len(option_texts):
+            raise ValidationError(
+                {
+                    "max_choices": _("Allow between 1 and %(count)d choices.")
+                    % {"count": len(option_texts)}
+                },
+                code="invalid_max_choices",
+            )
+    elif max_choices not in (None, 1):
+        raise ValidationError(
+            {"max_choices": _("Only a multiple choice poll allows several choices.")},
+            code="invalid_max_choices",
+        )
+    low = high = None
+    labels = ("", "")
+    if kind == Poll.Kind.SCALE:
+        low = _whole_number(1 if scale_min is None else scale_min, field="min")
+        high = _whole_number(5 if scale_max is None else scale_max, field="max")
+        if not (-SCALE_BOUND <= low < high <= SCALE_BOUND) or high - low + 1 > MAX_SCALE_STEPS:
+            raise ValidationError(
+                {"max": _("A scale rises, from and to between -10 and 10, in at most 11 steps.")},
+                code="invalid_scale",
+            )
+        labels = (
+            _text(min_label, field="min_label", limit=MAX_LABEL_LENGTH, required=False),
+            _text(max_label, field="max_label", limit=MAX_LABEL_LENGTH, required=False),
+        )
+    elif scale_min is not None or scale_max is not None or min_label or max_label:
+        raise ValidationError(
+            {"min": _("Only a scale has ends.")},
+            code="no_scale_here",
+        )
+    now = resolve_now(now)
+    with transaction.atomic():
+        session = locked(session)
+        if session.status_at(now) == Session.Status.CLOSED:
+            raise ValidationError(
+                _("This session has closed: no new polls."), code="session_closed"
+            )
+        poll = Poll.objects.create(
+            session=session,
+            question=text,
+            kind=kind,
+            max_choices=choices_limit,
+            scale_min=low,
+            scale_max=high,
+            min_label=labels[0],
+            max_label=labels[1],
+            results=results,
+            secret=secret,
+            allow_change=allow_change,
+            created_by=user,
+            created_at=now,
+        )
+        PollOption.objects.bulk_create(
+            PollOption(poll=poll, text=option, position=position)
+            for position, option in enumerate(option_texts)
+        )
+        events.notify_moderators(session)
+    return poll
+
+
+def _poll_to_run(poll: Poll, user: User) -> tuple[Session, Poll]:
+    """Inside the transaction: the session locked, the poll re-read, the user checked."""
+    session = locked(poll.session)
+    if not may_run_polls(user, session):
+        raise PermissionDenied(
+            _("Only a politician on this session's panel, a moderator or staff can run polls.")
+        )
+    return session, Poll.objects.select_for_update().get(pk=poll.pk)
+
+
+def open_poll(*, poll: Poll, user: User, now: datetime | None = None) -> Poll:
+    """Open a draft while the session takes questions (collecting or live). Panel politicians,
+    moderators and staff. Locks the session row; broadcasts poll.opened."""
+    require_signed_in(user, _("Sign in to run polls."))
+    now = resolve_now(now)
+    with transaction.atomic():
+        session, poll = _poll_to_run(poll, user)
+        if poll.status != Poll.Status.DRAFT:
+            raise ValidationError(
+                _("Only a draft poll can be opened; this one is %(status)s.")
+                % {"status": poll.get_status_display().lower()},
+                code="not_draft",
+            )
+        if not session.accepts_posts_at(now):
+            raise ValidationError(
+                _("A poll can be open only while the session takes questions."),
+                code="session_not_open",
+            )
+        poll.status = Poll.Status.OPEN
+        poll.opened_at = now
+        poll.save(update_fields=["status", "opened_at"])
+        events.record(session, events.POLL_OPENED, poll_payload(poll), now)
+    return poll
+
+
+def close_poll(*, poll: Poll, user: User, now: datetime | None = None) -> Poll:
+    """Close an open poll. Panel politicians, moderators and staff. Locks the session row;
+    broadcasts poll.closed, then poll.results when the results are now everyone's."""
+    require_signed_in(user, _("Sign in to run polls."))
+    now = resolve_now(now)
+    with transaction.atomic():
+        session, poll = _poll_to_run(poll, user)
+        if poll.status != Poll.Status.OPEN:
+            raise ValidationError(_("This poll is not open."), code="not_open")
+        _close(session, poll, now)
+    return poll
+
+
+def _close(session: Session, poll: Poll, now: datetime) -> None:
+    poll.status = Poll.Status.CLOSED
+    poll.closed_at = now
+    poll.save(update_fields=["status", "closed_at"])
+    events.record(session, events.POLL_CLOSED, poll_payload(poll), now)
+    if results_public(poll):
+        events.record(session, events.POLL_RESULTS, poll_results(poll), now)
+
+
+def close_open_polls(session: Session, now: datetime) -> None:
+    """Close every open poll of a session that is closing. Call inside the closing service's
+    transaction, with the session locked."""
+    for poll in Poll.objects.select_for_update().filter(session=session, status=Poll.Status.OPEN):
+        _close(session, poll, now)
+
+
+def word_key(word: str) -> str:
+    """A word cloud's word as it is counted: NFC, case folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFC", word).casefold().split())
+
+
+def _answer_keys(poll: Poll, *, choices: object, value: object, words: object) -> list[str]:
+    """The tally keys a ballot counts for, validated against the poll's kind."""
+    given = {"choices": choices, "value": value, "words": words}
+    expected = {
+        Poll.Kind.SINGLE: "choices",
+        Poll.Kind.MULTIPLE: "choices",
+        Poll.Kind.SCALE: "value",
+        Poll.Kind.WORDS: "words",
+    }[poll.kind]
+    others = [name for name, answer in given.items() if answer is not None and name != expected]
+    if others or given[expected] is None:
+        raise ValidationError(
+            _("This poll takes %(field)s.") % {"field": expected}, code="wrong_answer_kind"
+        )
+    if poll.kind == Poll.Kind.SCALE:
+        number = _whole_number(value, field="value")
+        if not poll.scale_min <= number <= poll.scale_max:
+            raise ValidationError(
+                {
+                    "value": _("Choose a value from %(min)d to %(max)d.")
+                    % {"min": poll.scale_min, "max": poll.scale_max}
+                },
+                code="out_of_range",
+            )
+        return [str(number)]
+    if poll.kind == Poll.Kind.WORDS:
+        if not isinstance(words, list | tuple) or not 1 <= len(words) <= MAX_WORDS:
+            raise ValidationError(
+                {"words": _("Give one to %(limit)d words.") % {"limit": MAX_WORDS}},
+                code="invalid_words",
+            )
+        keys = [word_key(_text(word, field="words", limit=MAX_WORD_LENGTH)) for word in words]
+        return list(dict.fromkeys(keys))
+    if not isinstance(choices, list | tuple) or not choices:
+        raise ValidationError({"choices": _("Choose an option.")}, code="no_choice")
+    ids = [_whole_number(choice, field="choices") for choice in choices]
+    limit = 1 if poll.kind == Poll.Kind.SINGLE else poll.max_choices
+    if len(set(ids)) != len(ids):
+        raise ValidationError({"choices": _("Choose each option once.")}, code="duplicate")
+    if len(ids) > limit:
+        raise ValidationError(
+            {"choices": _("Choose at most %(limit)d.") % {"limit": limit}}, code="too_many"
+        )
+    known = {option.pk for option in poll.options.all()}
+    if not set(ids) <= known:
+        raise ValidationError(
+            {"choices": _("That is not an option of this poll.")}, code="unknown_option"
+        )
+    return [str(pk) for pk in ids]
+
+
+def _held_words(session: Session, keys: Sequence[str]) -> set[str]:
+    return {
+        key
+        for key in keys
+        if any(
+            keyword.action == WatchedKeyword.Action.HOLD
+            for keyword in matching_keywords(session.municipality_id, key)
+        )
+    }
+
+
+def _count(poll: Poll, keys: Sequence[str], step: int, held: set[str] = frozenset()) -> None:
+    for key in keys:
+        if step > 0:
+            PollTally.objects.get_or_create(poll=poll, key=key, defaults={"held": key in held})
+        PollTally.objects.filter(poll=poll, key=key).update(count=F("count") + step)
+
+
+def cast_ballot(
+    *,
+    poll: Poll,
+    user: User,
+    choices: object = None,
+    value: object = None,
+    words: object = None,
+    now: datetime | None = None,
+    client_ip: str | None = None,
+) -> Ballot:
+    """Cast a ballot in an open poll, or change it when the poll allows changes. Signed-in
+    users who are not banned, while the session takes questions; counts as a vote for the rate
+    limit. Words are screened by the municipality's watched words: a "hold" word is counted
+    but kept out of the published cloud.
+
+    Locks the session row; broadcasts poll.results to everyone when they may see the results,
+    else sends them only to the moderators' sockets.
+    """
+    require_signed_in(user, _("Sign in to vote in polls."))
+    check_rate_limit(action="vote", user=user, ip=client_ip)
+    now = resolve_now(now)
+    try:
+        with transaction.atomic():
+            session = locked(poll.session)
+            poll = Poll.objects.select_for_update().get(pk=poll.pk)
+            if poll.status != Poll.Status.OPEN:
+                raise ValidationError(_("This poll is not open for votes."), code="not_open")
+            if not session.accepts_posts_at(now):
+                raise ValidationError(
+                    _("This session has ended, and the poll with it."),
+                    code="session_not_open",
+                )
+            require_not_banned(user, session.municipality, now)
+            keys = _answer_keys(poll, choices=choices, value=value, words=words)
+            held = _held_words(session, keys) if poll.kind == Poll.Kind.WORDS else set()
+            ballot = Ballot.objects.filter(poll=poll, voter=user).first()
+            if ballot is not None:
+                if not poll.allow_change:
+                    raise ValidationError(
+                        _("You have voted in this poll already."), code="already_voted"
+                    )
+                _count(poll, ballot.choices or [], -1)
+                ballot.choices = keys
+                ballot.save(update_fields=["choices"])
+            else:
+                ballot = Ballot.objects.create(
+                    poll=poll, voter=user, choices=None if poll.secret else keys
+                )
+                Poll.objects.filter(pk=poll.pk).update(voter_count=F("voter_count") + 1)
+                poll.refresh_from_db(fields=["voter_count"])
+            _count(poll, keys, +1, held)
+            results = poll_results(poll)
+            if results_public(poll):
+                events.record(session, events.POLL_RESULTS, results, now)
+            else:
+                events.send_to_moderators(session, events.POLL_RESULTS, results)
+    except IntegrityError as exc:
+        # Two ballots of one person raced past the check; the constraint kept one.
+        message = _("You have voted in this poll already.")
+        raise ValidationError(message, code="already_voted") from exc
+    return ballot

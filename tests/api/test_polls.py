@@ -1,0 +1,277 @@
+"""The polls API: who may prepare, run and vote, bad input answered 4xx with a message, and
+results that only those allowed to see them get."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from sessions import services
+from sessions.models import Ballot, Poll, PollTally
+from tests.factories import ModeratorFactory, PoliticianFactory, UserFactory, api_token
+from tests.two_factor import SecondFactorAPIClient
+
+pytestmark = pytest.mark.django_db
+
+POLL = {"question": "Hvad skal vi bygge først?", "kind": "single", "options": ["Bad", "Skole"]}
+
+
+@pytest.fixture
+def moderator(live_session):
+    user = UserFactory(username="mette")
+    ModeratorFactory(municipality=live_session.municipality, user=user)
+    return user
+
+
+@pytest.fixture
+def people(live_session, moderator, mayor_user, citizen, staff):
+    other_politician = UserFactory(username="other-politician")
+    PoliticianFactory(municipality=live_session.municipality, user=other_politician)
+    return {
+        "anonymous": None,
+        "citizen": citizen,
+        "other_politician": other_politician,
+        "panel_politician": mayor_user,
+        "moderator": moderator,
+        "staff": staff,
+    }
+
+
+def as_(user) -> APIClient:
+    client = SecondFactorAPIClient(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
+        client.force_authenticate(user)
+    return client
+
+
+def new_poll(session, moderator, **fields) -> Poll:
+    return services.create_poll(session=session, user=moderator, **{**POLL, **fields})
+
+
+def open_poll(session, moderator, **fields) -> Poll:
+    return services.open_poll(poll=new_poll(session, moderator, **fields), user=moderator)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", 401),
+        ("citizen", 403),
+        ("other_politician", 403),
+        ("panel_politician", 403),
+        ("moderator", 201),
+        ("staff", 201),
+    ],
+)
+def test_who_may_prepare_a_poll(live_session, people, role, expected):
+    response = as_(people[role]).post(
+        f"/api/sessions/{live_session.pk}/polls/", POLL, format="json"
+    )
+
+    assert response.status_code == expected
+    assert Poll.objects.count() == (1 if expected == 201 else 0)
+    if expected == 201:
+        body = response.json()
+        assert body["status"] == "draft"
+        assert [o["text"] for o in body["options"]] == ["Bad", "Skole"]
+        assert (body["results"], body["secret"], body["allow_change"]) == ("live", False, False)
+    else:
+        assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", 401),
+        ("citizen", 403),
+        ("other_politician", 403),
+        ("panel_politician", 200),
+        ("moderator", 200),
+        ("staff", 200),
+    ],
+)
+def test_who_may_open_and_close_a_poll(live_session, people, moderator, role, expected):
+    poll = new_poll(live_session, moderator)
+    client = as_(people[role])
+
+    opened = client.post(f"/api/polls/{poll.pk}/open/")
+    closed = client.post(f"/api/polls/{poll.pk}/close/")
+
+    assert (opened.status_code, closed.status_code) == (expected, expected)
+    poll.refresh_from_db()
+    assert poll.status == ("closed" if expected == 200 else "draft")
+    if expected == 200:
+        assert closed.json()["status"] == "closed"
+
+
+def test_list_shows_drafts_only_to_those_who_run_polls(live_session, moderator, citizen):
+    new_poll(live_session, moderator, question="Draft?")
+    open_poll(live_session, moderator, question="Open?")
+
+    public = as_(None).get(f"/api/sessions/{live_session.pk}/polls/")
+    running = as_(moderator).get(f"/api/sessions/{live_session.pk}/polls/")
+
+    assert [p["question"] for p in public.json()] == ["Open?"]
+    assert [p["question"] for p in running.json()] == ["Draft?", "Open?"]
+    assert "counts" not in public.json()[0]
+
+
+def test_citizen_votes_and_reads_live_results(live_session, moderator, citizen):
+    poll = open_poll(live_session, moderator)
+    bad, school = (o.pk for o in poll.options.all())
+
+    response = as_(citizen).post(f"/api/polls/{poll.pk}/ballot/", {"choices": [bad]}, format="json")
+
+    assert response.status_code == 200
+    expected = {"poll": poll.pk, "counts": {str(bad): 1, str(school): 0}, "voters": 1}
+    assert response.json() == {"poll": poll.pk, "voted": True, "results": expected}
+    assert as_(None).get(f"/api/polls/{poll.pk}/results/").json() == expected
+
+
+def test_anonymous_cannot_vote(live_session, moderator):
+    poll = open_poll(live_session, moderator)
+    response = as_(None).post(
+        f"/api/polls/{poll.pk}/ballot/", {"choices": [poll.options.first().pk]}, format="json"
+    )
+    assert response.status_code == 401
+    assert Ballot.objects.count() == 0
+
+
+def test_banned_citizen_cannot_vote(live_session, moderator, citizen):
+    poll = open_poll(live_session, moderator)
+    services.ban_user(
+        municipality=live_session.municipality, user=moderator, target=citizen, reason="spam"
+    )
+    response = as_(citizen).post(
+        f"/api/polls/{poll.pk}/ballot/", {"choices": [poll.options.first().pk]}, format="json"
+    )
+    assert response.status_code == 403
+    assert "banned" in response.json()["detail"]
+    assert Ballot.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("results", "voted", "viewer", "expected"),
+    [
+        ("staff", False, "citizen", 403),
+        ("staff", False, "anonymous", 403),
+        ("staff", False, "panel_politician", 200),
+        ("staff", False, "moderator", 200),
+        ("after_vote", False, "citizen", 403),
+        ("after_vote", True, "citizen", 200),
+        ("after_close", True, "citizen", 403),
+        ("after_close", False, "staff", 200),
+    ],
+)
+def test_results_only_to_those_who_may_see_them(
+    live_session, people, moderator, results, voted, viewer, expected
+):
+    poll = open_poll(live_session, moderator, results=results)
+    if voted:
+        services.cast_ballot(poll=poll, user=people[viewer], choices=[poll.options.first().pk])
+
+    response = as_(people[viewer]).get(f"/api/polls/{poll.pk}/results/")
+
+    assert response.status_code == expected
+    if expected == 403:
+        assert "counts" not in response.json()
+        assert response.json()["detail"] == "You cannot see this poll's results now."
+
+
+def test_ballot_answer_holds_no_results_the_voter_may_not_see(live_session, moderator, citizen):
+    poll = open_poll(live_session, moderator, results="after_close")
+    response = as_(citizen).post(
+        f"/api/polls/{poll.pk}/ballot/", {"choices": [poll.options.first().pk]}, format="json"
+    )
+    assert response.json() == {"poll": poll.pk, "voted": True, "results": None}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**POLL, "options": []}, "options"),
+        ({**POLL, "options": ["Bad", "bad"]}, "options"),
+        ({**POLL, "kind": "ranking"}, "kind"),
+        ({**POLL, "secret": "yes"}, "secret"),
+        ({**POLL, "colour": "red"}, "non_field_errors"),
+        ({**POLL, "kind": "scale", "options": [], "min": 3, "max": 1}, "max"),
+        ({"kind": "single", "options": ["a", "b"]}, "question"),
+    ],
+)
+def test_bad_poll_gets_400_with_a_message(live_session, moderator, body, field):
+    response = as_(moderator).post(f"/api/sessions/{live_session.pk}/polls/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()[field][0]
+    assert Poll.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("kind_fields", "body", "message"),
+    [
+        ({}, {"choices": ["a"]}, "A valid integer is required."),
+        ({}, {"choices": [1, 2], "value": 3}, "This poll takes choices."),
+        ({"kind": "multiple", "max_choices": 1}, "both", "Choose at most 1."),
+        ({"kind": "scale", "options": []}, {"value": 9}, "Choose a value from 1 to 5."),
+        ({"kind": "words", "options": []}, {"words": [" "]}, "This cannot be empty."),
+        ({"kind": "words", "options": []}, {"words": ["x" * 41]}, "Keep it to 40 characters."),
+    ],
+)
+def test_bad_ballot_gets_400_with_a_message_and_nothing_is_counted(
+    live_session, moderator, citizen, kind_fields, body, message
+):
+    poll = open_poll(live_session, moderator, **kind_fields)
+    if body == "both":
+        body = {"choices": [o.pk for o in poll.options.all()]}
+
+    response = as_(citizen).post(f"/api/polls/{poll.pk}/ballot/", body, format="json")
+
+    assert response.status_code == 400
+    assert message in str(response.json())
+    assert Ballot.objects.count() == 0
+    assert sum(PollTally.objects.values_list("count", flat=True)) == 0
+
+
+def test_second_ballot_gets_400_and_is_not_counted(live_session, moderator, citizen):
+    poll = open_poll(live_session, moderator)
+    option = poll.options.first().pk
+    client = as_(citizen)
+    client.post(f"/api/polls/{poll.pk}/ballot/", {"choices": [option]}, format="json")
+
+    again = client.post(f"/api/polls/{poll.pk}/ballot/", {"choices": [option]}, format="json")
+
+    assert again.status_code == 400
+    assert again.json() == {
+        "detail": "You have voted in this poll already.",
+        "code": "already_voted",
+    }
+    poll.refresh_from_db()
+    assert poll.voter_count == 1
+
+
+def test_ballot_for_a_draft_gets_400(live_session, moderator, citizen):
+    poll = new_poll(live_session, moderator)
+    response = as_(citizen).post(
+        f"/api/polls/{poll.pk}/ballot/", {"choices": [poll.options.first().pk]}, format="json"
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "not_open")
+
+
+def test_opening_in_a_closed_session_gets_400(live_session, moderator, staff):
+    poll = new_poll(live_session, moderator)
+    services.close_session(session=live_session, user=staff)
+    response = as_(moderator).post(f"/api/polls/{poll.pk}/open/")
+    assert (response.status_code, response.json()["code"]) == (400, "session_not_open")
+
+
+def test_unknown_poll_gets_404(citizen):
+    assert as_(citizen).get("/api/polls/999999/results/").status_code == 404
+    assert as_(citizen).post("/api/polls/99999999999999999999/ballot/").status_code == 404
+
+
+def test_bad_items_in_a_list_get_one_flat_list_of_messages(live_session, moderator):
+    body = {**POLL, "options": ["Bad", 7, False]}
+    response = as_(moderator).post(f"/api/sessions/{live_session.pk}/polls/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"options": ["Not a valid string."]}

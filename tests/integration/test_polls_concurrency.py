@@ -1,0 +1,83 @@
+"""Ballots racing on PostgreSQL: one person's two ballots never make two, and counts stay exact
+however many voters cast at once."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from sessions import selectors, services
+from sessions.models import Ballot, Poll
+from tests.factories import SessionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def open_poll(**fields) -> Poll:
+    session = SessionFactory()
+    staff = UserFactory(username="staff-racing", is_staff=True)
+    poll = services.create_poll(
+        session=session,
+        user=staff,
+        question="Hvad først?",
+        kind="multiple",
+        options=["Bad", "Skole", "Vej"],
+        max_choices=2,
+        **fields,
+    )
+    return services.open_poll(poll=poll, user=staff)
+
+
+def race(count: int, cast) -> list[str]:
+    """Run cast(n) in `count` threads released together; the refusals' codes."""
+    start = threading.Barrier(count)
+    refused: list[str] = []
+
+    def run(n: int) -> None:
+        start.wait()
+        try:
+            cast(n)
+        except ValidationError as error:
+            refused.append(error.code)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        list(pool.map(run, range(count)))
+    return refused
+
+
+def test_one_voters_racing_ballots_make_one_ballot_and_one_count():
+    poll = open_poll()
+    citizen = UserFactory(username="anna")
+    first = poll.options.first().pk
+
+    refused = race(8, lambda n: services.cast_ballot(poll=poll, user=citizen, choices=[first]))
+
+    assert refused == ["already_voted"] * 7
+    assert Ballot.objects.filter(poll=poll).count() == 1
+    poll.refresh_from_db()
+    assert poll.voter_count == 1
+    assert selectors.poll_results(poll)["counts"][str(first)] == 1
+
+
+def test_twenty_voters_at_once_are_each_counted_exactly_once():
+    poll = open_poll(allow_change=True)
+    bad, school, road = (option.pk for option in poll.options.all())
+    voters = [UserFactory(username=f"voter-{n}") for n in range(20)]
+
+    def cast(n: int) -> None:
+        services.cast_ballot(poll=poll, user=voters[n], choices=[bad, school] if n % 2 else [road])
+        # Half change their mind at once: the counts must follow, not double.
+        if n % 4 == 1:
+            services.cast_ballot(poll=poll, user=voters[n], choices=[road])
+
+    assert race(20, cast) == []
+    poll.refresh_from_db()
+    results = selectors.poll_results(poll)
+    assert results["voters"] == Ballot.objects.filter(poll=poll).count() == 20
+    assert results["counts"] == {str(bad): 5, str(school): 5, str(road): 15}

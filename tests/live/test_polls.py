@@ -1,0 +1,143 @@
+"""Polls on the socket: opening and closing reach every viewer with a seq, counts are coalesced
+and the last one always arrives, and results not yet public reach only the moderators."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+
+from sessions import selectors, services
+from sessions.models import Poll
+from tests.factories import ModeratorFactory, SessionFactory, UserFactory
+from tests.live.test_consumers import connect, receive
+from tests.test_moderation import open_socket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@database_sync_to_async
+def session_with_poll(results: str = "live"):
+    session = SessionFactory()
+    moderator = ModeratorFactory(municipality=session.municipality).user
+    poll = services.create_poll(
+        session=session,
+        user=moderator,
+        question="Hvad skal vi bygge først?",
+        kind="single",
+        options=["Svømmehal", "Cykelsti"],
+        results=results,
+    )
+    return session, moderator, poll
+
+
+@database_sync_to_async
+def open_it(poll, user):
+    return services.open_poll(poll=poll, user=user)
+
+
+@database_sync_to_async
+def ballots(poll, count: int, start: int = 0) -> None:
+    option = poll.options.first()
+    for n in range(start, start + count):
+        voter = UserFactory(username=f"voter-{n}")
+        services.cast_ballot(poll=poll, user=voter, choices=[option.pk])
+
+
+@database_sync_to_async
+def stored_results(poll):
+    return selectors.poll_results(Poll.objects.get(pk=poll.pk))
+
+
+async def test_opening_and_closing_a_poll_reach_a_watching_socket_with_seqs():
+    session, moderator, poll = await session_with_poll()
+    socket = await connect(session.pk)
+
+    await open_it(poll, moderator)
+    opened = await receive(socket)
+    await database_sync_to_async(services.close_poll)(poll=poll, user=moderator)
+    closed = await receive(socket)
+    results = await receive(socket)
+
+    assert (opened["type"], opened["seq"], opened["data"]["status"]) == ("poll.opened", 1, "open")
+    assert [o["text"] for o in opened["data"]["options"]] == ["Svømmehal", "Cykelsti"]
+    assert (closed["type"], closed["seq"], closed["data"]["status"]) == ("poll.closed", 2, "closed")
+    assert (results["type"], results["seq"]) == ("poll.results", 3)
+    assert results["data"]["voters"] == 0
+    await socket.disconnect()
+
+
+async def test_a_ballot_storm_is_coalesced_and_the_last_count_equals_the_stored_one(settings):
+    settings.TOWNHALL_VOTE_INTERVAL = 3.0
+    session, moderator, poll = await session_with_poll()
+    await open_it(poll, moderator)
+    socket = await connect(session.pk, "since=1")
+
+    await ballots(poll, 10)
+
+    frames = []
+    while not frames or frames[-1]["data"]["voters"] != 10:
+        frames.append(await receive(socket))
+    assert {frame["type"] for frame in frames} == {"poll.results"}
+    assert len(frames) < 10
+    assert frames[-1]["data"] == await stored_results(poll)
+    assert frames[-1]["seq"] == 11
+    assert await socket.receive_nothing(timeout=0.2)
+    await socket.disconnect()
+
+
+async def test_results_for_staff_reach_the_moderators_and_never_the_public_socket(settings):
+    settings.TOWNHALL_VOTE_INTERVAL = 0.05
+    session, moderator, poll = await session_with_poll(results="staff")
+    await open_it(poll, moderator)
+    public = await connect(session.pk, "since=1")
+    moderation = await open_socket(f"/ws/sessions/{session.pk}/moderation/", moderator)
+    assert await receive(moderation) == {"type": "ready"}
+
+    await ballots(poll, 3)
+
+    seen = []
+    while not seen or seen[-1].get("data", {}).get("voters") != 3:
+        frame = await receive(moderation)
+        if frame["type"] == "poll.results":
+            seen.append(frame)
+    assert seen[-1]["data"] == await stored_results(poll)
+    assert await public.receive_nothing(timeout=0.3)
+    await public.disconnect()
+    await moderation.disconnect()
+
+
+@database_sync_to_async
+def vote_as(poll, user) -> None:
+    services.cast_ballot(poll=poll, user=user, choices=[poll.options.first().pk])
+
+
+@database_sync_to_async
+def as_citizen_page_and_api(session, poll, citizen) -> tuple[str, int]:
+    from rest_framework.test import APIClient
+
+    from tests.two_factor import SecondFactorClient
+
+    browser = SecondFactorClient(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(citizen)
+    html = browser.get(f"/sessions/{session.pk}/").content.decode()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(citizen)
+    return html, api.get(f"/api/polls/{poll.pk}/results/").status_code
+
+
+async def test_a_citizen_gets_staff_only_results_neither_by_page_api_nor_socket(settings):
+    settings.TOWNHALL_VOTE_INTERVAL = 0.05
+    session, moderator, poll = await session_with_poll(results="staff")
+    await open_it(poll, moderator)
+    citizen = await database_sync_to_async(UserFactory)(username="anna")
+    socket = await connect(session.pk, "since=1")
+
+    await ballots(poll, 2)
+    await vote_as(poll, citizen)
+    html, api_status = await as_citizen_page_and_api(session, poll, citizen)
+
+    assert "You have voted in this poll." in html
+    assert "poll-bars" not in html and "3 voters" not in html
+    assert api_status == 403
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
