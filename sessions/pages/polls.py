@@ -104,11 +104,15 @@ def shown_polls(
     *,
     anonymous: bool,
     with_drafts: bool = False,
+    runs_polls: bool | None = None,
 ) -> list[ShownPoll]:
     """The session's open polls and its closed ones, newest first, as this reader sees them.
-    `anonymous`: as every visitor who is not signed in sees them (the cached page)."""
+    `anonymous`: as every visitor who is not signed in sees them (the cached page).
+    `runs_polls`: selectors.may_run_polls for this reader, when the caller knows it already."""
     user = None if anonymous else request.user
-    runs_polls = bool(user) and selectors.may_run_polls(user, session)
+    if runs_polls is None:
+        runs_polls = bool(user) and selectors.may_run_polls(user, session)
+    runs_polls = bool(user) and runs_polls
     polls = list(selectors.session_polls(session, with_drafts=with_drafts and runs_polls))
     ballots = selectors.own_ballots(user, polls) if user else {}
     accepts = session.accepts_posts_at(now)
@@ -146,14 +150,20 @@ def shown_polls(
 
 
 def polls_section(
-    request: HttpRequest, session: Session, now: datetime, *, anonymous: bool, csrf_token: str
+    request: HttpRequest,
+    session: Session,
+    now: datetime,
+    *,
+    anonymous: bool,
+    csrf_token: str,
+    runs_polls: bool | None = None,
 ) -> str:
     """The session page's polls section, rendered for this reader (or for everyone)."""
     return render_to_string(
         "sessions/_polls.html",
         {
             "session": session,
-            "polls": shown_polls(request, session, now, anonymous=anonymous),
+            "polls": shown_polls(request, session, now, anonymous=anonymous, runs_polls=runs_polls),
             "signed_in": not anonymous and request.user.is_authenticated,
             "csrf_token": csrf_token,
             "page_path": request.path,

@@ -230,6 +230,8 @@ def _session_page_context(
                 now,
                 anonymous=not request.user.is_authenticated,
                 csrf_token=page_cache.TOKEN_SLOT,
+                # selectors.may_run_polls is may_put_on_air: known already, without a query.
+                runs_polls=can_put_on_air,
             )
         ),
         "session": session,
