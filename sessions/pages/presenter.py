@@ -70,11 +70,13 @@ def presenter_page(request: HttpRequest, session_id: int) -> HttpResponse:
     )
 
 
-def presenter_strings() -> dict[str, str]:
-    """Strings presenter.js shows, in the page's language."""
+def clock_strings() -> dict[str, str]:
+    """The words of session-clock.js (the state and the countdown) and of the vote counts, for
+    the presenter view and the widget, in the page's language."""
     return {
         "live": _("Live"),
         "scheduled": _("Scheduled"),
+        "collecting": _("Collecting questions"),
         "closed": _("Closed"),
         "cancelled": _("Cancelled"),
         "starts_in": _("Starts in %(time)s"),
@@ -83,6 +85,13 @@ def presenter_strings() -> dict[str, str]:
         "reconnecting": _("Connection lost. Reconnecting…"),
         "votes_one": _("%(count)s vote"),
         "votes_many": _("%(count)s votes"),
+    }
+
+
+def presenter_strings() -> dict[str, str]:
+    """Strings presenter.js shows, in the page's language."""
+    return {
+        **clock_strings(),
         "viewers_one": _("%(count)s person watching"),
         "viewers_many": _("%(count)s people watching"),
         "nothing_on_air": _("No question is on air right now."),

@@ -4,6 +4,7 @@
 // happens on the full site. It tells the page around it its height (see embed-loader.js).
 
 import { keepConnected } from "./live-socket.js";
+import { countdownText, format, statusAt } from "./session-clock.js";
 
 const root = document.getElementById("widget");
 const initial = JSON.parse(document.getElementById("widget-state").textContent);
@@ -20,50 +21,18 @@ function field(name) {
   return root.querySelector(`[data-field="${name}"]`);
 }
 
-function format(template, params) {
-  return template.replace(/%\((\w+)\)s/g, (_, key) => String(params[key]));
-}
-
 // The clock ---------------------------------------------------------------------------------
-
-function statusAt(now) {
-  if (session.status === "cancelled") return "cancelled";
-  if (now < Date.parse(session.starts_at)) {
-    const opens = session.questions_open_at ? Date.parse(session.questions_open_at) : Infinity;
-    return session.accepts_questions_early || now >= opens ? "collecting" : "scheduled";
-  }
-  if (now < Date.parse(session.ends_at)) return "live";
-  return "closed";
-}
-
-function duration(ms) {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const days = Math.floor(total / 86400);
-  const hours = Math.floor((total % 86400) / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = total % 60;
-  const pad = (n) => String(n).padStart(2, "0");
-  const clock = hours ? `${hours}:${pad(minutes)}:${pad(seconds)}` : `${minutes}:${pad(seconds)}`;
-  return days ? `${format(strings.days, { days })} ${clock}` : clock;
-}
 
 function tick() {
   const now = Date.now() + clockOffset;
-  const status = statusAt(now);
+  const status = statusAt(session, now);
   if (root.dataset.status !== status) {
     root.dataset.status = status;
     const label = field("status-label");
     label.textContent = strings[status];
     label.className = `badge status-${status}`;
   }
-  const countdown = field("countdown");
-  if (status === "scheduled" || status === "collecting") {
-    countdown.textContent = format(strings.starts_in, { time: duration(Date.parse(session.starts_at) - now) });
-  } else if (status === "live") {
-    countdown.textContent = format(strings.ends_in, { time: duration(Date.parse(session.ends_at) - now) });
-  } else {
-    countdown.textContent = "";
-  }
+  field("countdown").textContent = countdownText(session, status, now, strings);
 }
 
 // The questions -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // Without this script the page still reads and its forms still post (progressive enhancement).
 
 import { keepConnected } from "./live-socket.js";
+import { countdownText, format, statusAt as sessionStatusAt } from "./session-clock.js";
 
 const root = document.getElementById("session");
 const initial = JSON.parse(document.getElementById("session-state").textContent);
@@ -38,10 +39,6 @@ function field(element, name) {
   return element.querySelector(`[data-field="${name}"]`);
 }
 
-function format(template, params) {
-  return template.replace(/%\((\w+)\)s/g, (_, key) => String(params[key]));
-}
-
 // The clock ---------------------------------------------------------------------------------
 
 function serverNow() {
@@ -49,47 +46,18 @@ function serverNow() {
 }
 
 function statusAt(now) {
-  if (session.status === "cancelled") return "cancelled"; // staff's word, not the clock's
-  if (now < Date.parse(session.starts_at)) {
-    // The collecting phase: questions open before the start (the server's rule, Session.status_at).
-    const opens = session.questions_open_at ? Date.parse(session.questions_open_at) : Infinity;
-    return session.accepts_questions_early || now >= opens ? "collecting" : "scheduled";
-  }
-  if (now < Date.parse(session.ends_at)) return "live";
-  return "closed";
+  return sessionStatusAt(session, now);
 }
 
 function acceptsPosts(status) {
   return status === "live" || status === "collecting";
 }
 
-function duration(ms) {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const days = Math.floor(total / 86400);
-  const hours = Math.floor((total % 86400) / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = total % 60;
-  const pad = (n) => String(n).padStart(2, "0");
-  const clock = hours ? `${hours}:${pad(minutes)}:${pad(seconds)}` : `${minutes}:${pad(seconds)}`;
-  return days ? `${format(strings.days, { days })} ${clock}` : clock;
-}
-
 function tick() {
   const now = serverNow();
   const status = statusAt(now);
   if (status !== displayedStatus) showStatus(status);
-  const countdown = field(root, "countdown");
-  if (status === "scheduled" || status === "collecting") {
-    countdown.textContent = format(strings.starts_in, {
-      time: duration(Date.parse(session.starts_at) - now),
-    });
-  } else if (status === "live") {
-    countdown.textContent = format(strings.ends_in, {
-      time: duration(Date.parse(session.ends_at) - now),
-    });
-  } else {
-    countdown.textContent = "";
-  }
+  field(root, "countdown").textContent = countdownText(session, status, now, strings);
 }
 
 function showStatus(status) {
