@@ -3,37 +3,13 @@
 // the last seq seen after a reconnect, like the presenter view). It only reads; taking part
 // happens on the full site. It tells the page around it its height (see embed-loader.js).
 
-import { keepConnected } from "./live-socket.js";
-import { countdownText, format, statusAt } from "./session-clock.js";
+import { format, liveView } from "./session-clock.js";
 
 const root = document.getElementById("widget");
-const initial = JSON.parse(document.getElementById("widget-state").textContent);
-const strings = JSON.parse(document.getElementById("widget-i18n").textContent);
-const serverClock = JSON.parse(document.getElementById("widget-clock").textContent);
-const clockOffset = Date.parse(serverClock.server_now) - Date.now();
-
+const view = liveView(root, "widget");
+const { initial, strings, field } = view;
 const sessionId = Number(root.dataset.sessionId);
-let session = initial.session;
-let lastSeq = initial.seq;
 const questions = new Map(initial.questions.map((q) => [q.id, q]));
-
-function field(name) {
-  return root.querySelector(`[data-field="${name}"]`);
-}
-
-// The clock ---------------------------------------------------------------------------------
-
-function tick() {
-  const now = Date.now() + clockOffset;
-  const status = statusAt(session, now);
-  if (root.dataset.status !== status) {
-    root.dataset.status = status;
-    const label = field("status-label");
-    label.textContent = strings[status];
-    label.className = `badge status-${status}`;
-  }
-  field("countdown").textContent = countdownText(session, status, now, strings);
-}
 
 // The questions -----------------------------------------------------------------------------
 
@@ -127,25 +103,12 @@ function applyEvent(event) {
       break;
     }
     case "session.updated":
-      session = data;
       field("title").textContent = data.title;
-      tick();
       return;
     default:
       return;
   }
   showQuestions();
-}
-
-function onEvent(event) {
-  if (event.type === "resync") {
-    location.reload();
-    return;
-  }
-  if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
-  lastSeq = event.seq;
-  applyEvent(event);
-  root.dataset.seq = String(lastSeq);
 }
 
 // The page around it ------------------------------------------------------------------------
@@ -160,12 +123,4 @@ function tellHeight() {
 
 new ResizeObserver(tellHeight).observe(document.body);
 
-tick();
-setInterval(tick, 1000);
-keepConnected({
-  root,
-  path: () => `/ws/sessions/${sessionId}/?since=${lastSeq}`,
-  reconnecting: strings.reconnecting,
-  finalCodes: [4404],
-  onMessage: onEvent,
-});
+view.follow(applyEvent);

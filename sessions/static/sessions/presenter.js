@@ -2,37 +2,12 @@
 // the countdown and the viewer count, kept live over the session's socket (replayed from the
 // last seq seen after a reconnect, like the session page). It only reads; nothing is sent.
 
-import { keepConnected } from "./live-socket.js";
-import { countdownText, format, statusAt } from "./session-clock.js";
+import { format, liveView } from "./session-clock.js";
 
 const root = document.getElementById("presenter");
-const initial = JSON.parse(document.getElementById("presenter-state").textContent);
-const strings = JSON.parse(document.getElementById("presenter-i18n").textContent);
-const serverClock = JSON.parse(document.getElementById("presenter-clock").textContent);
-const clockOffset = Date.parse(serverClock.server_now) - Date.now();
-
-const sessionId = Number(root.dataset.sessionId);
-let session = initial.session;
-let lastSeq = initial.seq;
+const view = liveView(root, "presenter");
+const { initial, strings, field } = view;
 const questions = new Map(initial.questions.map((q) => [q.id, q]));
-
-function field(name) {
-  return root.querySelector(`[data-field="${name}"]`);
-}
-
-// The clock ---------------------------------------------------------------------------------
-
-function tick() {
-  const now = Date.now() + clockOffset;
-  const status = statusAt(session, now);
-  if (root.dataset.status !== status) {
-    root.dataset.status = status;
-    const label = field("status-label");
-    label.textContent = strings[status];
-    label.className = `badge status-${status}`;
-  }
-  field("countdown").textContent = countdownText(session, status, now, strings);
-}
 
 // The questions -----------------------------------------------------------------------------
 
@@ -118,9 +93,7 @@ function applyEvent(event) {
       for (const question of questions.values()) question.on_air = question.id === data.id;
       break;
     case "session.updated":
-      session = data;
       field("title").textContent = data.title;
-      tick();
       return;
     default:
       return;
@@ -129,30 +102,8 @@ function applyEvent(event) {
   showNext();
 }
 
-function onEvent(event) {
-  if (event.type === "presence") {
-    const presence = field("presence");
-    const viewers = event.data.viewers;
-    presence.textContent = format(viewers === 1 ? strings.viewers_one : strings.viewers_many, { count: viewers });
-    presence.hidden = false;
-    return;
-  }
-  if (event.type === "resync") {
-    location.reload();
-    return;
-  }
-  if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
-  lastSeq = event.seq;
-  applyEvent(event);
-  root.dataset.seq = String(lastSeq);
-}
-
-tick();
-setInterval(tick, 1000);
-keepConnected({
-  root,
-  path: () => `/ws/sessions/${sessionId}/?since=${lastSeq}`,
-  reconnecting: strings.reconnecting,
-  finalCodes: [4404],
-  onMessage: onEvent,
+view.follow(applyEvent, (viewers) => {
+  const presence = field("presence");
+  presence.textContent = format(viewers === 1 ? strings.viewers_one : strings.viewers_many, { count: viewers });
+  presence.hidden = false;
 });
