@@ -35,7 +35,7 @@ def widget_questions(payloads: tuple[QuestionPayload, ...]) -> list[QuestionPayl
         for q in payloads
         if q["merged_into"] is None
     ]
-    questions.sort(key=lambda q: (-q["vote_count"], q["created_at"], q["id"]))
+    questions.sort(key=presenter.most_wanted_first)
     return questions
 
 

@@ -31,10 +31,15 @@ def qr_svg(url: str, label: str) -> SafeString:
     return mark_safe(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))
 
 
+def most_wanted_first(question: QuestionPayload) -> tuple:
+    """A sort key: most votes first, the oldest first among equals (as the API's "-votes")."""
+    return (-question["vote_count"], question["created_at"], question["id"])
+
+
 def next_questions(payloads: list[QuestionPayload]) -> list[QuestionPayload]:
     """Open questions, most votes first (the oldest first among equals), the one on air apart."""
     open_questions = [q for q in payloads if not q["is_answered"] and not q["on_air"]]
-    open_questions.sort(key=lambda q: (-q["vote_count"], q["created_at"], q["id"]))
+    open_questions.sort(key=most_wanted_first)
     return open_questions[:NEXT_QUESTIONS]
 
 

@@ -3,7 +3,7 @@
 // the last seq seen after a reconnect, like the presenter view). It only reads; taking part
 // happens on the full site. It tells the page around it its height (see embed-loader.js).
 
-import { format, liveView } from "./session-clock.js";
+import { byVotes, format, liveView } from "./session-clock.js";
 
 const root = document.getElementById("widget");
 const view = liveView(root, "widget");
@@ -53,9 +53,7 @@ function questionItem(question) {
 }
 
 function showQuestions() {
-  const sorted = [...questions.values()].sort(
-    (a, b) => b.vote_count - a.vote_count || a.created_at.localeCompare(b.created_at) || a.id - b.id,
-  );
+  const sorted = [...questions.values()].sort(byVotes);
   field("questions").replaceChildren(...sorted.map(questionItem));
   field("questions-empty").hidden = sorted.length > 0;
 }

@@ -2,7 +2,7 @@
 // the countdown and the viewer count, kept live over the session's socket (replayed from the
 // last seq seen after a reconnect, like the session page). It only reads; nothing is sent.
 
-import { format, liveView } from "./session-clock.js";
+import { byVotes, format, liveView } from "./session-clock.js";
 
 const root = document.getElementById("presenter");
 const view = liveView(root, "presenter");
@@ -48,10 +48,7 @@ function showOnAir() {
 function showNext() {
   const next = [...questions.values()]
     .filter((q) => !q.is_answered && !q.on_air)
-    .sort(
-      (a, b) =>
-        b.vote_count - a.vote_count || a.created_at.localeCompare(b.created_at) || a.id - b.id,
-    )
+    .sort(byVotes)
     .slice(0, initial.next_count);
   field("next").replaceChildren(
     ...next.map((q) => {

@@ -20,6 +20,11 @@ export function statusAt(session, now) {
   return "closed";
 }
 
+// Questions most wanted first: most votes, then the oldest (the server's order, "-votes").
+export function byVotes(a, b) {
+  return b.vote_count - a.vote_count || a.created_at.localeCompare(b.created_at) || a.id - b.id;
+}
+
 // "1:04:09", or "2 d 1:04:09" with the page's `days` string ("%(days)s d").
 export function duration(ms, daysTemplate) {
   const total = Math.max(0, Math.ceil(ms / 1000));
