@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from .. import embeds, selectors
 from ..models import Municipality, Session
 from ..payloads import QuestionPayload, iso, session_payload
-from . import question_cache
+from . import presenter, question_cache
 
 
 def widget_questions(payloads: tuple[QuestionPayload, ...]) -> list[QuestionPayload]:
@@ -35,7 +35,7 @@ def widget_questions(payloads: tuple[QuestionPayload, ...]) -> list[QuestionPayl
         for q in payloads
         if q["merged_into"] is None
     ]
-    questions.sort(key=lambda q: (-q["vote_count"], q["created_at"], q["id"]))
+    questions.sort(key=presenter.most_wanted_first)
     return questions
 
 
@@ -101,17 +101,7 @@ def staff_snippets(request: HttpRequest, session: Session) -> dict[str, object]:
 def widget_strings() -> dict[str, str]:
     """Strings embed.js shows, in the widget's language."""
     return {
-        "live": _("Live"),
-        "scheduled": _("Scheduled"),
-        "collecting": _("Collecting questions"),
-        "closed": _("Closed"),
-        "cancelled": _("Cancelled"),
-        "starts_in": _("Starts in %(time)s"),
-        "ends_in": _("Ends in %(time)s"),
-        "days": _("%(days)s d"),
-        "reconnecting": _("Connection lost. Reconnecting…"),
-        "votes_one": _("%(count)s vote"),
-        "votes_many": _("%(count)s votes"),
+        **presenter.clock_strings(),
         "answered_live": _("Answered live"),
         "answered_later": _("Answered afterwards"),
         "unanswered": _("Not answered"),

@@ -31,10 +31,15 @@ def qr_svg(url: str, label: str) -> SafeString:
     return mark_safe(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))
 
 
+def most_wanted_first(question: QuestionPayload) -> tuple:
+    """A sort key: most votes first, the oldest first among equals (as the API's "-votes")."""
+    return (-question["vote_count"], question["created_at"], question["id"])
+
+
 def next_questions(payloads: list[QuestionPayload]) -> list[QuestionPayload]:
     """Open questions, most votes first (the oldest first among equals), the one on air apart."""
     open_questions = [q for q in payloads if not q["is_answered"] and not q["on_air"]]
-    open_questions.sort(key=lambda q: (-q["vote_count"], q["created_at"], q["id"]))
+    open_questions.sort(key=most_wanted_first)
     return open_questions[:NEXT_QUESTIONS]
 
 
@@ -71,8 +76,9 @@ def presenter_page(request: HttpRequest, session_id: int) -> HttpResponse:
     )
 
 
-def presenter_strings() -> dict[str, str]:
-    """Strings presenter.js shows, in the page's language."""
+def clock_strings() -> dict[str, str]:
+    """The words of session-clock.js (the state and the countdown) and of the vote counts, for
+    the presenter view and the widget, in the page's language."""
     return {
         "live": _("Live"),
         "scheduled": _("Scheduled"),
@@ -85,6 +91,13 @@ def presenter_strings() -> dict[str, str]:
         "reconnecting": _("Connection lost. Reconnecting…"),
         "votes_one": _("%(count)s vote"),
         "votes_many": _("%(count)s votes"),
+    }
+
+
+def presenter_strings() -> dict[str, str]:
+    """Strings presenter.js shows, in the page's language."""
+    return {
+        **clock_strings(),
         "viewers_one": _("%(count)s person watching"),
         "viewers_many": _("%(count)s people watching"),
         "nothing_on_air": _("No question is on air right now."),

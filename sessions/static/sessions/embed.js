@@ -3,68 +3,14 @@
 // the last seq seen after a reconnect, like the presenter view). It only reads; taking part
 // happens on the full site. It tells the page around it its height (see embed-loader.js).
 
-import { keepConnected } from "./live-socket.js";
+import { byVotes, liveView } from "./live-view.js";
+import { format } from "./session-clock.js";
 
 const root = document.getElementById("widget");
-const initial = JSON.parse(document.getElementById("widget-state").textContent);
-const strings = JSON.parse(document.getElementById("widget-i18n").textContent);
-const serverClock = JSON.parse(document.getElementById("widget-clock").textContent);
-const clockOffset = Date.parse(serverClock.server_now) - Date.now();
-
+const view = liveView(root, "widget");
+const { initial, strings, field } = view;
 const sessionId = Number(root.dataset.sessionId);
-let session = initial.session;
-let lastSeq = initial.seq;
 const questions = new Map(initial.questions.map((q) => [q.id, q]));
-
-function field(name) {
-  return root.querySelector(`[data-field="${name}"]`);
-}
-
-function format(template, params) {
-  return template.replace(/%\((\w+)\)s/g, (_, key) => String(params[key]));
-}
-
-// The clock ---------------------------------------------------------------------------------
-
-function statusAt(now) {
-  if (session.status === "cancelled") return "cancelled";
-  if (now < Date.parse(session.starts_at)) {
-    const opens = session.questions_open_at ? Date.parse(session.questions_open_at) : Infinity;
-    return session.accepts_questions_early || now >= opens ? "collecting" : "scheduled";
-  }
-  if (now < Date.parse(session.ends_at)) return "live";
-  return "closed";
-}
-
-function duration(ms) {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const days = Math.floor(total / 86400);
-  const hours = Math.floor((total % 86400) / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = total % 60;
-  const pad = (n) => String(n).padStart(2, "0");
-  const clock = hours ? `${hours}:${pad(minutes)}:${pad(seconds)}` : `${minutes}:${pad(seconds)}`;
-  return days ? `${format(strings.days, { days })} ${clock}` : clock;
-}
-
-function tick() {
-  const now = Date.now() + clockOffset;
-  const status = statusAt(now);
-  if (root.dataset.status !== status) {
-    root.dataset.status = status;
-    const label = field("status-label");
-    label.textContent = strings[status];
-    label.className = `badge status-${status}`;
-  }
-  const countdown = field("countdown");
-  if (status === "scheduled" || status === "collecting") {
-    countdown.textContent = format(strings.starts_in, { time: duration(Date.parse(session.starts_at) - now) });
-  } else if (status === "live") {
-    countdown.textContent = format(strings.ends_in, { time: duration(Date.parse(session.ends_at) - now) });
-  } else {
-    countdown.textContent = "";
-  }
-}
 
 // The questions -----------------------------------------------------------------------------
 
@@ -108,9 +54,7 @@ function questionItem(question) {
 }
 
 function showQuestions() {
-  const sorted = [...questions.values()].sort(
-    (a, b) => b.vote_count - a.vote_count || a.created_at.localeCompare(b.created_at) || a.id - b.id,
-  );
+  const sorted = [...questions.values()].sort(byVotes);
   field("questions").replaceChildren(...sorted.map(questionItem));
   field("questions-empty").hidden = sorted.length > 0;
 }
@@ -158,25 +102,12 @@ function applyEvent(event) {
       break;
     }
     case "session.updated":
-      session = data;
       field("title").textContent = data.title;
-      tick();
       return;
     default:
       return;
   }
   showQuestions();
-}
-
-function onEvent(event) {
-  if (event.type === "resync") {
-    location.reload();
-    return;
-  }
-  if (typeof event.seq !== "number" || event.seq <= lastSeq) return;
-  lastSeq = event.seq;
-  applyEvent(event);
-  root.dataset.seq = String(lastSeq);
 }
 
 // The page around it ------------------------------------------------------------------------
@@ -191,12 +122,4 @@ function tellHeight() {
 
 new ResizeObserver(tellHeight).observe(document.body);
 
-tick();
-setInterval(tick, 1000);
-keepConnected({
-  root,
-  path: () => `/ws/sessions/${sessionId}/?since=${lastSeq}`,
-  reconnecting: strings.reconnecting,
-  finalCodes: [4404],
-  onMessage: onEvent,
-});
+view.follow(applyEvent);
