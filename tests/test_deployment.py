@@ -52,9 +52,11 @@ def test_daphne_alone_serves_pages_and_hashed_static_files_with_debug_off(static
 @pytest.mark.parametrize(
     ("page_script", "shared_modules"),
     [
-        ("session.js", ["live-socket", "session-clock"]),
-        ("presenter.js", ["live-socket", "session-clock"]),
+        ("session.js", ["live-socket", "polls", "session-clock"]),
+        ("presenter.js", ["live-socket", "polls", "session-clock"]),
         ("moderation.js", ["live-socket"]),
+        ("embed.js", ["live-view", "session-clock"]),
+        ("live-view.js", ["live-socket", "session-clock"]),
     ],
 )
 def test_collected_page_scripts_import_the_shared_modules_by_their_hashed_names(
