@@ -408,3 +408,22 @@ def test_report_gives_totals_per_answer_and_never_a_ballot(live_session, moderat
         ["Hvad først?", "single", "closed", 1, "Bad", 0, 0.0],
         ["Hvad først?", "single", "closed", 1, "Skole", 1, 1.0],
     ]
+
+
+def test_where_only_verified_citizens_take_part_an_unverified_one_cannot_vote(
+    live_session, moderator, citizen, api_client
+):
+    live_session.municipality.verified_only = True
+    live_session.municipality.save()
+    poll = opened(live_session, moderator)
+    first, _second = option_ids(poll)
+
+    with pytest.raises(services.VerificationRequired):
+        services.cast_ballot(poll=poll, user=citizen, choices=[first])
+    api_client.force_authenticate(citizen)
+    response = api_client.post(f"/api/polls/{poll.pk}/ballot/", {"choices": [first]}, format="json")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "verification_required"
+    assert counts(poll) == {str(first): 0, str(_second): 0}
+    assert not Ballot.objects.filter(poll=poll).exists()

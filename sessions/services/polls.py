@@ -21,6 +21,7 @@ from ..models import Ballot, Poll, PollOption, PollTally, Session, WatchedKeywor
 from ..payloads import poll_payload
 from ..selectors import may_create_polls, may_run_polls, poll_results, results_public
 from .common import User, locked, require_signed_in, resolve_now
+from .identity import require_verified_to_take_part
 from .moderation import matching_keywords, require_not_banned
 from .ratelimits import check_rate_limit
 
@@ -354,6 +355,7 @@ def cast_ballot(
                     code="session_not_open",
                 )
             require_not_banned(user, session.municipality, now)
+            require_verified_to_take_part(user, session)
             keys = _answer_keys(poll, choices=choices, value=value, words=words)
             held = _held_words(session, keys) if poll.kind == Poll.Kind.WORDS else set()
             ballot = Ballot.objects.filter(poll=poll, voter=user).first()
