@@ -281,15 +281,16 @@ def test_no_serious_or_critical_violation_anywhere(daphne_url: str, browser: Bro
 
     check(citizen, "ask form with an error", session_url(base, world["live"]), blank_question)
     check(citizen, "session with own pending post", session_url(base, world["pre"]))
-    check(citizen, "delete account", f"{base}/accounts/delete/")
     check(citizen, "notifications", f"{base}/notifications/")
     check(citizen, "your questions", f"{base}/my-questions/")
+    check(citizen, "delete account", f"{base}/accounts/delete/")
 
     def wrong_password(page: Page) -> None:
         page.get_by_label("Password").fill("wrong-password")
         page.locator("main form button[type=submit]").click()
         expect(page.locator("main .errorlist").first).to_be_visible()
 
+    # On the page just checked: the delete-account form.
     check(citizen, "delete account with an error", then=wrong_password)
 
     politician = log_in(browser, base, "borgmester")
