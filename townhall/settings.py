@@ -229,10 +229,6 @@ if REDIS_URL:
             "KEY_PREFIX": TOWNHALL_CACHE_PREFIX,
         }
     }
-    # A signed-in page load reads its login session from Redis, not the database (a query
-    # less per request in a rush); the database stays the record. In the embedded mode's one
-    # process there is no such saving to make.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

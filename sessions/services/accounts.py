@@ -195,7 +195,7 @@ def rename_authors_in_event_log(post_ids: Iterable[int], name: str) -> int:
 
 def _end_login_sessions(user: User) -> None:
     # Django stores the user's id in the session data: read them to find theirs. Deleted
-    # through the session engine, so a cached copy (cached_db in production) goes too.
+    # through the session engine, so a cached copy goes too should the engine keep one.
     store = import_module(settings.SESSION_ENGINE).SessionStore
     for login_session in LoginSession.objects.iterator():
         if login_session.get_decoded().get("_auth_user_id") == str(user.pk):
