@@ -167,6 +167,7 @@ def fresh_page_cache(monkeypatch) -> Iterator[None]:
         question_cache.articles,
         question_cache.panels,
         question_cache.states,
+        question_cache.polls,
     )
     for cache in caches:
         cache.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -19,8 +20,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import json_script
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView
@@ -80,8 +82,7 @@ def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpRespo
         context["csrf_token"] = page_cache.TOKEN_SLOT
         html = render_to_string("sessions/session.html", context, request=None)
         # Nobody's token: the slot stays where forms would carry it (page_cache fills the tail).
-        articles = question_cache.TOKEN.join(context["articles"]).decode()
-        return html.replace(page_cache.QUESTIONS_SLOT, articles)
+        return _join_page(html, context, token=page_cache.TOKEN_SLOT).decode()
 
     page = page_cache.shared_page(key, render_for_everyone)
     return page_cache.page_response(
@@ -123,12 +124,27 @@ def _render_session_page(
     )
     token = get_token(request)
     html = render_to_string("sessions/session.html", context, request=request)
-    html = html.replace(page_cache.TOKEN_SLOT, token)
-    # The questions come in UTF-8 already, in pieces rendered for many readers, joined with
-    # this reader's form token.
-    before, _, after = html.partition(page_cache.QUESTIONS_SLOT)
-    articles = token.encode().join(context["articles"])
-    return HttpResponse(b"".join((before.encode(), articles, after.encode())), status=status)
+    body = _join_page(html.replace(page_cache.TOKEN_SLOT, token), context, token=token)
+    return HttpResponse(body, status=status)
+
+
+def _join_page(html: str, context: dict[str, Any], *, token: str) -> bytes:
+    """The rendered page with the questions' markup and their payloads' JSON in their slots:
+    both come in UTF-8 already, made once per session state (the markup in pieces rendered for
+    many readers, joined here with this reader's form token), and are most of the page, so
+    they never pass through the template or its strings."""
+    # From the right: what a citizen writes (their name in the header) stands before both.
+    rest, _, after = html.rpartition(page_cache.PAYLOADS_SLOT)
+    before, _, middle = rest.rpartition(page_cache.QUESTIONS_SLOT)
+    return b"".join(
+        (
+            before.encode(),
+            token.encode().join(context["articles"]),
+            middle.encode(),
+            context["payloads_json"],
+            after.encode(),
+        )
+    )
 
 
 def _session_page_context(
@@ -213,7 +229,7 @@ def _session_page_context(
             ', "session": ',
             question_cache.script_json(session_payload(session, now)),
             ', "questions": ',
-            shown.payloads_json,
+            page_cache.PAYLOADS_SLOT,
             ', "voted": ',
             question_cache.script_json(sorted(voted)),
             "}",
@@ -246,10 +262,14 @@ def _session_page_context(
         # The questions' markup joins the page after rendering (see _render_session_page).
         "question_articles": page_cache.QUESTIONS_SLOT,
         "articles": articles,
+        "payloads_json": shown.payloads_json,
+        # Only a panel politician's page lists them.
         "open_questions": sorted(
             (q for q in shown.questions if not q.is_answered and not q.merged_into_id),
             key=lambda q: (-q.vote_count, q.created_at),
-        ),
+        )
+        if me
+        else [],
         "ordering": ordering,
         "page_path": _page_path(request, ordering),
         "ask_form": ask_form or AskForm(),
@@ -257,7 +277,7 @@ def _session_page_context(
         "time_zone": settings.TIME_ZONE,
         "state_json": mark_safe(state_json),
         "clock": {"server_now": clock},
-        "i18n": live_page_strings(),
+        "i18n_script": live_page_strings_script(translation.get_language()),
         # Rendered into <template> elements: the live page clones them for new posts, so a
         # post added live has the same markup as one rendered by the server.
         "blanks": question_cache.blank_articles(reader, render_blank),
@@ -332,6 +352,13 @@ def live_page_strings() -> dict[str, str]:
         **moderation.live_page_strings(),
         **polls.live_page_strings(),
     }
+
+
+@functools.lru_cache(maxsize=16)
+def live_page_strings_script(language: str) -> SafeString:
+    """live_page_strings as the page's <script> element: the same for every page in a language,
+    made once (`language` is the active one, and the key)."""
+    return json_script(live_page_strings(), "session-i18n")
 
 
 def _back_to(session_id: int, post_id: int | None = None) -> HttpResponse:
