@@ -224,7 +224,7 @@ TOWNHALL_CACHE_PREFIX = os.environ.get("TOWNHALL_CACHE_PREFIX") or "townhall"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "townhall.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": TOWNHALL_CACHE_PREFIX,
         }
