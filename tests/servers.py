@@ -166,7 +166,7 @@ class DaphneServer:
             pass
         return False
 
-    def ask(self, session_id: int, token: str, body: str) -> dict:
+    def ask(self, session_id: int, token: str, body: str, timeout: float = WAIT_SECONDS) -> dict:
         """Post a question through this server's API as the token's user; the created question."""
         request = urllib.request.Request(
             f"{self.url}/api/sessions/{session_id}/questions/",
@@ -174,7 +174,7 @@ class DaphneServer:
             headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             if response.status != 201:
                 raise RuntimeError(f"Asking gave {response.status}, not 201")
             return json.loads(response.read())
