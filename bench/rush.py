@@ -63,7 +63,7 @@ from tests.servers import DaphneServer  # noqa: E402
 WORKER_COMMAND = [
     "{python}",
     "-m",
-    "daphne",
+    "townhall.serve",
     "--verbosity",
     "0",
     "--fd",
