@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from . import similarity
@@ -161,8 +163,13 @@ def session_record(session: Session, now: datetime) -> RecordPayload:
 
 
 SIMILAR_LIMIT = 5
-# Below this score a question is not offered as similar.
-SIMILAR_THRESHOLD = 0.5
+
+
+def similar_threshold() -> float:
+    """The score from which a question is offered as similar, on this database."""
+    if connection.vendor == "postgresql":
+        return similarity.POSTGRES_THRESHOLD
+    return similarity.STEMS_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -193,29 +200,69 @@ def _terms_of(post_id: int, body: str) -> frozenset[str]:
     return terms
 
 
-def similar_questions(session: Session, text: str) -> list[SimilarQuestion]:
-    """Up to five published questions of the session (not merged ones) most like `text`, best
-    first (sessions/similarity.py says how). One query per session state, then none."""
+def _similar_candidates(session: Session) -> QuerySet[Post]:
+    return session.posts.filter(parent=None, status=Post.Status.PUBLISHED, merged_into__isnull=True)
+
+
+# The generated column of migration 0019 (PostgreSQL only: the model does not know it).
+_STORED_TERMS = f'"{Post._meta.db_table}"."similarity_terms"'
+
+
+def _postgres_scored(session: Session, text: str) -> QuerySet[Post]:
+    """The session's candidate questions with their pg_trgm score against `text`."""
+    asked = similarity.DanishTerms(text)
+    stored = RawSQL(_STORED_TERMS, ())
+    return _similar_candidates(session).annotate(
+        score=similarity.WORD_SIMILARITY_WEIGHT * TrigramWordSimilarity(asked, stored)
+        + similarity.SIMILARITY_WEIGHT * TrigramSimilarity(stored, asked)
+    )
+
+
+def _stems_scored(session: Session, text: str) -> list[SimilarQuestion]:
+    """Every candidate question of the session with its stems' score against `text`."""
     key = (session.pk, session.last_seq)
     known = question_terms_cache.get(key)
     if known is None:
-        rows = session.posts.filter(
-            parent=None, status=Post.Status.PUBLISHED, merged_into__isnull=True
-        ).values_list("pk", "body", "vote_count")
+        rows = _similar_candidates(session).values_list("pk", "body", "vote_count")
         known = [(pk, body, votes, _terms_of(pk, body)) for pk, body, votes in rows]
         if len(question_terms_cache) > 64:
             question_terms_cache.clear()
         question_terms_cache[key] = known
     asked = similarity.terms(text)
-    scored = [
+    return [
         SimilarQuestion(pk, body, votes, similarity.score(asked, question_terms))
         for pk, body, votes, question_terms in known
     ]
+
+
+def similar_questions(session: Session, text: str) -> list[SimilarQuestion]:
+    """Up to five published questions of the session (not merged ones) most like `text`, from
+    similar_threshold(), best first (sessions/similarity.py says how). On PostgreSQL one query;
+    elsewhere one query per session state, then none."""
+    threshold = similar_threshold()
+    if connection.vendor == "postgresql":
+        rows = (
+            _postgres_scored(session, text)
+            .filter(score__gte=threshold)
+            .order_by("-score", "-vote_count", "id")
+            .values_list("pk", "body", "vote_count", "score")[:SIMILAR_LIMIT]
+        )
+        return [
+            SimilarQuestion(pk, body, votes, round(score, 4)) for pk, body, votes, score in rows
+        ]
     best = sorted(
-        (found for found in scored if found.score >= SIMILAR_THRESHOLD),
+        (found for found in _stems_scored(session, text) if found.score >= threshold),
         key=lambda found: (-found.score, -found.votes, found.id),
     )
     return best[:SIMILAR_LIMIT]
+
+
+def similarity_scores(session: Session, text: str) -> dict[int, float]:
+    """Every candidate question's score against `text`, by id, however low: what the labelled
+    pairs are measured with (similar_questions offers those from similar_threshold())."""
+    if connection.vendor == "postgresql":
+        return dict(_postgres_scored(session, text).values_list("pk", "score"))
+    return {found.id: found.score for found in _stems_scored(session, text)}
 
 
 DUPLICATE_PAIRS_SHOWN = 20
@@ -240,16 +287,60 @@ def mergeable_questions(session: Session) -> list[Post]:
     )
 
 
+# Each later question against each earlier one, scored as _postgres_scored does; the `<%` join
+# finds the candidates through the GIN trigram index (a question against 1,000 others would
+# otherwise be 500,000 comparisons), from the least word_similarity a pair above the threshold has.
+_PAIR_SCORE = (
+    f"({similarity.WORD_SIMILARITY_WEIGHT}"
+    " * word_similarity(later.similarity_terms, earlier.similarity_terms)"
+    f" + {similarity.SIMILARITY_WEIGHT}"
+    " * similarity(later.similarity_terms, earlier.similarity_terms))"
+)
+_POSTGRES_PAIRS_SQL = f"""
+SELECT later.id, earlier.id, {_PAIR_SCORE} AS score
+FROM {Post._meta.db_table} later
+JOIN {Post._meta.db_table} earlier
+  ON later.similarity_terms <%% earlier.similarity_terms
+ AND (earlier.created_at, earlier.id) < (later.created_at, later.id)
+WHERE later.id = ANY(%s) AND earlier.id = ANY(%s) AND {_PAIR_SCORE} >= %s
+ORDER BY score DESC, later.id, earlier.id
+LIMIT %s
+"""
+
+
+def _postgres_pairs(ids: list[int]) -> list[tuple[int, int, float]]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # For this transaction only: `<%` holds from this word_similarity.
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(similarity.POSTGRES_WORD_SIMILARITY_FLOOR)],
+        )
+        cursor.execute(
+            _POSTGRES_PAIRS_SQL,
+            [ids, ids, similarity.POSTGRES_THRESHOLD, DUPLICATE_PAIRS_SHOWN],
+        )
+        return [(later, earlier, round(score, 4)) for later, earlier, score in cursor.fetchall()]
+
+
 def suggested_duplicates(questions: list[Post]) -> list[DuplicatePair]:
     """Pairs among `questions` (mergeable_questions) alike enough to be offered as duplicates
     (the score similar_questions uses, each later question against each earlier one), best
-    first. No query; a pair of stem sets per comparison."""
+    first. On PostgreSQL one query (with its transaction); elsewhere none, a pair of stem sets
+    per comparison."""
+    if connection.vendor == "postgresql":
+        if len(questions) < 2:
+            return []
+        by_id = {question.pk: question for question in questions}
+        return [
+            DuplicatePair(by_id[later], by_id[earlier], score)
+            for later, earlier, score in _postgres_pairs(list(by_id))
+        ]
     terms = [_terms_of(question.pk, question.body) for question in questions]
     pairs = [
         DuplicatePair(questions[later], questions[earlier], score)
         for later in range(len(questions))
         for earlier in range(later)
-        if (score := similarity.score(terms[later], terms[earlier])) >= SIMILAR_THRESHOLD
+        if (score := similarity.score(terms[later], terms[earlier])) >= similarity.STEMS_THRESHOLD
     ]
     pairs.sort(key=lambda pair: (-pair.score, pair.duplicate.pk, pair.original.pk))
     return pairs[:DUPLICATE_PAIRS_SHOWN]
