@@ -144,26 +144,32 @@ def labelled_scores(session: Session, author: AbstractBaseUser) -> list[float]:
     ]
 
 
-def precision_recall(scores: list[float], threshold: float) -> tuple[float, float]:
-    """Of the pairs scored from `threshold`, the share that are duplicates; of the duplicates,
-    the share scored from `threshold`."""
+def precision_recall(
+    scores: list[float], threshold: float, pairs: list[tuple[str, str, bool]] = PAIRS
+) -> tuple[float, float]:
+    """Of the `pairs` scored from `threshold`, the share that are duplicates; of the duplicates,
+    the share scored from `threshold`. `scores` are the pairs' own, in their order."""
     taken = [
         same
-        for (_typed, _asked, same), score in zip(PAIRS, scores, strict=True)
+        for (_typed, _asked, same), score in zip(pairs, scores, strict=True)
         if score >= threshold
     ]
-    duplicates = sum(1 for _typed, _asked, same in PAIRS if same)
+    duplicates = sum(1 for _typed, _asked, same in pairs if same)
     found = sum(taken)
-    return found / max(1, len(taken)), found / duplicates
+    return found / max(1, len(taken)), found / max(1, duplicates)
 
 
 def f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
-def best_thresholds(scores: list[float]) -> tuple[float, float, float]:
-    """The best F1 on the set, and the lowest and highest threshold (to 0.01) that give it."""
-    by_threshold = {step / 100: f1(*precision_recall(scores, step / 100)) for step in range(1, 100)}
+def best_thresholds(
+    scores: list[float], pairs: list[tuple[str, str, bool]] = PAIRS
+) -> tuple[float, float, float]:
+    """The best F1 on `pairs`, and the lowest and highest threshold (to 0.01) that give it."""
+    by_threshold = {
+        step / 100: f1(*precision_recall(scores, step / 100, pairs)) for step in range(1, 100)
+    }
     best = max(by_threshold.values())
     reaching = [threshold for threshold, value in by_threshold.items() if value == best]
     return best, min(reaching), max(reaching)

@@ -10,7 +10,7 @@ from django.db import connection
 from sessions import selectors
 
 from .factories import SessionFactory, UserFactory
-from .similarity_pairs import PAIRS, labelled_scores, precision_recall
+from .similarity_pairs import PAIRS, best_thresholds, labelled_scores, precision_recall
 
 pytestmark = pytest.mark.django_db
 
@@ -28,3 +28,12 @@ def test_the_labelled_pairs_are_told_apart_on_this_database():
     assert len(scores) == len(PAIRS)
     assert precision >= PRECISION_FLOOR, f"precision {precision:.2f} on {connection.vendor}"
     assert recall >= RECALL_FLOOR, f"recall {recall:.2f} on {connection.vendor}"
+
+
+def test_the_threshold_in_use_is_one_the_labelled_pairs_choose():
+    scores = labelled_scores(SessionFactory(), UserFactory())
+
+    _best, lowest, highest = best_thresholds(scores)
+
+    # The pairs changed, or the scoring did: choose the threshold again (sessions/similarity.py).
+    assert lowest <= selectors.similar_threshold() <= highest, (lowest, highest)

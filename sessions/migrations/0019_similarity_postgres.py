@@ -30,9 +30,12 @@ def add_terms(apps, schema_editor):
         "ALTER TABLE townhall_sessions_post ADD COLUMN similarity_terms text "
         f"GENERATED ALWAYS AS ({TERMS}) STORED"
     )
+    # Without fastupdate: new questions go straight into the index, not into a pending list
+    # that every search reads through until a vacuum (seconds for the pairs of a busy session).
     schema_editor.execute(
         "CREATE INDEX townhall_sessions_post_similarity_terms_trgm "
-        "ON townhall_sessions_post USING gin (similarity_terms gin_trgm_ops)"
+        "ON townhall_sessions_post USING gin (similarity_terms gin_trgm_ops) "
+        "WITH (fastupdate = off)"
     )
 
 
