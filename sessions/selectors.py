@@ -208,6 +208,16 @@ def _similar_candidates(session: Session) -> QuerySet[Post]:
 _STORED_TERMS = f'"{Post._meta.db_table}"."similarity_terms"'
 
 
+def _trigram_floor_for_this_transaction() -> None:
+    """`%>` and `<%` hold from the least word_similarity a score from the threshold needs
+    (sessions/similarity.py), until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(similarity.POSTGRES_WORD_SIMILARITY_FLOOR)],
+        )
+
+
 def _postgres_scored(session: Session, text: str) -> QuerySet[Post]:
     """The session's candidate questions with their pg_trgm score against `text`."""
     asked = similarity.DanishTerms(text)
@@ -235,20 +245,60 @@ def _stems_scored(session: Session, text: str) -> list[SimilarQuestion]:
     ]
 
 
+def _score_sql(typed: str, question: str) -> str:
+    """The PostgreSQL score (as _postgres_scored annotates it) of two `similarity_terms`."""
+    return (
+        f"({similarity.WORD_SIMILARITY_WEIGHT} * word_similarity({typed}, {question})"
+        f" + {similarity.SIMILARITY_WEIGHT} * similarity({question}, {typed}))"
+    )
+
+
+# The typed text's terms once; the questions near them (from the least word_similarity a score
+# from the threshold needs) through the GIN trigram index alone: MATERIALIZED keeps the planner
+# from reaching them through the session's index instead, which it does whenever its
+# statistics think the session small, and then compares every question. Of those, the best
+# five, then those from the threshold (a WHERE on the score would work it out twice).
+_POSTGRES_SIMILAR_SQL = f"""
+WITH asked AS MATERIALIZED (
+  SELECT {similarity.POSTGRES_TERMS_SQL.format(text="%s", stop_words="%s")} AS terms
+),
+near AS MATERIALIZED (
+  SELECT question.id FROM {Post._meta.db_table} question, asked
+  WHERE question.similarity_terms %%> asked.terms
+)
+SELECT question.id, question.body, question.vote_count,
+       {_score_sql("asked.terms", "question.similarity_terms")} AS score
+FROM {Post._meta.db_table} question JOIN near ON near.id = question.id CROSS JOIN asked
+WHERE question.session_id = %s AND question.parent_id IS NULL AND question.status = %s
+  AND question.merged_into_id IS NULL
+ORDER BY score DESC, question.vote_count DESC, question.id
+LIMIT %s
+"""
+
+
 def similar_questions(session: Session, text: str) -> list[SimilarQuestion]:
     """Up to five published questions of the session (not merged ones) most like `text`, from
-    similar_threshold(), best first (sessions/similarity.py says how). On PostgreSQL one query;
-    elsewhere one query per session state, then none."""
+    similar_threshold(), best first (sessions/similarity.py says how). On PostgreSQL one query
+    (with its transaction); elsewhere one query per session state, then none."""
     threshold = similar_threshold()
     if connection.vendor == "postgresql":
-        rows = (
-            _postgres_scored(session, text)
-            .filter(score__gte=threshold)
-            .order_by("-score", "-vote_count", "id")
-            .values_list("pk", "body", "vote_count", "score")[:SIMILAR_LIMIT]
-        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            _trigram_floor_for_this_transaction()
+            cursor.execute(
+                _POSTGRES_SIMILAR_SQL,
+                [
+                    text,
+                    " ".join(sorted(similarity.STOP_WORDS)),
+                    session.pk,
+                    Post.Status.PUBLISHED.value,
+                    SIMILAR_LIMIT,
+                ],
+            )
+            best_five = cursor.fetchall()
         return [
-            SimilarQuestion(pk, body, votes, round(score, 4)) for pk, body, votes, score in rows
+            SimilarQuestion(pk, body, votes, round(score, 4))
+            for pk, body, votes, score in best_five
+            if score >= threshold
         ]
     best = sorted(
         (found for found in _stems_scored(session, text) if found.score >= threshold),
@@ -293,12 +343,7 @@ def mergeable_questions(session: Session) -> list[Post]:
 # comparisons (10 s here). OFFSET 0 keeps the filters out of the subquery, where the planner
 # would reach the questions through the session's or another index whenever its statistics
 # think the session small (a session filled since the last ANALYZE), and compare them all.
-_PAIR_SCORE = (
-    f"({similarity.WORD_SIMILARITY_WEIGHT}"
-    " * word_similarity(later.similarity_terms, earlier.similarity_terms)"
-    f" + {similarity.SIMILARITY_WEIGHT}"
-    " * similarity(later.similarity_terms, earlier.similarity_terms))"
-)
+_PAIR_SCORE = _score_sql("later.similarity_terms", "earlier.similarity_terms")
 _POSTGRES_PAIRS_SQL = f"""
 SELECT later.id, earlier.id, {_PAIR_SCORE} AS score
 FROM {Post._meta.db_table} later
@@ -324,11 +369,7 @@ def _postgres_pairs(session_id: int) -> list[tuple[int, int, float]]:
     """The session's mergeable questions (as mergeable_questions picks them) alike enough."""
     published = Post.Status.PUBLISHED.value
     with transaction.atomic(), connection.cursor() as cursor:
-        # For this transaction only: `<%` holds from this word_similarity.
-        cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
-            [str(similarity.POSTGRES_WORD_SIMILARITY_FLOOR)],
-        )
+        _trigram_floor_for_this_transaction()
         cursor.execute(
             _POSTGRES_PAIRS_SQL,
             [

@@ -114,3 +114,21 @@ def test_postgres_suggests_a_compound_split_differently_to_moderators(asker):
     pairs = selectors.suggested_duplicates(selectors.mergeable_questions(session))
 
     assert [(pair.duplicate.pk, pair.original.pk) for pair in pairs] == [(later.pk, motorway.pk)]
+
+
+def test_postgres_offers_the_same_questions_as_scoring_every_question(asker):
+    session = SessionFactory()
+    for number, (_typed, asked, _same) in enumerate(PAIRS):
+        PostFactory(session=session, author=asker, body=asked, vote_count=number % 3)
+
+    for typed, _asked, _same in PAIRS:
+        offered = selectors.similar_questions(session, typed)
+
+        # Without the trigram index: every question's score, the best five from the threshold.
+        scores = selectors.similarity_scores(session, typed)
+        votes = dict(session.posts.values_list("pk", "vote_count"))
+        expected = sorted(
+            (pk for pk, score in scores.items() if score >= similarity.POSTGRES_THRESHOLD),
+            key=lambda pk: (-round(scores[pk], 4), -votes[pk], pk),
+        )[: selectors.SIMILAR_LIMIT]
+        assert [found.id for found in offered] == expected, typed
