@@ -132,3 +132,16 @@ def test_postgres_offers_the_same_questions_as_scoring_every_question(asker):
             key=lambda pk: (-round(scores[pk], 4), -votes[pk], pk),
         )[: selectors.SIMILAR_LIMIT]
         assert [found.id for found in offered] == expected, typed
+
+
+@pytest.mark.parametrize(
+    "text", ["???", "it's \\ 'quoted'", "svømmehal & !åbner | (", "hvornår og hvad", "ø" * 2000]
+)
+def test_postgres_answers_any_text_within_the_limit(api_client, asker, text):
+    session = SessionFactory()
+    PostFactory(session=session, author=asker, body="Hvornår åbner svømmehallen igen?")
+
+    response = api_client.get(f"/api/sessions/{session.pk}/similar/", {"text": text})
+
+    assert response.status_code == 200
+    assert all(row["score"] >= similarity.POSTGRES_THRESHOLD for row in response.json())
