@@ -204,7 +204,7 @@ def _similar_candidates(session: Session) -> QuerySet[Post]:
     return session.posts.filter(parent=None, status=Post.Status.PUBLISHED, merged_into__isnull=True)
 
 
-# The generated column of migration 0019 (PostgreSQL only: the model does not know it).
+# The generated column of migration 0018 (PostgreSQL only: the model does not know it).
 _STORED_TERMS = f'"{Post._meta.db_table}"."similarity_terms"'
 
 

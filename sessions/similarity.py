@@ -13,7 +13,7 @@ question does not match everything. It catches the same words in other inflectio
 / "bogsamling") and compounds split differently ("motorvejsstøjen" / "støjen fra motorvejen").
 
 PostgreSQL: the same idea done by the database. Each question's terms are stored in a generated
-column (`similarity_terms`, migration 0019): the lexemes of the `danish` text-search
+column (`similarity_terms`, migration 0018): the lexemes of the `danish` text-search
 configuration (the same Snowball stemmer, and PostgreSQL's Danish stop words) without
 STOP_WORDS, as one string ("'svømmehal' 'åbn'"). Those strings are compared with pg_trgm's
 trigrams: 0.7 x word_similarity (how much of the typed terms' trigrams a stretch of the

@@ -1,5 +1,5 @@
 """Similar questions on PostgreSQL: the `danish` configuration's terms kept in a generated column
-(migration 0019) and compared with pg_trgm, through the API."""
+(migration 0018) and compared with pg_trgm, through the API."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_postgres_keeps_each_questions_danish_terms_without_the_stop_words(asker
     only_stop_words = PostFactory(author=asker, body=" ".join(sorted(similarity.STOP_WORDS)))
 
     assert _stored_terms(question) == "'svømmehal' 'åbn'"
-    # The column (migration 0019) was made with STOP_WORDS as they were then: when they change,
+    # The column (migration 0018) was made with STOP_WORDS as they were then: when they change,
     # a new migration must redefine it, or questions and typed texts lose different words.
     assert _stored_terms(only_stop_words) == ""
 
