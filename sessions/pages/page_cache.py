@@ -123,6 +123,7 @@ class LocalCache(Generic[T]):
         self.timeout = timeout
         self.entries: OrderedDict[Hashable, tuple[float, T]] = OrderedDict()
         self.lock = threading.Lock()
+        self.making: dict[Hashable, threading.Lock] = {}  # a lock per key being made
 
     def get(self, key: Hashable) -> T | None:
         with self.lock:
@@ -141,6 +142,27 @@ class LocalCache(Generic[T]):
             self.entries.move_to_end(key)
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The entry for `key`, made by `make` when there is none. Threads missing the same key
+        together wait for one of them to make it, instead of each making it: in a rush, a page
+        or snapshot expiring would otherwise be rendered by every thread of the process at once,
+        and the requests behind them would wait for all of those renderings."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        with self.lock:
+            making = self.making.setdefault(key, threading.Lock())
+        with making:
+            found = self.get(key)
+            if found is None:
+                try:
+                    found = make()
+                    self.put(key, found)
+                finally:
+                    with self.lock:
+                        self.making.pop(key, None)
+        return found
 
     def clear(self) -> None:
         with self.lock:
@@ -161,16 +183,17 @@ def shared_page(key: str, render: Callable[[], str]) -> SharedPage:
     """The page stored under `key`, rendered by `render()` (with the tail's slots) when no
     worker has rendered it yet."""
     full_key = f"{KEY_PREFIX}:{release()}:{key}"
-    page = local_pages.get(full_key)
-    if page is None:
+
+    def from_shared_cache_or_render() -> SharedPage:
         page = _from_shared_cache(full_key)
         if page is None:
             page = SharedPage.from_html(render())
             # Redis away: this worker renders for itself meanwhile (README, "When things fail").
             with contextlib.suppress(*SHARED_CACHE_ERRORS):
                 cache.set(full_key, page, SHARED_TIMEOUT_SECONDS)
-        local_pages.put(full_key, page)
-    return page
+        return page
+
+    return local_pages.get_or_make(full_key, from_shared_cache_or_render)
 
 
 def _from_shared_cache(full_key: str) -> SharedPage | None:

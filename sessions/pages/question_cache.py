@@ -126,11 +126,11 @@ def snapshot(session: Session, ordering: str, now: datetime) -> Snapshot:
     """The published questions of `session` as of its `last_seq` and follow-up state at `now`
     (their fates), and the moderation tally (3 queries when not cached)."""
     key = (session.pk, session.last_seq, session.follow_up_over_at(now), ordering)
-    found = snapshots.get(key)
-    if found is None:
+
+    def read() -> Snapshot:
         questions = tuple(selectors.published_questions(session, ordering))
         payloads = tuple(question_payload(q, q.published_replies, now) for q in questions)
-        found = Snapshot(
+        return Snapshot(
             questions=questions,
             payloads=payloads,
             versions=tuple(version_of(payload) for payload in payloads),
@@ -141,8 +141,8 @@ def snapshot(session: Session, ordering: str, now: datetime) -> Snapshot:
             tally=selectors.moderation_tally(session),
             payloads_json=script_json(list(payloads)).encode(),
         )
-        snapshots.put(key, found)
-    return found
+
+    return snapshots.get_or_make(key, read)
 
 
 # As Django's json_script escapes: nothing in the JSON can close the <script> element.

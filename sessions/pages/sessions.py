@@ -217,8 +217,8 @@ def _citizens_page(
         # The calendar's and the oEmbed's absolute addresses.
         request.build_absolute_uri("/"),
     )
-    shell = shells.get(key)
-    if shell is None:
+
+    def render_the_look() -> str:
         look = {
             **context,
             **context_processors.sign_in_options(request),
@@ -229,8 +229,9 @@ def _citizens_page(
             "polls_html": POLLS_SLOT,
             "state_json": _state_json(session, now, voted_json=VOTED_SLOT),
         }
-        shell = render_to_string("sessions/session.html", look, request=None)
-        shells.put(key, shell)
+        return render_to_string("sessions/session.html", look, request=None)
+
+    shell = shells.get_or_make(key, render_the_look)
     user = request.user
     values = {
         page_cache.TOKEN_SLOT: token,
