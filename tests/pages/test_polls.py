@@ -236,3 +236,56 @@ def test_public_record_shows_polls_whose_results_everyone_may_see(live_session, 
     assert "Kun for panelet?" not in html
     assert [entry["poll"]["id"] for entry in api["polls"]] == [shown.pk]
     assert api["polls"][0]["results"]["voters"] == 1
+
+
+def test_a_ballot_form_resent_with_its_key_is_one_ballot(live_session, moderator, citizen, client):
+    poll = poll_in(live_session, moderator)
+    first = poll.options.first()
+    client.force_login(citizen)
+    url = f"/polls/{poll.pk}/ballot/"
+
+    sent = client.post(url, {"choices": [str(first.pk)]}, headers={"Idempotency-Key": "form-1"})
+    again = client.post(
+        url, {"choices": [str(first.pk)]}, headers={"Idempotency-Key": "form-1"}, follow=True
+    )
+
+    assert sent.status_code == 302
+    html = again.content.decode()
+    assert "You have voted in this poll already." not in html
+    assert "Thank you for voting." in html
+    assert Ballot.objects.filter(poll=poll).count() == 1
+    assert Poll.objects.get(pk=poll.pk).voter_count == 1
+
+
+def test_a_ballot_form_with_a_reused_key_and_another_choice_is_refused_422(
+    live_session, moderator, citizen, client
+):
+    poll = poll_in(live_session, moderator, allow_change=True)
+    first, second = poll.options.all()
+    client.force_login(citizen)
+    url = f"/polls/{poll.pk}/ballot/"
+    client.post(url, {"choices": [str(first.pk)]}, headers={"Idempotency-Key": "form-1"})
+
+    response = client.post(
+        url, {"choices": [str(second.pk)]}, headers={"Idempotency-Key": "form-1"}
+    )
+
+    assert response.status_code == 422
+    assert "This Idempotency-Key was already used for a different request." in (
+        response.content.decode()
+    )
+    assert Ballot.objects.get(poll=poll).choices == [str(first.pk)]
+
+
+def test_a_ballot_form_key_of_another_voter_is_their_own(
+    live_session, moderator, citizen, other_citizen, client
+):
+    poll = poll_in(live_session, moderator)
+    first = poll.options.first()
+    url = f"/polls/{poll.pk}/ballot/"
+    for voter in (citizen, other_citizen):
+        client.force_login(voter)
+        client.post(url, {"choices": [str(first.pk)]}, headers={"Idempotency-Key": "form-1"})
+
+    assert Ballot.objects.filter(poll=poll).count() == 2
+    assert Poll.objects.get(pk=poll.pk).voter_count == 2
