@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -333,6 +334,76 @@ def test_poll_cannot_be_voted_in_after_the_session_ends_by_the_clock(
     with pytest.raises(ValidationError, match="the poll with it"):
         services.cast_ballot(poll=poll, user=citizen, choices=[option_ids(poll)[0]], now=later)
     assert Ballot.objects.count() == 0
+
+
+def test_a_poll_left_open_closes_at_the_session_end_by_the_clock_and_not_a_second_before(
+    live_session, moderator, citizen, other_citizen, django_capture_on_commit_callbacks
+):
+    poll = opened(live_session, moderator, results="after_close")
+    end = live_session.ends_at
+    last_moment = end - timedelta(microseconds=1)
+
+    assert services.close_polls_of_ended_sessions(now=last_moment) == 0
+    services.cast_ballot(poll=poll, user=citizen, choices=[option_ids(poll)[0]], now=last_moment)
+    with pytest.raises(ValidationError, match="the poll with it"):
+        services.cast_ballot(poll=poll, user=other_citizen, choices=[option_ids(poll)[1]], now=end)
+    poll.refresh_from_db()
+    assert poll.status == Poll.Status.OPEN
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        closed = services.close_polls_of_ended_sessions(now=end + timedelta(seconds=40))
+
+    poll.refresh_from_db()
+    assert closed == 1
+    assert (poll.status, poll.closed_at, poll.voter_count) == (Poll.Status.CLOSED, end, 1)
+    # Nobody watched signed in (no socket in this process): turnout's base is zero.
+    assert poll.viewers_at_close == 0
+    closing = Event.objects.filter(session=live_session, type="poll.closed").get()
+    assert (closing.data["id"], closing.data["status"]) == (poll.pk, "closed")
+    assert closing.data["closed_at"] == end.isoformat().replace("+00:00", "Z")
+    # after_close: the results are everyone's now, and said so.
+    results = Event.objects.filter(session=live_session, type="poll.results").get()
+    assert (results.data["voters"], results.seq) == (1, closing.seq + 1)
+    assert len(callbacks) == 2, "both published after the commit"
+    assert services.close_polls_of_ended_sessions(now=end + timedelta(minutes=2)) == 0
+    assert Event.objects.filter(type="poll.closed").count() == 1
+
+
+def test_the_clock_closes_only_the_polls_of_sessions_that_ended(live_session, moderator):
+    running = opened(live_session, moderator)
+    later_session = SessionFactory(
+        municipality=live_session.municipality,
+        starts_at=live_session.starts_at,
+        ends_at=live_session.ends_at + timedelta(hours=1),
+    )
+    ModeratorFactory(municipality=later_session.municipality, user=UserFactory(username="m2"))
+    still_running = opened(later_session, moderator)
+    a_draft = draft(live_session, moderator, question="Kladde?")
+
+    assert services.close_polls_of_ended_sessions(now=live_session.ends_at) == 1
+
+    statuses = dict(Poll.objects.values_list("pk", "status"))
+    assert statuses == {
+        running.pk: "closed",
+        still_running.pk: "open",
+        a_draft.pk: "draft",
+    }
+
+
+def test_close_ended_polls_command_closes_them_and_says_how_many(live_session, moderator):
+    import io
+
+    from django.core.management import call_command
+
+    poll = opened(live_session, moderator)
+    out = io.StringIO()
+
+    with time_machine.travel(live_session.ends_at + timedelta(seconds=1), tick=False):
+        call_command("close_ended_polls", stdout=out)
+
+    poll.refresh_from_db()
+    assert out.getvalue() == "1 poll(s) closed at their session's end.\n"
+    assert (poll.status, poll.closed_at) == (Poll.Status.CLOSED, live_session.ends_at)
 
 
 def test_many_ballots_keep_the_count_equal_to_the_voters():

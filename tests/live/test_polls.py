@@ -141,3 +141,39 @@ async def test_a_citizen_gets_staff_only_results_neither_by_page_api_nor_socket(
     assert api_status == 403
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
+
+
+@database_sync_to_async
+def close_and_read_viewers(poll, user) -> int | None:
+    services.close_poll(poll=poll, user=user)
+    return Poll.objects.get(pk=poll.pk).viewers_at_close
+
+
+@database_sync_to_async
+def another_open_poll(session, user):
+    poll = services.create_poll(
+        session=session, user=user, question="Og så?", kind="scale", options=[]
+    )
+    return services.open_poll(poll=poll, user=user)
+
+
+async def test_a_closing_poll_keeps_how_many_watched_signed_in_each_person_once():
+    session, moderator, poll = await session_with_poll()
+    await open_it(poll, moderator)
+    anna, bo = await database_sync_to_async(
+        lambda: (UserFactory(username="anna"), UserFactory(username="bo"))
+    )()
+    path = f"/ws/sessions/{session.pk}/"
+    anna_phone = await open_socket(path, anna)
+    anna_laptop = await open_socket(path, anna)  # another login of the same person
+    bo_socket = await open_socket(path, bo)
+    anonymous = await connect(session.pk)
+
+    assert await close_and_read_viewers(poll, moderator) == 2
+
+    await bo_socket.disconnect()
+    await anna_phone.disconnect()
+    second = await another_open_poll(session, moderator)
+    assert await close_and_read_viewers(second, moderator) == 1
+    await anna_laptop.disconnect()
+    await anonymous.disconnect()
