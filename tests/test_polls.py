@@ -474,11 +474,48 @@ def test_report_gives_totals_per_answer_and_never_a_ballot(live_session, moderat
         {"answer": "Skole", "count": 1},
     ]
     assert citizen.username not in str(report["polls"])
+    # Nobody watched signed in when it closed (no socket here): turnout unknown.
+    assert (report["polls"][0]["signed_in_viewers"], report["polls"][0]["turnout"]) == (0, None)
     polls_table = next(t for t in exports.report_tables(report) if t.name == "Polls")
     assert polls_table.rows == [
-        ["Hvad først?", "single", "closed", 1, "Bad", 0, 0.0],
-        ["Hvad først?", "single", "closed", 1, "Skole", 1, 1.0],
+        ["Hvad først?", "single", "closed", 1, 0, None, "Bad", 0, 0.0],
+        ["Hvad først?", "single", "closed", 1, 0, None, "Skole", 1, 1.0],
     ]
+
+
+def test_turnout_is_the_voters_as_a_share_of_signed_in_viewers_when_the_poll_closed(
+    live_session, moderator, citizen, other_citizen
+):
+    from sessions import exports
+    from sessions.reports import load_session, session_report
+
+    poll = opened(live_session, moderator, question="Hvad først?")
+    for voter in (citizen, other_citizen):
+        services.cast_ballot(poll=poll, user=voter, choices=[option_ids(poll)[0]])
+    # Eight people watched signed in when it closed (as sessions.audience counted them).
+    Poll.objects.filter(pk=poll.pk).update(status="closed", viewers_at_close=8)
+    unknown = opened(live_session, moderator, question="Og så?")
+    Poll.objects.filter(pk=unknown.pk).update(status="closed", viewers_at_close=None)
+    still_open = opened(live_session, moderator, question="Nu?")
+
+    report = session_report(load_session(live_session.pk))
+
+    figures = {
+        row["question"]: (row["voters"], row["signed_in_viewers"], row["turnout"])
+        for row in report["polls"]
+    }
+    assert figures == {
+        "Hvad først?": (2, 8, 0.25),
+        "Og så?": (0, None, None),
+        "Nu?": (0, None, None),
+    }
+    assert still_open.viewers_at_close is None
+    polls_table = next(t for t in exports.report_tables(report) if t.name == "Polls")
+    assert polls_table.headers[3:6] == ["Voters", "Signed-in viewers when closed", "Turnout"]
+    assert [row[3:6] for row in polls_table.rows if row[0] == "Hvad først?"] == [[2, 8, 0.25]] * 2
+    csv_text = exports.to_csv(exports.report_tables(report))
+    assert "Hvad først?,single,closed,2,8,0.25,Bad,2,1.0" in csv_text
+    assert "Og så?,single,closed,0,,,Bad,0," in csv_text
 
 
 def test_where_only_verified_citizens_take_part_an_unverified_one_cannot_vote(

@@ -3,6 +3,7 @@ cached anonymous page changing with every poll event and never showing anyone's 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from sessions import services
 from sessions.models import Ballot, Poll
 from tests.factories import ModeratorFactory, UserFactory
+from tests.two_factor import SecondFactorClient
 
 pytestmark = pytest.mark.django_db
 
@@ -289,3 +291,27 @@ def test_a_ballot_form_key_of_another_voter_is_their_own(
 
     assert Ballot.objects.filter(poll=poll).count() == 2
     assert Poll.objects.get(pk=poll.pk).voter_count == 2
+
+
+def test_statistics_page_shows_each_polls_turnout_or_a_dash(live_session, moderator, staff):
+    counted = poll_in(live_session, moderator, question="Hvad først?")
+    for n in range(3):
+        services.cast_ballot(
+            poll=counted, user=UserFactory(username=f"v{n}"), choices=[counted.options.first().pk]
+        )
+    Poll.objects.filter(pk=counted.pk).update(status="closed", viewers_at_close=4)
+    poll_in(live_session, moderator, question="Og så?")
+    client = SecondFactorClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(staff)
+
+    response = client.get(f"/sessions/{live_session.pk}/report/")
+
+    html = response.content.decode()
+    table = html[
+        html.index('data-table="polls"') : html.index("</table>", html.index('data-table="polls"'))
+    ]
+    rows = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+        for row in re.findall(r"<tr data-poll=.*?</tr>", table)
+    ]
+    assert rows == ["Hvad først? Closed 3 4 75 %", "Og så? Open 0 \N{EN DASH} \N{EN DASH}"]
