@@ -3,14 +3,18 @@ and the last one always arrives, and results not yet public reach only the moder
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from channels.db import database_sync_to_async
 
-from sessions import selectors, services
+from sessions import audience, selectors, services
 from sessions.models import Poll
 from tests.factories import ModeratorFactory, SessionFactory, UserFactory
 from tests.live.test_consumers import connect, receive
 from tests.test_moderation import open_socket
+from tests.waiting import WAIT_SECONDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -157,7 +161,18 @@ def another_open_poll(session, user):
     return services.open_poll(poll=poll, user=user)
 
 
-async def test_a_closing_poll_keeps_how_many_watched_signed_in_each_person_once():
+async def signed_in_viewers_become(session_id: int, expected: int) -> bool:
+    """With Redis, viewers are written at the relay's next presence count; in one process at
+    once."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while await database_sync_to_async(audience.signed_in_viewers)(session_id) != expected:
+        assert time.monotonic() < deadline, f"never {expected} signed-in viewers"
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def test_a_closing_poll_keeps_how_many_watched_signed_in_each_person_once(settings):
+    settings.TOWNHALL_PRESENCE_INTERVAL = 0.05
     session, moderator, poll = await session_with_poll()
     await open_it(poll, moderator)
     anna, bo = await database_sync_to_async(
@@ -168,11 +183,13 @@ async def test_a_closing_poll_keeps_how_many_watched_signed_in_each_person_once(
     anna_laptop = await open_socket(path, anna)  # another login of the same person
     bo_socket = await open_socket(path, bo)
     anonymous = await connect(session.pk)
+    assert await signed_in_viewers_become(session.pk, 2)
 
     assert await close_and_read_viewers(poll, moderator) == 2
 
     await bo_socket.disconnect()
     await anna_phone.disconnect()
+    assert await signed_in_viewers_become(session.pk, 1)
     second = await another_open_poll(session, moderator)
     assert await close_and_read_viewers(second, moderator) == 1
     await anna_laptop.disconnect()
