@@ -117,42 +117,44 @@ def ours(admin, name: str) -> bool | None:
     return None if row is None else row[0] == DATABASE_MARK
 
 
-def fresh_database(server_url: str) -> None:
+def fresh_database(server_url: str, name: str = BENCH_DATABASE) -> None:
+    """The database `name` created afresh (bench/poll_storm.py gives a name of its own)."""
     import psycopg
     from psycopg import sql
 
     with psycopg.connect(f"{server_url.rstrip('/')}/postgres", autocommit=True) as admin:
-        mine = ours(admin, BENCH_DATABASE)
+        mine = ours(admin, name)
         if mine is False:
             raise SystemExit(
-                f"A database {BENCH_DATABASE} exists that this benchmark did not create: "
-                "not touching it."
+                f"A database {name} exists that this benchmark did not create: not touching it."
             )
         if mine:
-            admin.execute(f'DROP DATABASE "{BENCH_DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
         admin.execute(
             sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                sql.Identifier(BENCH_DATABASE), sql.Literal(DATABASE_MARK)
+                sql.Identifier(name), sql.Literal(DATABASE_MARK)
             )
         )
 
 
-def drop_database(server_url: str) -> None:
+def drop_database(server_url: str, name: str = BENCH_DATABASE) -> None:
     import psycopg
 
     with psycopg.connect(f"{server_url.rstrip('/')}/postgres", autocommit=True) as admin:
-        if ours(admin, BENCH_DATABASE):
-            admin.execute(f'DROP DATABASE "{BENCH_DATABASE}" WITH (FORCE)')
+        if ours(admin, name):
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
-def forget_redis_keys(redis_url: str) -> int:
+def forget_redis_keys(
+    redis_url: str, prefixes: tuple[str, ...] = (CACHE_PREFIX, CHANNEL_PREFIX)
+) -> int:
     """Delete the keys under this benchmark's prefixes (and only those); how many there were."""
     import redis
 
     client = redis.Redis.from_url(redis_url)
     deleted = 0
-    for pattern in (f"{CACHE_PREFIX}:*", f"{CHANNEL_PREFIX}:*"):
+    for pattern in (f"{prefix}:*" for prefix in prefixes):
         for key in client.scan_iter(match=pattern, count=1000):
             deleted += client.delete(key)
     client.close()

@@ -36,6 +36,10 @@ class Viewer(asyncio.Protocol):
         # perf_counter() times of the 101 answer and of the first text frame, of any type.
         self.opened_at: float | None = None
         self.first_frame_at: float | None = None
+        # Set to a list to keep every text frame whose payload holds `keep_marker`, with its
+        # arrival time (bench/poll_storm.py reads the counts in them afterwards).
+        self.kept: list[tuple[bytes, float]] | None = None
+        self.keep_marker = b""
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -87,6 +91,11 @@ class Viewer(asyncio.Protocol):
                         stop += 1
                     self.receipts.append((int(buffer[start:stop]), now))
                     self.frame_size = length
+                if (
+                    self.kept is not None
+                    and buffer.find(self.keep_marker, offset, offset + 40) >= 0
+                ):
+                    self.kept.append((bytes(buffer[offset : offset + length]), now))
             elif opcode == 0x9:  # ping: pong with the same payload, masked with a zero key
                 payload = bytes(buffer[offset : offset + length])
                 self.transport.write(bytes([0x8A, 0x80 | length]) + b"\0\0\0\0" + payload)

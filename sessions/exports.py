@@ -160,14 +160,26 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
         ),
         Table(
             _("Polls"),
-            [_("Poll"), _("Kind"), _("Status"), _("Voters"), _("Answer"), _("Count"), _("Share")],
-            [40, 12, 10, 10, 30, 10, 10],
+            [
+                _("Poll"),
+                _("Kind"),
+                _("Status"),
+                _("Voters"),
+                _("Signed-in viewers when closed"),
+                _("Turnout"),
+                _("Answer"),
+                _("Count"),
+                _("Share"),
+            ],
+            [40, 12, 10, 10, 28, 10, 30, 10, 10],
             [
                 [
                     poll["question"],
                     poll["kind"],
                     poll["status"],
                     poll["voters"],
+                    poll["signed_in_viewers"],
+                    poll["turnout"],
                     answer["answer"],
                     answer["count"],
                     round(answer["count"] / poll["voters"], 4) if poll["voters"] else None,

@@ -1011,6 +1011,11 @@ class Poll(models.Model):
     created_at = models.DateTimeField(_("created"))
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # People watching signed in when the poll closed (sessions.audience): turnout's base.
+    # Null when it could not be counted (Redis away) or the poll closed before it was kept.
+    viewers_at_close = models.PositiveIntegerField(
+        _("signed-in viewers when closed"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -266,9 +266,20 @@ class PollRow(TypedDict):
     results: str
     secret: bool
     voters: int
+    # Signed-in viewers when the poll closed, and voters as a share of them (0 to 1, may pass 1
+    # when some voted without watching); None when not known or nobody watched signed in.
+    signed_in_viewers: int | None
+    turnout: float | None
     opened_at: str | None
     closed_at: str | None
     answers: list[PollAnswerRow]
+
+
+def turnout_of(voters: int, signed_in_viewers: int | None) -> float | None:
+    """Voters as a share of the signed-in viewers when the poll closed (4 decimals)."""
+    if not signed_in_viewers:
+        return None
+    return round(voters / signed_in_viewers, 4)
 
 
 def _polls(session: Session) -> list[PollRow]:
@@ -311,6 +322,8 @@ def _polls(session: Session) -> list[PollRow]:
                 "results": poll.results,
                 "secret": poll.secret,
                 "voters": poll.voter_count,
+                "signed_in_viewers": poll.viewers_at_close,
+                "turnout": turnout_of(poll.voter_count, poll.viewers_at_close),
                 "opened_at": _iso(poll.opened_at),
                 "closed_at": _iso(poll.closed_at),
                 "answers": [{"answer": answer, "count": count} for answer, count in answers],

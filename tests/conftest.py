@@ -12,7 +12,7 @@ from django.test import AsyncClient
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from sessions import events, selectors
+from sessions import audience, events, selectors
 from sessions.models import Politician, Session
 from sessions.pages import page_cache, question_cache
 from sessions.pages import sessions as session_pages
@@ -182,6 +182,15 @@ def fresh_page_cache(monkeypatch) -> Iterator[None]:
         cache.clear()
     selectors.question_terms_cache.clear()
     selectors.post_terms_cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_audience() -> Iterator[None]:
+    """Signed-in viewers counted in this process (sessions.audience) by one test's sockets are
+    not the next test's: its sessions may get the same ids."""
+    audience.local_audience.sessions.clear()
+    yield
+    audience.local_audience.sessions.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -335,6 +336,76 @@ def test_poll_cannot_be_voted_in_after_the_session_ends_by_the_clock(
     assert Ballot.objects.count() == 0
 
 
+def test_a_poll_left_open_closes_at_the_session_end_by_the_clock_and_not_a_second_before(
+    live_session, moderator, citizen, other_citizen, django_capture_on_commit_callbacks
+):
+    poll = opened(live_session, moderator, results="after_close")
+    end = live_session.ends_at
+    last_moment = end - timedelta(microseconds=1)
+
+    assert services.close_polls_of_ended_sessions(now=last_moment) == 0
+    services.cast_ballot(poll=poll, user=citizen, choices=[option_ids(poll)[0]], now=last_moment)
+    with pytest.raises(ValidationError, match="the poll with it"):
+        services.cast_ballot(poll=poll, user=other_citizen, choices=[option_ids(poll)[1]], now=end)
+    poll.refresh_from_db()
+    assert poll.status == Poll.Status.OPEN
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        closed = services.close_polls_of_ended_sessions(now=end + timedelta(seconds=40))
+
+    poll.refresh_from_db()
+    assert closed == 1
+    assert (poll.status, poll.closed_at, poll.voter_count) == (Poll.Status.CLOSED, end, 1)
+    # Nobody watched signed in (no socket in this process): turnout's base is zero.
+    assert poll.viewers_at_close == 0
+    closing = Event.objects.filter(session=live_session, type="poll.closed").get()
+    assert (closing.data["id"], closing.data["status"]) == (poll.pk, "closed")
+    assert closing.data["closed_at"] == end.isoformat().replace("+00:00", "Z")
+    # after_close: the results are everyone's now, and said so.
+    results = Event.objects.filter(session=live_session, type="poll.results").get()
+    assert (results.data["voters"], results.seq) == (1, closing.seq + 1)
+    assert len(callbacks) == 2, "both published after the commit"
+    assert services.close_polls_of_ended_sessions(now=end + timedelta(minutes=2)) == 0
+    assert Event.objects.filter(type="poll.closed").count() == 1
+
+
+def test_the_clock_closes_only_the_polls_of_sessions_that_ended(live_session, moderator):
+    running = opened(live_session, moderator)
+    later_session = SessionFactory(
+        municipality=live_session.municipality,
+        starts_at=live_session.starts_at,
+        ends_at=live_session.ends_at + timedelta(hours=1),
+    )
+    ModeratorFactory(municipality=later_session.municipality, user=UserFactory(username="m2"))
+    still_running = opened(later_session, moderator)
+    a_draft = draft(live_session, moderator, question="Kladde?")
+
+    assert services.close_polls_of_ended_sessions(now=live_session.ends_at) == 1
+
+    statuses = dict(Poll.objects.values_list("pk", "status"))
+    assert statuses == {
+        running.pk: "closed",
+        still_running.pk: "open",
+        a_draft.pk: "draft",
+    }
+
+
+def test_close_ended_polls_command_closes_them_and_says_how_many(live_session, moderator):
+    import io
+
+    from django.core.management import call_command
+
+    poll = opened(live_session, moderator)
+    out = io.StringIO()
+
+    with time_machine.travel(live_session.ends_at + timedelta(seconds=1), tick=False):
+        call_command("close_ended_polls", stdout=out)
+
+    poll.refresh_from_db()
+    assert out.getvalue() == "1 poll(s) closed at their session's end.\n"
+    assert (poll.status, poll.closed_at) == (Poll.Status.CLOSED, live_session.ends_at)
+
+
 def test_many_ballots_keep_the_count_equal_to_the_voters():
     session = SessionFactory()
     staff = UserFactory(username="staff-many", is_staff=True)
@@ -403,11 +474,48 @@ def test_report_gives_totals_per_answer_and_never_a_ballot(live_session, moderat
         {"answer": "Skole", "count": 1},
     ]
     assert citizen.username not in str(report["polls"])
+    # Nobody watched signed in when it closed (no socket here): turnout unknown.
+    assert (report["polls"][0]["signed_in_viewers"], report["polls"][0]["turnout"]) == (0, None)
     polls_table = next(t for t in exports.report_tables(report) if t.name == "Polls")
     assert polls_table.rows == [
-        ["Hvad først?", "single", "closed", 1, "Bad", 0, 0.0],
-        ["Hvad først?", "single", "closed", 1, "Skole", 1, 1.0],
+        ["Hvad først?", "single", "closed", 1, 0, None, "Bad", 0, 0.0],
+        ["Hvad først?", "single", "closed", 1, 0, None, "Skole", 1, 1.0],
     ]
+
+
+def test_turnout_is_the_voters_as_a_share_of_signed_in_viewers_when_the_poll_closed(
+    live_session, moderator, citizen, other_citizen
+):
+    from sessions import exports
+    from sessions.reports import load_session, session_report
+
+    poll = opened(live_session, moderator, question="Hvad først?")
+    for voter in (citizen, other_citizen):
+        services.cast_ballot(poll=poll, user=voter, choices=[option_ids(poll)[0]])
+    # Eight people watched signed in when it closed (as sessions.audience counted them).
+    Poll.objects.filter(pk=poll.pk).update(status="closed", viewers_at_close=8)
+    unknown = opened(live_session, moderator, question="Og så?")
+    Poll.objects.filter(pk=unknown.pk).update(status="closed", viewers_at_close=None)
+    still_open = opened(live_session, moderator, question="Nu?")
+
+    report = session_report(load_session(live_session.pk))
+
+    figures = {
+        row["question"]: (row["voters"], row["signed_in_viewers"], row["turnout"])
+        for row in report["polls"]
+    }
+    assert figures == {
+        "Hvad først?": (2, 8, 0.25),
+        "Og så?": (0, None, None),
+        "Nu?": (0, None, None),
+    }
+    assert still_open.viewers_at_close is None
+    polls_table = next(t for t in exports.report_tables(report) if t.name == "Polls")
+    assert polls_table.headers[3:6] == ["Voters", "Signed-in viewers when closed", "Turnout"]
+    assert [row[3:6] for row in polls_table.rows if row[0] == "Hvad først?"] == [[2, 8, 0.25]] * 2
+    csv_text = exports.to_csv(exports.report_tables(report))
+    assert "Hvad først?,single,closed,2,8,0.25,Bad,2,1.0" in csv_text
+    assert "Og så?,single,closed,0,,,Bad,0," in csv_text
 
 
 def test_where_only_verified_citizens_take_part_an_unverified_one_cannot_vote(

@@ -5,6 +5,8 @@ The rules live in services.polls and selectors (who may see which results); here
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -18,8 +20,16 @@ from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Poll, Session
 from ..payloads import poll_payload
+from .idempotency import idempotent
 from .inputs import object_or_404, valid_input
-from .schema import NOT_FOUND, RATE_LIMITED, READ_ERRORS, WRITE_ERRORS
+from .schema import (
+    IDEMPOTENCY_KEY,
+    KEY_REUSED,
+    NOT_FOUND,
+    RATE_LIMITED,
+    READ_ERRORS,
+    WRITE_ERRORS,
+)
 from .serializers import (
     PollOutput,
     PollResultsOutput,
@@ -169,19 +179,26 @@ class BallotView(APIView):
     @extend_schema(
         operation_id="ballot_create",
         request=BallotInput,
+        parameters=[IDEMPOTENCY_KEY],
         responses={
             200: BallotOutput,
             404: NOT_FOUND,
+            422: KEY_REUSED,
             429: RATE_LIMITED,
             **WRITE_ERRORS,
         },
         description='Cast or change a ballot: {"choices": [option ids]} for single and '
-        'multiple choice, {"value": n} for a scale, {"words": ["…"]} for a word cloud.',
+        'multiple choice, {"value": n} for a scale, {"words": ["…"]} for a word cloud. '
+        "Resent with the same Idempotency-Key, it gets its first answer and counts nothing new.",
         tags=["polls"],
     )
     def post(self, request: Request, poll_id: int) -> Response:
         poll = object_or_404(Poll, poll_id)
         fields = valid_input(BallotInput, request)
+        return idempotent(request, body=fields, perform=lambda: self.cast(request, poll, fields))
+
+    @staticmethod
+    def cast(request: Request, poll: Poll, fields: dict[str, Any]) -> Response:
         services.cast_ballot(
             poll=poll,
             user=request.user,

@@ -625,6 +625,14 @@ class ReportPollOutput(serializers.Serializer):
     results = serializers.CharField()
     secret = serializers.BooleanField()
     voters = serializers.IntegerField()
+    signed_in_viewers = serializers.IntegerField(
+        allow_null=True,
+        help_text="People watching signed in when the poll closed; null when not known.",
+    )
+    turnout = serializers.FloatField(
+        allow_null=True,
+        help_text="voters / signed_in_viewers (4 decimals); null when not known or no viewers.",
+    )
     opened_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     answers = ReportPollAnswerOutput(many=True)

@@ -143,6 +143,7 @@ class SessionConsumer(WatchesLogin, AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.relay: relay.Relay | None = None
+        self.counted_signed_in = False
         self.last_seq = 0
         # Until the socket has caught up, live events wait here (the relay does not wait).
         self.syncing = True
@@ -174,7 +175,10 @@ class SessionConsumer(WatchesLogin, AsyncWebsocketConsumer):
             await self.send_error("There is no such session.")
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        await self.watch_login()
+        if await self.watch_login():
+            # Counted among the signed-in viewers (a poll's turnout) while its login lasts.
+            self.relay.signed_in(self.session_id, self.user_id)
+            self.counted_signed_in = True
         await self.accept()
         if since is None or since >= newest:
             # A client that claims more than the log holds resumes from the log's end.
@@ -192,6 +196,9 @@ class SessionConsumer(WatchesLogin, AsyncWebsocketConsumer):
         self.unwatch_login()
         self.writer.release()
         if self.relay is not None:
+            if self.counted_signed_in:
+                self.counted_signed_in = False
+                await self.relay.signed_out(self.session_id, self.user_id)
             await self.relay.leave(self.session_id, self)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:

@@ -24,6 +24,8 @@ from typing import Protocol
 
 from django.conf import settings
 
+from .. import audience
+
 logger = logging.getLogger(__name__)
 
 VIEWER_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -41,11 +43,18 @@ class PresenceCounter(Protocol):
 
     async def left(self, session_id: int, key: str) -> None: ...
 
-    async def count(self, session_id: int, local_keys: set[str]) -> int: ...
+    def user_joined(self, session_id: int, user_id: int) -> None: ...
+
+    async def user_left(self, session_id: int, user_id: int) -> None: ...
+
+    async def count(
+        self, session_id: int, local_keys: set[str], local_users: set[int] = frozenset()
+    ) -> int: ...
 
 
 class LocalPresence:
-    """One process: the viewers are the relay's own."""
+    """One process: the viewers are the relay's own; the signed-in ones are told to the core
+    (sessions.audience), which counts them for a poll's turnout in this same process."""
 
     def joined(self, session_id: int, key: str) -> None:
         pass
@@ -53,7 +62,15 @@ class LocalPresence:
     async def left(self, session_id: int, key: str) -> None:
         pass
 
-    async def count(self, session_id: int, local_keys: set[str]) -> int:
+    def user_joined(self, session_id: int, user_id: int) -> None:
+        audience.local_audience.joined(session_id, user_id)
+
+    async def user_left(self, session_id: int, user_id: int) -> None:
+        audience.local_audience.left(session_id, user_id)
+
+    async def count(
+        self, session_id: int, local_keys: set[str], local_users: set[int] = frozenset()
+    ) -> int:
         return len(local_keys)
 
 
@@ -67,6 +84,7 @@ class RedisPresence:
         self.ttl = float(getattr(settings, "TOWNHALL_PRESENCE_TTL", 45))
         self.heartbeat = float(getattr(settings, "TOWNHALL_PRESENCE_HEARTBEAT", 15))
         self.fresh: dict[int, set[str]] = {}
+        self.fresh_users: dict[int, set[int]] = {}
         self.renewed: dict[int, float] = {}
 
     @staticmethod
@@ -83,21 +101,46 @@ class RedisPresence:
         except Exception:
             logger.warning("Presence: could not remove a viewer; it expires", exc_info=True)
 
-    async def count(self, session_id: int, local_keys: set[str]) -> int:
+    def user_joined(self, session_id: int, user_id: int) -> None:
+        self.fresh_users.setdefault(session_id, set()).add(user_id)
+
+    async def user_left(self, session_id: int, user_id: int) -> None:
+        # Another process may still have this person's socket: it renews them at its next
+        # heartbeat (until then, they are missing from the count).
+        self.fresh_users.get(session_id, set()).discard(user_id)
+        try:
+            await self.redis.zrem(audience.users_key(session_id), str(user_id))
+        except Exception:
+            logger.warning(
+                "Presence: could not remove a signed-in viewer; it expires", exc_info=True
+            )
+
+    async def count(
+        self, session_id: int, local_keys: set[str], local_users: set[int] = frozenset()
+    ) -> int:
         now = time.time()
         renew_all = now - self.renewed.get(session_id, 0) >= self.heartbeat
         renew = local_keys if renew_all else self.fresh.get(session_id, set()) & local_keys
+        renew_users = (
+            local_users if renew_all else self.fresh_users.get(session_id, set()) & local_users
+        )
         key = self.key(session_id)
+        users_key = audience.users_key(session_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             if renew:
                 pipe.zadd(key, dict.fromkeys(renew, now + self.ttl))
                 pipe.expire(key, int(self.ttl * 2))
+            if renew_users:
+                pipe.zadd(users_key, dict.fromkeys(map(str, renew_users), now + self.ttl))
+                pipe.expire(users_key, int(self.ttl * 2))
+            pipe.zremrangebyscore(users_key, "-inf", now)
             pipe.zremrangebyscore(key, "-inf", now)
             pipe.zcard(key)
             results = await pipe.execute()
         # Only once Redis has them: after an outage (a restarted Redis knows no viewer) the
         # next count renews every viewer here again.
         self.fresh.pop(session_id, None)
+        self.fresh_users.pop(session_id, None)
         if renew_all:
             self.renewed[session_id] = now
         return int(results[-1])

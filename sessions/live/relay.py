@@ -280,6 +280,8 @@ class Fanout:
         self.session_id = session_id
         self.viewers: dict[Viewer, None] = {}  # an ordered set
         self.viewer_keys: Counter[str] = Counter()
+        # Signed-in viewers here (sessions.audience): user id -> sockets.
+        self.user_ids: Counter[int] = Counter()
         self.seq = 0
         self.subscribed: asyncio.Future | None = None
         self.lock = asyncio.Lock()
@@ -364,6 +366,25 @@ class Relay:
             await self.presence.left(session_id, viewer.viewer_key)
         if not fanout.viewers:
             fanout.idle_since = time.monotonic()
+
+    def signed_in(self, session_id: int, user_id: int) -> None:
+        """A socket of `session_id` that joined has a checked login of `user_id`: it counts among
+        the session's signed-in viewers (sessions.audience) until `signed_out`."""
+        fanout = self.sessions.get(session_id)
+        if fanout is None:
+            return
+        fanout.user_ids[user_id] += 1
+        if fanout.user_ids[user_id] == 1:
+            self.presence.user_joined(session_id, user_id)
+
+    async def signed_out(self, session_id: int, user_id: int) -> None:
+        fanout = self.sessions.get(session_id)
+        if fanout is None or not fanout.user_ids[user_id]:
+            return
+        fanout.user_ids[user_id] -= 1
+        if not fanout.user_ids[user_id]:
+            del fanout.user_ids[user_id]
+            await self.presence.user_left(session_id, user_id)
 
     def _forget(self, fanout: Fanout, viewer: Viewer) -> None:
         fanout.viewers.pop(viewer, None)
@@ -687,7 +708,9 @@ class Relay:
     async def _update_presence(self, fanout: Fanout) -> None:
         if not fanout.viewers:
             return
-        viewers = await self.presence.count(fanout.session_id, set(fanout.viewer_keys))
+        viewers = await self.presence.count(
+            fanout.session_id, set(fanout.viewer_keys), set(fanout.user_ids)
+        )
         if viewers == fanout.presence:
             return
         fanout.presence = viewers

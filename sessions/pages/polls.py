@@ -29,6 +29,7 @@ from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Ballot, Poll, Session
 from ..payloads import PollResultsPayload, RecordPollPayload
+from ..services.idempotency import KeyReused, perform_once
 from . import question_cache
 
 # Word-cloud sizes: the most frequent word in the biggest class, the rest in proportion.
@@ -244,6 +245,12 @@ def _numbers(values: list[str]) -> list[int] | str:
         return "invalid"
 
 
+def _cast(request: HttpRequest, poll: Poll, answer: dict[str, Any]) -> Ballot:
+    return services.cast_ballot(
+        poll=poll, user=request.user, client_ip=client_ip(request), **answer
+    )
+
+
 @login_required
 @require_POST
 def ballot(request: HttpRequest, poll_id: int) -> HttpResponse:
@@ -258,7 +265,24 @@ def ballot(request: HttpRequest, poll_id: int) -> HttpResponse:
     else:
         answer["choices"] = _numbers(request.POST.getlist("choices"))
     try:
-        services.cast_ballot(poll=poll, user=request.user, client_ip=client_ip(request), **answer)
+        # A form resent with its Idempotency-Key is one ballot (services.idempotency).
+        perform_once(
+            user=request.user,
+            key=request.headers.get("Idempotency-Key"),
+            action=f"POST {request.path}",
+            request_body=answer,
+            perform=lambda: (
+                302,
+                {"poll": _cast(request, poll, answer).poll_id},
+            ),
+        )
+    except KeyReused as error:
+        messages.error(request, _message(error))
+        # The session page with the message, answered 422 as the question form's is. Imported
+        # here: the session page's module imports this one.
+        from .sessions import session_page_with_status
+
+        return session_page_with_status(request, poll.session_id, 422)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _message(error))
     else:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from .. import charts, exports, reports
 from ..exports import wants_pseudonyms
-from ..models import ExportLog, Municipality
+from ..models import ExportLog, Municipality, Poll
 from ..services.exports import Export, export_municipality_overview, export_session_report
 
 View = Callable[..., HttpResponse]
@@ -81,6 +81,14 @@ def session_report_page(request: HttpRequest, session_id: int) -> HttpResponse:
         "timeline_chart": charts.timeline_chart(
             [row for row in report["timeline"] if 0 <= row["offset"] < session_length]
         ),
+        "polls": [
+            {
+                **poll,
+                "status_label": Poll.Status(poll["status"]).label,
+                "turnout_label": percent(poll["turnout"]),
+            }
+            for poll in report["polls"]
+        ],
         "session_minutes": session_length,
         "top_citizens": TOP_CITIZENS,
     }

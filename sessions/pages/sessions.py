@@ -263,6 +263,12 @@ def _join_page(html: str, context: dict[str, Any], *, token: str) -> bytes:
     )
 
 
+def session_page_with_status(request: HttpRequest, session_id: int, status: int) -> HttpResponse:
+    """The session page as this reader sees it (with any messages), answered with `status`: a
+    refused form that has no form of its own to show the refusal on."""
+    return _render_session_page(request, selectors.session_with_panel(session_id), status=status)
+
+
 def _session_page_context(
     request: HttpRequest,
     session: Session,

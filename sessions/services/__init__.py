@@ -41,7 +41,14 @@ from .notifications import (
     unsubscribe,
 )
 from .on_air import put_on_air, take_off_air
-from .polls import cast_ballot, close_poll, create_poll, open_poll
+from .polls import (
+    cast_ballot,
+    close_poll,
+    close_polls_of_ended_session,
+    close_polls_of_ended_sessions,
+    create_poll,
+    open_poll,
+)
 from .questions import (
     answer_question,
     enter_question,
@@ -90,6 +97,8 @@ __all__ = [
     "close_follow_up",
     "close_follow_ups",
     "close_poll",
+    "close_polls_of_ended_session",
+    "close_polls_of_ended_sessions",
     "close_session",
     "create_municipality",
     "create_politician",

@@ -13,10 +13,11 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from .. import events
+from ..audience import signed_in_viewers
 from ..models import Ballot, Poll, PollOption, PollTally, Session, WatchedKeyword
 from ..payloads import poll_payload
 from ..selectors import may_create_polls, may_run_polls, poll_results, results_public
@@ -232,20 +233,68 @@ def close_poll(*, poll: Poll, user: User, now: datetime | None = None) -> Poll:
     return poll
 
 
-def _close(session: Session, poll: Poll, now: datetime) -> None:
+def _close(session: Session, poll: Poll, now: datetime, closed_at: datetime | None = None) -> None:
+    """Close `poll` at `closed_at` (default `now`), keeping how many watched it signed in then
+    (its turnout's base; counted now, the moment the closing is known)."""
     poll.status = Poll.Status.CLOSED
-    poll.closed_at = now
-    poll.save(update_fields=["status", "closed_at"])
+    poll.closed_at = closed_at or now
+    poll.viewers_at_close = signed_in_viewers(session.pk)
+    poll.save(update_fields=["status", "closed_at", "viewers_at_close"])
     events.record(session, events.POLL_CLOSED, poll_payload(poll), now)
     if results_public(poll):
         events.record(session, events.POLL_RESULTS, poll_results(poll), now)
 
 
-def close_open_polls(session: Session, now: datetime) -> None:
-    """Close every open poll of a session that is closing. Call inside the closing service's
-    transaction, with the session locked."""
-    for poll in Poll.objects.select_for_update().filter(session=session, status=Poll.Status.OPEN):
-        _close(session, poll, now)
+def close_open_polls(session: Session, now: datetime, closed_at: datetime | None = None) -> int:
+    """Close every open poll of a session that is closing (at `closed_at`, default `now`). Call
+    inside the closing service's transaction, with the session locked. Returns how many."""
+    polls = Poll.objects.select_for_update().filter(session=session, status=Poll.Status.OPEN)
+    closed = 0
+    for poll in polls.order_by("pk"):
+        _close(session, poll, now, closed_at)
+        closed += 1
+    return closed
+
+
+def _ended_at(session: Session, now: datetime) -> datetime | None:
+    """When the session stopped taking part, if it has by `now`: its end by the clock, or its
+    cancelling. None while it takes part (or has not yet begun to)."""
+    status = session.status_at(now)
+    if status == Session.Status.CLOSED:
+        return session.ends_at
+    if status == Session.Status.CANCELLED:
+        return session.cancelled_at
+    return None
+
+
+def close_polls_of_ended_session(*, session: Session, now: datetime | None = None) -> int:
+    """Close the polls left open when `session` ended by the clock (its ends_at passed without
+    anyone closing it) or was cancelled: each closes at that moment (closed_at = ends_at), so
+    the database agrees with the ballots refused since. Returns how many closed; 0 while the
+    session takes part. Safe to run again.
+
+    Locks the session row; broadcasts poll.closed per poll (and poll.results when its results
+    are now everyone's)."""
+    now = resolve_now(now)
+    with transaction.atomic():
+        session = locked(session)
+        ended_at = _ended_at(session, now)
+        if ended_at is None:
+            return 0
+        return close_open_polls(session, now, closed_at=ended_at)
+
+
+def close_polls_of_ended_sessions(*, now: datetime | None = None) -> int:
+    """close_polls_of_ended_session for every session with an open poll that has ended
+    (manage.py close_ended_polls, from cron, every minute). Returns how many polls closed."""
+    now = resolve_now(now)
+    ended = Session.objects.filter(
+        Q(ends_at__lte=now) | Q(cancelled_at__isnull=False),
+        polls__status=Poll.Status.OPEN,
+    ).distinct()
+    return sum(
+        close_polls_of_ended_session(session=session, now=now) for session in ended.order_by("pk")
+    )
 
 
 def word_key(word: str) -> str:
@@ -350,6 +399,8 @@ def cast_ballot(
             if poll.status != Poll.Status.OPEN:
                 raise ValidationError(_("This poll is not open for votes."), code="not_open")
             if not session.accepts_posts_at(now):
+                # The poll stays open in the database until close_polls_of_ended_sessions
+                # (cron) closes it at the session's end.
                 raise ValidationError(
                     _("This session has ended, and the poll with it."),
                     code="session_not_open",

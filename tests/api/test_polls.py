@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from sessions import services
-from sessions.models import Ballot, Poll, PollTally
+from sessions.models import Ballot, Event, Poll, PollTally
 from tests.factories import ModeratorFactory, PoliticianFactory, UserFactory, api_token
 from tests.two_factor import SecondFactorAPIClient
 
@@ -275,3 +275,119 @@ def test_bad_items_in_a_list_get_one_flat_list_of_messages(live_session, moderat
     response = as_(moderator).post(f"/api/sessions/{live_session.pk}/polls/", body, format="json")
     assert response.status_code == 400
     assert response.json() == {"options": ["Not a valid string."]}
+
+
+def counted(poll: Poll) -> dict[str, int]:
+    tallies = PollTally.objects.filter(poll=poll).values_list("key", "count")
+    return {key: count for key, count in tallies if count}
+
+
+def ballot(client: APIClient, poll: Poll, choices: list[int], key: str | None):
+    headers = {} if key is None else {"Idempotency-Key": key}
+    return client.post(
+        f"/api/polls/{poll.pk}/ballot/", {"choices": choices}, format="json", headers=headers
+    )
+
+
+def test_a_ballot_resent_with_its_key_gets_the_first_answer_and_counts_once(
+    live_session, moderator, citizen
+):
+    poll = open_poll(live_session, moderator)
+    first_option = poll.options.first().pk
+    client = as_(citizen)
+    first = ballot(client, poll, [first_option], "ballot-1")
+    events_before = Event.objects.count()
+
+    again = ballot(client, poll, [first_option], "ballot-1")
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert not first.has_header("Idempotent-Replayed")
+    assert first.json()["results"] == {
+        "poll": poll.pk,
+        "counts": {str(first_option): 1, str(poll.options.last().pk): 0},
+        "voters": 1,
+    }
+    assert Ballot.objects.filter(poll=poll).count() == 1
+    assert counted(poll) == {str(first_option): 1}
+    assert Poll.objects.get(pk=poll.pk).voter_count == 1
+    assert Event.objects.count() == events_before
+
+
+def test_a_ballot_key_reused_with_other_choices_is_refused_422_and_nothing_changes(
+    live_session, moderator, citizen
+):
+    poll = open_poll(live_session, moderator, allow_change=True)
+    first_option, second_option = (option.pk for option in poll.options.all())
+    client = as_(citizen)
+    ballot(client, poll, [first_option], "ballot-1")
+    events_before = Event.objects.count()
+
+    response = ballot(client, poll, [second_option], "ballot-1")
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "This Idempotency-Key was already used for a different request. "
+        "Send a new key with a new request.",
+        "code": "idempotency_key_reused",
+    }
+    assert counted(poll) == {str(first_option): 1}
+    assert Ballot.objects.get(poll=poll).choices == [str(first_option)]
+    assert Event.objects.count() == events_before
+
+
+def test_a_ballot_key_used_on_another_poll_is_refused_422(live_session, moderator, citizen):
+    poll = open_poll(live_session, moderator)
+    other = open_poll(live_session, moderator, question="Og så?")
+    client = as_(citizen)
+    ballot(client, poll, [poll.options.first().pk], "ballot-1")
+
+    response = ballot(client, other, [other.options.first().pk], "ballot-1")
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert Ballot.objects.filter(poll=other).count() == 0
+    assert counted(other) == {}
+
+
+def test_another_voter_with_the_same_key_casts_their_own_ballot(
+    live_session, moderator, citizen, other_citizen
+):
+    poll = open_poll(live_session, moderator)
+    first_option = poll.options.first().pk
+
+    mine = ballot(as_(citizen), poll, [first_option], "same-key")
+    theirs = ballot(as_(other_citizen), poll, [first_option], "same-key")
+
+    assert (mine.status_code, theirs.status_code) == (200, 200)
+    assert not theirs.has_header("Idempotent-Replayed")
+    assert theirs.json()["results"]["voters"] == 2
+    assert counted(poll) == {str(first_option): 2}
+
+
+def test_a_refused_ballot_keeps_no_key_so_its_retry_is_judged_afresh(
+    live_session, moderator, citizen
+):
+    poll = open_poll(live_session, moderator)
+    client = as_(citizen)
+
+    refused = ballot(client, poll, [999999], "ballot-1")
+    retried = ballot(client, poll, [poll.options.first().pk], "ballot-1")
+
+    assert refused.status_code == 400
+    assert retried.status_code == 200
+    assert not retried.has_header("Idempotent-Replayed")
+    assert Ballot.objects.filter(poll=poll).count() == 1
+
+
+def test_a_ballot_with_a_malformed_key_is_refused_400_and_counts_nothing(
+    live_session, moderator, citizen
+):
+    poll = open_poll(live_session, moderator)
+
+    response = ballot(as_(citizen), poll, [poll.options.first().pk], "med mellemrum")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_idempotency_key"
+    assert Ballot.objects.count() == 0

@@ -1,12 +1,14 @@
 """The session page resends a post whose answer was lost, or that met a 503, with the same
-Idempotency-Key: one question, whatever the network did (issue 17, parts 2 and 3)."""
+Idempotency-Key: one question (or one ballot), whatever the network did (issue 17, parts 2 and
+3; issue 14)."""
 
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, Route, expect
 
-from sessions.models import Post
+from sessions.models import Ballot, Poll, PollOption, Post
 from tests.factories import SessionFactory, UserFactory
 from tests.waiting import BROWSER_WAIT_MS
 
@@ -125,3 +127,44 @@ def test_a_double_submit_of_one_draft_is_one_question(daphne_url: str, browser: 
     assert len(sent) == 2
     assert sent[0] and sent[0] == sent[1]
     assert list(Post.objects.values_list("body", flat=True)) == ["Hvornår åbner havnebadet?"]
+
+
+def test_a_ballot_whose_answer_was_lost_is_resent_and_counted_once(
+    daphne_url: str, browser: Browser
+):
+    session = SessionFactory()
+    poll = Poll.objects.create(
+        session=session,
+        question="Hvad skal vi bygge først?",
+        status=Poll.Status.OPEN,
+        opened_at=timezone.now(),
+        created_at=timezone.now(),
+    )
+    for position, text in enumerate(["Svømmehal", "Cykelsti"]):
+        PollOption.objects.create(poll=poll, text=text, position=position)
+    UserFactory(username="borger")
+    citizen = log_in(browser, daphne_url, "borger")
+    open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
+    sent: list[str] = []
+
+    def lose_the_first_answer(route: Route) -> None:
+        sent.append(route.request.headers.get("idempotency-key", ""))
+        if len(sent) == 1:
+            route.fetch()  # the server counts the ballot and answers...
+            route.abort("connectionreset")  # ...and the answer never arrives
+        else:
+            route.continue_()
+
+    citizen.route(f"**/api/polls/{poll.pk}/ballot/", lose_the_first_answer)
+    shown = citizen.locator(f"#poll-{poll.pk}")
+    shown.get_by_label("Cykelsti").check()
+    shown.get_by_role("button", name="Vote").click()
+
+    expect(shown.get_by_text("You have voted in this poll.")).to_be_visible(timeout=BROWSER_WAIT_MS)
+    expect(shown.get_by_text("You have voted in this poll already.")).to_have_count(0)
+    assert len(sent) == 2
+    assert sent[0] and sent[0] == sent[1]
+    assert Ballot.objects.filter(poll=poll).count() == 1
+    poll.refresh_from_db()
+    assert poll.voter_count == 1
+    assert never_reloaded(citizen)

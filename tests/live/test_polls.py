@@ -3,14 +3,18 @@ and the last one always arrives, and results not yet public reach only the moder
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from channels.db import database_sync_to_async
 
-from sessions import selectors, services
+from sessions import audience, selectors, services
 from sessions.models import Poll
 from tests.factories import ModeratorFactory, SessionFactory, UserFactory
 from tests.live.test_consumers import connect, receive
 from tests.test_moderation import open_socket
+from tests.waiting import WAIT_SECONDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -141,3 +145,52 @@ async def test_a_citizen_gets_staff_only_results_neither_by_page_api_nor_socket(
     assert api_status == 403
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
+
+
+@database_sync_to_async
+def close_and_read_viewers(poll, user) -> int | None:
+    services.close_poll(poll=poll, user=user)
+    return Poll.objects.get(pk=poll.pk).viewers_at_close
+
+
+@database_sync_to_async
+def another_open_poll(session, user):
+    poll = services.create_poll(
+        session=session, user=user, question="Og så?", kind="scale", options=[]
+    )
+    return services.open_poll(poll=poll, user=user)
+
+
+async def signed_in_viewers_become(session_id: int, expected: int) -> bool:
+    """With Redis, viewers are written at the relay's next presence count; in one process at
+    once."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while await database_sync_to_async(audience.signed_in_viewers)(session_id) != expected:
+        assert time.monotonic() < deadline, f"never {expected} signed-in viewers"
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def test_a_closing_poll_keeps_how_many_watched_signed_in_each_person_once(settings):
+    settings.TOWNHALL_PRESENCE_INTERVAL = 0.05
+    session, moderator, poll = await session_with_poll()
+    await open_it(poll, moderator)
+    anna, bo = await database_sync_to_async(
+        lambda: (UserFactory(username="anna"), UserFactory(username="bo"))
+    )()
+    path = f"/ws/sessions/{session.pk}/"
+    anna_phone = await open_socket(path, anna)
+    anna_laptop = await open_socket(path, anna)  # another login of the same person
+    bo_socket = await open_socket(path, bo)
+    anonymous = await connect(session.pk)
+    assert await signed_in_viewers_become(session.pk, 2)
+
+    assert await close_and_read_viewers(poll, moderator) == 2
+
+    await bo_socket.disconnect()
+    await anna_phone.disconnect()
+    assert await signed_in_viewers_become(session.pk, 1)
+    second = await another_open_poll(session, moderator)
+    assert await close_and_read_viewers(second, moderator) == 1
+    await anna_laptop.disconnect()
+    await anonymous.disconnect()

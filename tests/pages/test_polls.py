@@ -3,6 +3,7 @@ cached anonymous page changing with every poll event and never showing anyone's 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from sessions import services
 from sessions.models import Ballot, Poll
 from tests.factories import ModeratorFactory, UserFactory
+from tests.two_factor import SecondFactorClient
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +238,80 @@ def test_public_record_shows_polls_whose_results_everyone_may_see(live_session, 
     assert "Kun for panelet?" not in html
     assert [entry["poll"]["id"] for entry in api["polls"]] == [shown.pk]
     assert api["polls"][0]["results"]["voters"] == 1
+
+
+def test_a_ballot_form_resent_with_its_key_is_one_ballot(live_session, moderator, citizen, client):
+    poll = poll_in(live_session, moderator)
+    first = poll.options.first()
+    client.force_login(citizen)
+    url = f"/polls/{poll.pk}/ballot/"
+
+    sent = client.post(url, {"choices": [str(first.pk)]}, headers={"Idempotency-Key": "form-1"})
+    again = client.post(
+        url, {"choices": [str(first.pk)]}, headers={"Idempotency-Key": "form-1"}, follow=True
+    )
+
+    assert sent.status_code == 302
+    html = again.content.decode()
+    assert "You have voted in this poll already." not in html
+    assert "Thank you for voting." in html
+    assert Ballot.objects.filter(poll=poll).count() == 1
+    assert Poll.objects.get(pk=poll.pk).voter_count == 1
+
+
+def test_a_ballot_form_with_a_reused_key_and_another_choice_is_refused_422(
+    live_session, moderator, citizen, client
+):
+    poll = poll_in(live_session, moderator, allow_change=True)
+    first, second = poll.options.all()
+    client.force_login(citizen)
+    url = f"/polls/{poll.pk}/ballot/"
+    client.post(url, {"choices": [str(first.pk)]}, headers={"Idempotency-Key": "form-1"})
+
+    response = client.post(
+        url, {"choices": [str(second.pk)]}, headers={"Idempotency-Key": "form-1"}
+    )
+
+    assert response.status_code == 422
+    assert "This Idempotency-Key was already used for a different request." in (
+        response.content.decode()
+    )
+    assert Ballot.objects.get(poll=poll).choices == [str(first.pk)]
+
+
+def test_a_ballot_form_key_of_another_voter_is_their_own(
+    live_session, moderator, citizen, other_citizen, client
+):
+    poll = poll_in(live_session, moderator)
+    first = poll.options.first()
+    url = f"/polls/{poll.pk}/ballot/"
+    for voter in (citizen, other_citizen):
+        client.force_login(voter)
+        client.post(url, {"choices": [str(first.pk)]}, headers={"Idempotency-Key": "form-1"})
+
+    assert Ballot.objects.filter(poll=poll).count() == 2
+    assert Poll.objects.get(pk=poll.pk).voter_count == 2
+
+
+def test_statistics_page_shows_each_polls_turnout_or_a_dash(live_session, moderator, staff):
+    counted = poll_in(live_session, moderator, question="Hvad først?")
+    for n in range(3):
+        services.cast_ballot(
+            poll=counted, user=UserFactory(username=f"v{n}"), choices=[counted.options.first().pk]
+        )
+    Poll.objects.filter(pk=counted.pk).update(status="closed", viewers_at_close=4)
+    poll_in(live_session, moderator, question="Og så?")
+    client = SecondFactorClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(staff)
+
+    response = client.get(f"/sessions/{live_session.pk}/report/")
+
+    html = response.content.decode()
+    table = html[
+        html.index('data-table="polls"') : html.index("</table>", html.index('data-table="polls"'))
+    ]
+    rows = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+        for row in re.findall(r"<tr data-poll=.*?</tr>", table)
+    ]
+    assert rows == ["Hvad først? Closed 3 4 75 %", "Og så? Open 0 \N{EN DASH} \N{EN DASH}"]

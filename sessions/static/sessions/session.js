@@ -686,9 +686,10 @@ function errorText(body) {
   return Object.values(body).flat().join(" ") || strings.error;
 }
 
-// Writes a retry could double carry an Idempotency-Key: one per draft (per form), kept until
-// the server has answered it, so a double tap or a resend after a lost answer is one post.
-const RESENT_WRITES = new Set(["ask", "reply", "vote"]);
+// Writes a retry could double carry an Idempotency-Key: one per draft (per form, so one per
+// attempt to vote in a poll), kept until the server has answered it, so a double tap or a
+// resend after a lost answer is one post, one vote, one ballot.
+const RESENT_WRITES = new Set(["ask", "reply", "vote", "ballot"]);
 const MAX_RESEND_WAIT_S = 30;
 const RESEND_ATTEMPTS = 40;
 
