@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -42,8 +42,14 @@ class LoginSessionTimeoutMiddleware:
                 return self.expired(request)
             self.note_seen(request, now)
         response = self.get_response(request)
-        # A login made by this very request (the login page) starts its clocks now.
-        if request.user.is_authenticated and SIGNED_IN_AT not in request.session:
+        # A login made by this very request (the login page) starts its clocks now. Not an API
+        # token's user (DRF signs them in for the request alone): they have no login session,
+        # and noting them would make one, a row and a cookie, on every token request.
+        if (
+            request.user.is_authenticated
+            and SESSION_KEY in request.session
+            and SIGNED_IN_AT not in request.session
+        ):
             self.note_seen(request, timezone.now().timestamp())
         return response
 

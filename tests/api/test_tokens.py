@@ -182,3 +182,15 @@ def test_a_password_changed_in_the_admin_ends_every_token(api_client, client, ci
     response = with_token(api_client, token).get("/api/auth/tokens/")
     assert response.status_code == 401
     assert response.json() == {"detail": INVALID}
+
+
+def test_a_token_request_makes_no_login_session(api_client, citizen, live_session):
+    from django.contrib.sessions.models import Session as LoginSession
+
+    client = with_token(api_client, api_token(citizen))
+    for _ in range(3):
+        response = client.get(f"/api/sessions/{live_session.pk}/questions/")
+        assert response.status_code == 200
+        assert "sessionid" not in response.cookies
+    assert client.get("/api/auth/tokens/").status_code == 200
+    assert LoginSession.objects.count() == 0
