@@ -41,10 +41,16 @@ def home(request: HttpRequest) -> HttpResponse:
         (municipality, calendars.webcal_url(request, municipality))
         for municipality in selectors.municipalities_by_name()
     ]
+    sessions = selectors.sessions_for_home(now)
     return render(
         request,
         "sessions/home.html",
-        {"sessions": selectors.sessions_for_home(now), "calendars": municipalities},
+        {
+            "sessions": sessions,
+            "calendars": municipalities,
+            "reminded_ids": selectors.reminded_session_ids(request.user, sessions.upcoming),
+            "reminder_minutes": settings.TOWNHALL_REMINDER_MINUTES,
+        },
     )
 
 
@@ -239,6 +245,8 @@ def _session_page_context(
         "oembed_url": embed.oembed_discovery_url(request, session),
         "embed": embed.staff_snippets(request, session) if request.user.is_staff else None,
         "status": session.status_at(now),
+        "reminded": viewer.reminded,
+        "reminder_minutes": settings.TOWNHALL_REMINDER_MINUTES,
         "follow_up_over": not accepts_answers,
         # Signed-in readers only (the anonymous page is cached): how to take part here.
         "verification_message": identity.verification_needed(request.user, session),
