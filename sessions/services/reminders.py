@@ -107,7 +107,7 @@ def remind_me(
             reminder, created = Reminder.objects.get_or_create(
                 user=user, session=session, defaults={"created_at": now}
             )
-            if language in dict(settings.LANGUAGES):
+            if created and language in dict(settings.LANGUAGES):
                 NotificationSettings.objects.update_or_create(
                     user=user, defaults={"language": language}
                 )
