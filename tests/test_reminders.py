@@ -450,3 +450,28 @@ def test_send_reminders_command_sends_what_is_due_once(
 
     assert out.getvalue().splitlines() == ["reminder: 1", "Nothing due."]
     assert len(mail.outbox) == 1
+
+
+# The citizen's own data ---------------------------------------------------------------------
+
+
+def test_the_account_export_lists_the_reminders(session, anna):
+    remind(session, anna)
+
+    data = services.accounts.export_account_data(user=anna)
+
+    assert data["reminders"] == [
+        {"session": session.pk, "title": "Trafik i midtbyen", "created_at": "2025-03-03T17:00:00Z"}
+    ]
+
+
+def test_deleting_the_account_takes_its_reminders_back(session, anna, sweep):
+    anna.set_password("demo-password-123")
+    anna.save()
+    remind(session, anna)
+
+    services.accounts.delete_account(user=anna, password="demo-password-123")
+
+    assert Reminder.objects.count() == 0
+    assert sweep(DUE) == {}
+    assert mail.outbox == []
