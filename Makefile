@@ -47,7 +47,7 @@ serve-prod: install
 	done; \
 	echo "$(WORKERS) Daphne workers on $(HOST):$(PORT)-$$(($(PORT) + $(WORKERS) - 1))"; \
 	$(BIN)/python manage.py db_worker & pids="$$pids $$!"; \
-	echo "A task worker (db_worker) for notification e-mails"; \
+	echo "A task worker (db_worker) for notification and reminder e-mails"; \
 	wait
 
 ## browser: Debian's Chromium for the Playwright tests (installed when missing)
