@@ -475,3 +475,17 @@ def test_deleting_the_account_takes_its_reminders_back(session, anna, sweep):
     assert Reminder.objects.count() == 0
     assert sweep(DUE) == {}
     assert mail.outbox == []
+
+
+def test_staff_see_who_asked_for_reminders_in_the_admin(client, staff, session, anna):
+    remind(session, anna)
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+
+    response = client.get(f"/admin/townhall_sessions/reminder/?session__id__exact={session.pk}")
+
+    assert response.status_code == 200
+    row = re.search(r"<tr>.*?</tr>", response.content.decode().split("<tbody>")[1], re.S)[0]
+    assert '<td class="field-user nowrap">anna</td>' in row
+    assert "Trafik i midtbyen" in row
