@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks import default_task_backend, task
 
 from ..models import Notification, NotificationSettings, Reminder, Session
@@ -139,10 +140,12 @@ def forget_all_reminders(*, user: User) -> int:
 def describe(session: Session) -> str:
     """When the reminder e-mail of `session` goes, for messages: "30 minutes before ..."."""
     start = formats.date_format(timezone.localtime(session.starts_at), "DATETIME_FORMAT")
-    return _("We will e-mail you %(minutes)d minutes before it starts at %(start)s.") % {
-        "minutes": settings.TOWNHALL_REMINDER_MINUTES,
-        "start": start,
-    }
+    minutes = settings.TOWNHALL_REMINDER_MINUTES
+    return ngettext(
+        "We will e-mail you %(minutes)d minute before it starts at %(start)s.",
+        "We will e-mail you %(minutes)d minutes before it starts at %(start)s.",
+        minutes,
+    ) % {"minutes": minutes, "start": start}
 
 
 # Sending -----------------------------------------------------------------------------------
