@@ -131,12 +131,6 @@ def forget_reminder(*, session: Session, user: User) -> bool:
     return bool(deleted)
 
 
-def forget_all_reminders(*, user: User) -> int:
-    """Take back every reminder of the user (the unsubscribe link does). Returns how many."""
-    deleted, _counts = Reminder.objects.filter(user=user).delete()
-    return deleted
-
-
 def describe(session: Session) -> str:
     """When the reminder e-mail of `session` goes, for messages: "30 minutes before ..."."""
     start = formats.date_format(timezone.localtime(session.starts_at), "DATETIME_FORMAT")
