@@ -8,8 +8,10 @@ WORKERS ?= 2
 # The demo's staff and moderator sign in with the password alone; `make run
 # TOWNHALL_REQUIRE_STAFF_2FA=1` asks them for an authenticator app, as production does.
 TOWNHALL_REQUIRE_STAFF_2FA ?= 0
+# Where `make reload` finds the running `make serve-prod` (its supervisor's pid).
+SERVE_PROD_PID := .serve-prod.pid
 
-.PHONY: install run serve-prod test lint format browser messages clean
+.PHONY: install run serve-prod reload test lint format browser messages clean
 
 # The virtualenv and the runtime requirements, re-installed when requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -33,22 +35,23 @@ run: install
 	DEMO_SITE_URL=http://$(HOST):$(PORT)/ TOWNHALL_REQUIRE_STAFF_2FA=$(TOWNHALL_REQUIRE_STAFF_2FA) \
 	  $(BIN)/python manage.py seed_demo
 	TOWNHALL_REQUIRE_STAFF_2FA=$(TOWNHALL_REQUIRE_STAFF_2FA) \
-	  $(BIN)/daphne --bind $(HOST) --port $(PORT) townhall.asgi:application
+	  $(BIN)/python -m townhall.serve --bind $(HOST) --port $(PORT) townhall.asgi:application
 
 ## serve-prod: WORKERS Daphne processes on PORT, PORT+1, ... sharing DATABASE_URL and REDIS_URL,
-## for a proxy to balance (README, "Production"), and the task worker that sends e-mails;
-## Ctrl-C stops them all
+## for a proxy to balance (README, "Production"), and the task worker that sends e-mails, under
+## townhall/supervisor.py; `make reload` restarts them one at a time; Ctrl-C stops them all
 serve-prod: install
 	@test -n "$$REDIS_URL" || { echo "serve-prod needs REDIS_URL (and DATABASE_URL): the workers share events through Redis"; exit 1; }
-	@pids=""; trap 'kill $$pids 2>/dev/null; wait' INT TERM EXIT; \
-	for n in $$(seq 0 $$(($(WORKERS) - 1))); do \
-	  $(BIN)/daphne --verbosity 0 --bind $(HOST) --port $$(($(PORT) + n)) townhall.asgi:application & \
-	  pids="$$pids $$!"; \
-	done; \
-	echo "$(WORKERS) Daphne workers on $(HOST):$(PORT)-$$(($(PORT) + $(WORKERS) - 1))"; \
-	$(BIN)/python manage.py db_worker & pids="$$pids $$!"; \
-	echo "A task worker (db_worker) for notification and reminder e-mails"; \
-	wait
+	$(BIN)/python -m townhall.supervisor --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+	  --pid-file $(SERVE_PROD_PID)
+
+## reload: deploy to a running `make serve-prod`: install (requirements, migrations, static files),
+## then restart its workers one at a time, each after the last one's replacement answers; their
+## viewers reconnect to the others with ?since= and lose nothing (README, "Rolling restarts")
+reload: install
+	@test -f $(SERVE_PROD_PID) || { echo "No make serve-prod runs from here ($(SERVE_PROD_PID) is missing)"; exit 1; }
+	kill -HUP $$(cat $(SERVE_PROD_PID))
+	@echo "Restarting the workers one at a time: make serve-prod's output says when it is done"
 
 ## browser: Debian's Chromium for the Playwright tests (installed when missing)
 browser:

@@ -63,7 +63,7 @@ from tests.servers import DaphneServer  # noqa: E402
 WORKER_COMMAND = [
     "{python}",
     "-m",
-    "daphne",
+    "townhall.serve",
     "--verbosity",
     "0",
     "--fd",
@@ -103,6 +103,9 @@ def production_environment(args: argparse.Namespace, static_root: str) -> dict[s
         "DJANGO_STATIC_ROOT": static_root,
         # Production's own limits ("" is the defaults); loading a page counts against none.
         "TOWNHALL_RATE_LIMITS": "",
+        # Production's default, which tests.servers turns off for test servers (tests write from
+        # a process of their own): a worker learns a session's newest seq from the cache.
+        "TOWNHALL_PUBLISHED_SEQ_SECONDS": "2",
     }
 
 
@@ -634,7 +637,11 @@ def wrk_figures(process: subprocess.Popen, seconds: int) -> dict[str, int] | str
     return {key: int(value) for key, value in (item.split("=") for item in line.split()[1:])}
 
 
-def print_pages(kind: str, figures: dict[str, int] | str, args: argparse.Namespace) -> None:
+def print_pages(
+    kind: str, figures: dict[str, int] | str, args: argparse.Namespace, cpu: float | None = None
+) -> None:
+    """wrk's figures, and with `cpu` (the workers' CPU seconds during the load) the CPU each
+    page cost: a figure that a busy machine changes less than the loads per second."""
     if isinstance(figures, str):
         print(f"pages {kind}: wrk failed:\n{figures}", flush=True)
         return
@@ -654,7 +661,8 @@ def print_pages(kind: str, figures: dict[str, int] | str, args: argparse.Namespa
         f"read {figures['read']}, write {figures['write']}), timeouts (over {args.timeout} s) "
         f"{figures['timeout']}  ({figures['requests']} answers in {seconds:.1f} s, "
         f"{args.connections} connections, "
-        f"{figures['bytes'] / max(1, figures['requests']) / 1024:.0f} KB each)",
+        f"{figures['bytes'] / max(1, figures['requests']) / 1024:.0f} KB each"
+        + (f", workers' CPU {cpu * 1000 / max(1, loads):.1f} ms per page)" if cpu else ")"),
         flush=True,
     )
 
@@ -898,8 +906,12 @@ def main() -> int:
                 seconds=seconds,
                 timeout=args.timeout,
             )
+            pids = [worker.process.pid for worker in workers]
+            cpu_before = sum(cpu_seconds(pid) for pid in pids)
             with running(command) as process:
-                print_pages(kind, wrk_figures(process, seconds), args)
+                figures = wrk_figures(process, seconds)
+            cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+            print_pages(kind, figures, args, cpu)
 
         page_load([], "anonymous", args.duration)
         idle_profile(workers, args.idle, "the anonymous page load")

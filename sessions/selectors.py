@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import similarity
 from .models import (
@@ -162,8 +164,13 @@ def session_record(session: Session, now: datetime) -> RecordPayload:
 
 
 SIMILAR_LIMIT = 5
-# Below this score a question is not offered as similar.
-SIMILAR_THRESHOLD = 0.5
+
+
+def similar_threshold() -> float:
+    """The score from which a question is offered as similar, on this database."""
+    if connection.vendor == "postgresql":
+        return similarity.POSTGRES_THRESHOLD
+    return similarity.STEMS_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -194,29 +201,119 @@ def _terms_of(post_id: int, body: str) -> frozenset[str]:
     return terms
 
 
-def similar_questions(session: Session, text: str) -> list[SimilarQuestion]:
-    """Up to five published questions of the session (not merged ones) most like `text`, best
-    first (sessions/similarity.py says how). One query per session state, then none."""
+def _similar_candidates(session: Session) -> QuerySet[Post]:
+    return session.posts.filter(parent=None, status=Post.Status.PUBLISHED, merged_into__isnull=True)
+
+
+# The generated column of migration 0018 (PostgreSQL only: the model does not know it).
+_STORED_TERMS = f'"{Post._meta.db_table}"."similarity_terms"'
+
+
+def _trigram_floor_for_this_transaction() -> None:
+    """`%>` and `<%` hold from the least word_similarity a score from the threshold needs
+    (sessions/similarity.py), until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(similarity.POSTGRES_WORD_SIMILARITY_FLOOR)],
+        )
+
+
+def _postgres_scored(session: Session, text: str) -> QuerySet[Post]:
+    """The session's candidate questions with their pg_trgm score against `text`."""
+    asked = similarity.DanishTerms(text)
+    stored = RawSQL(_STORED_TERMS, ())
+    return _similar_candidates(session).annotate(
+        score=similarity.WORD_SIMILARITY_WEIGHT * TrigramWordSimilarity(asked, stored)
+        + similarity.SIMILARITY_WEIGHT * TrigramSimilarity(stored, asked)
+    )
+
+
+def _stems_scored(session: Session, text: str) -> list[SimilarQuestion]:
+    """Every candidate question of the session with its stems' score against `text`."""
     key = (session.pk, session.last_seq)
     known = question_terms_cache.get(key)
     if known is None:
-        rows = session.posts.filter(
-            parent=None, status=Post.Status.PUBLISHED, merged_into__isnull=True
-        ).values_list("pk", "body", "vote_count")
+        rows = _similar_candidates(session).values_list("pk", "body", "vote_count")
         known = [(pk, body, votes, _terms_of(pk, body)) for pk, body, votes in rows]
         if len(question_terms_cache) > 64:
             question_terms_cache.clear()
         question_terms_cache[key] = known
     asked = similarity.terms(text)
-    scored = [
+    return [
         SimilarQuestion(pk, body, votes, similarity.score(asked, question_terms))
         for pk, body, votes, question_terms in known
     ]
+
+
+def _score_sql(typed: str, question: str) -> str:
+    """The PostgreSQL score (as _postgres_scored annotates it) of two `similarity_terms`."""
+    return (
+        f"({similarity.WORD_SIMILARITY_WEIGHT} * word_similarity({typed}, {question})"
+        f" + {similarity.SIMILARITY_WEIGHT} * similarity({question}, {typed}))"
+    )
+
+
+# The typed text's terms once; the questions near them (from the least word_similarity a score
+# from the threshold needs) through the GIN trigram index alone: MATERIALIZED keeps the planner
+# from reaching them through the session's index instead, which it does whenever its
+# statistics think the session small, and then compares every question. Of those, the best
+# five, then those from the threshold (a WHERE on the score would work it out twice).
+_POSTGRES_SIMILAR_SQL = f"""
+WITH asked AS MATERIALIZED (
+  SELECT {similarity.POSTGRES_TERMS_SQL.format(text="%s", stop_words="%s")} AS terms
+),
+near AS MATERIALIZED (
+  SELECT question.id FROM {Post._meta.db_table} question, asked
+  WHERE question.similarity_terms %%> asked.terms
+)
+SELECT question.id, question.body, question.vote_count,
+       {_score_sql("asked.terms", "question.similarity_terms")} AS score
+FROM {Post._meta.db_table} question JOIN near ON near.id = question.id CROSS JOIN asked
+WHERE question.session_id = %s AND question.parent_id IS NULL AND question.status = %s
+  AND question.merged_into_id IS NULL
+ORDER BY score DESC, question.vote_count DESC, question.id
+LIMIT %s
+"""
+
+
+def similar_questions(session: Session, text: str) -> list[SimilarQuestion]:
+    """Up to five published questions of the session (not merged ones) most like `text`, from
+    similar_threshold(), best first (sessions/similarity.py says how). On PostgreSQL one query
+    (with its transaction); elsewhere one query per session state, then none."""
+    threshold = similar_threshold()
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            _trigram_floor_for_this_transaction()
+            cursor.execute(
+                _POSTGRES_SIMILAR_SQL,
+                [
+                    text,
+                    " ".join(sorted(similarity.STOP_WORDS)),
+                    session.pk,
+                    Post.Status.PUBLISHED.value,
+                    SIMILAR_LIMIT,
+                ],
+            )
+            best_five = cursor.fetchall()
+        return [
+            SimilarQuestion(pk, body, votes, round(score, 4))
+            for pk, body, votes, score in best_five
+            if score >= threshold
+        ]
     best = sorted(
-        (found for found in scored if found.score >= SIMILAR_THRESHOLD),
+        (found for found in _stems_scored(session, text) if found.score >= threshold),
         key=lambda found: (-found.score, -found.votes, found.id),
     )
     return best[:SIMILAR_LIMIT]
+
+
+def similarity_scores(session: Session, text: str) -> dict[int, float]:
+    """Every candidate question's score against `text`, by id, however low: what the labelled
+    pairs are measured with (similar_questions offers those from similar_threshold())."""
+    if connection.vendor == "postgresql":
+        return dict(_postgres_scored(session, text).values_list("pk", "score"))
+    return {found.id: found.score for found in _stems_scored(session, text)}
 
 
 DUPLICATE_PAIRS_SHOWN = 20
@@ -241,16 +338,73 @@ def mergeable_questions(session: Session) -> list[Post]:
     )
 
 
+# Each later question against each earlier one, scored as _postgres_scored does. The earlier
+# ones are found through the GIN trigram index alone (`%>`, from the least word_similarity a
+# pair above the threshold has), then filtered: 1,000 questions would otherwise be 500,000
+# comparisons (10 s here). OFFSET 0 keeps the filters out of the subquery, where the planner
+# would reach the questions through the session's or another index whenever its statistics
+# think the session small (a session filled since the last ANALYZE), and compare them all.
+_PAIR_SCORE = _score_sql("later.similarity_terms", "earlier.similarity_terms")
+_POSTGRES_PAIRS_SQL = f"""
+SELECT later.id, earlier.id, {_PAIR_SCORE} AS score
+FROM {Post._meta.db_table} later
+CROSS JOIN LATERAL (
+  SELECT alike.id, alike.session_id, alike.created_at, alike.parent_id, alike.status,
+         alike.merged_into_id, alike.similarity_terms
+  FROM {Post._meta.db_table} alike
+  WHERE alike.similarity_terms %%> later.similarity_terms
+  OFFSET 0
+) earlier
+WHERE later.session_id = %s AND earlier.session_id = later.session_id
+  AND (earlier.created_at, earlier.id) < (later.created_at, later.id)
+  AND later.parent_id IS NULL AND earlier.parent_id IS NULL
+  AND later.status = %s AND earlier.status = %s
+  AND later.merged_into_id IS NULL AND earlier.merged_into_id IS NULL
+  AND {_PAIR_SCORE} >= %s
+ORDER BY score DESC, later.id, earlier.id
+LIMIT %s
+"""
+
+
+def _postgres_pairs(session_id: int) -> list[tuple[int, int, float]]:
+    """The session's mergeable questions (as mergeable_questions picks them) alike enough."""
+    published = Post.Status.PUBLISHED.value
+    with transaction.atomic(), connection.cursor() as cursor:
+        _trigram_floor_for_this_transaction()
+        cursor.execute(
+            _POSTGRES_PAIRS_SQL,
+            [
+                session_id,
+                published,
+                published,
+                similarity.POSTGRES_THRESHOLD,
+                DUPLICATE_PAIRS_SHOWN,
+            ],
+        )
+        return [(later, earlier, round(score, 4)) for later, earlier, score in cursor.fetchall()]
+
+
 def suggested_duplicates(questions: list[Post]) -> list[DuplicatePair]:
     """Pairs among `questions` (mergeable_questions) alike enough to be offered as duplicates
     (the score similar_questions uses, each later question against each earlier one), best
-    first. No query; a pair of stem sets per comparison."""
+    first. On PostgreSQL one query (with its transaction); elsewhere none, a pair of stem sets
+    per comparison."""
+    if connection.vendor == "postgresql":
+        if len(questions) < 2:
+            return []
+        by_id = {question.pk: question for question in questions}
+        return [
+            DuplicatePair(by_id[later], by_id[earlier], score)
+            for later, earlier, score in _postgres_pairs(questions[0].session_id)
+            # Both were in `questions`, not asked since they were read.
+            if later in by_id and earlier in by_id
+        ]
     terms = [_terms_of(question.pk, question.body) for question in questions]
     pairs = [
         DuplicatePair(questions[later], questions[earlier], score)
         for later in range(len(questions))
         for earlier in range(later)
-        if (score := similarity.score(terms[later], terms[earlier])) >= SIMILAR_THRESHOLD
+        if (score := similarity.score(terms[later], terms[earlier])) >= similarity.STEMS_THRESHOLD
     ]
     pairs.sort(key=lambda pair: (-pair.score, pair.duplicate.pk, pair.original.pk))
     return pairs[:DUPLICATE_PAIRS_SHOWN]
@@ -511,15 +665,22 @@ def second_factor_required(user: AbstractBaseUser | AnonymousUser) -> bool:
 
     Staff and moderators must while TOWNHALL_REQUIRE_STAFF_2FA is on (they see every citizen's
     e-mail, bans and pending posts); anyone else who confirmed an authenticator app chose to.
-    One query at most, none for staff.
+    One query at most, none for staff: every signed-in request asks (SecondFactorMiddleware),
+    so it is written out in SQL, which costs a tenth of the CPU of the ORM composing it.
     """
     if not user.is_authenticated:
         return False
     if settings.TOWNHALL_REQUIRE_STAFF_2FA and (user.is_staff or user.is_superuser):
         return True
-    has_app = Q(totpdevice__confirmed=True)
-    role = Q(moderator_roles__isnull=False) if settings.TOWNHALL_REQUIRE_STAFF_2FA else Q()
-    return get_user_model().objects.filter(Q(pk=user.pk) & (has_app | role)).exists()
+    app, moderator = table_and_columns(TOTPDevice), table_and_columns(Moderator)
+    sql = f"SELECT 1 FROM {app['']} WHERE {app['user']} = %s AND {app['confirmed']}"
+    params = [user.pk]
+    if settings.TOWNHALL_REQUIRE_STAFF_2FA:
+        sql += f" UNION ALL SELECT 1 FROM {moderator['']} WHERE {moderator['user']} = %s"
+        params.append(user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT 1", params)
+        return cursor.fetchone() is not None
 
 
 def has_staff_role(user: AbstractBaseUser | AnonymousUser) -> bool:

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from sessions import events, selectors
 from sessions.models import Politician, Session
 from sessions.pages import page_cache, question_cache
+from sessions.pages import sessions as session_pages
 from sessions.ratelimit_settings import DEFAULT_RATE_LIMITS
 
 from .factories import PoliticianFactory, SessionFactory, UserFactory
@@ -167,6 +168,8 @@ def fresh_page_cache(monkeypatch) -> Iterator[None]:
         question_cache.articles,
         question_cache.panels,
         question_cache.states,
+        question_cache.polls,
+        session_pages.shells,
     )
     for cache in caches:
         cache.clear()

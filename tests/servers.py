@@ -18,6 +18,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from tests.waiting import WAIT_SECONDS
+
 PROJECT = Path(__file__).resolve().parents[1]
 
 # Production settings (DJANGO_DEBUG=0) on plain HTTP, for a Daphne or a manage.py command.
@@ -58,6 +60,9 @@ def test_database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+# Beyond the drain, how long a worker told to stop may take (its TOWNHALL_SHUTDOWN_SECONDS).
+SHUTDOWN_CEILING_SECONDS = 30
+
 # One cache key prefix per test run, shared by every Daphne it starts.
 CACHE_PREFIX = f"townhall-test-{uuid.uuid4().hex[:12]}"
 
@@ -86,7 +91,14 @@ class DaphneServer:
     def command(self, fd: int) -> list[str]:
         """The server's command line, serving the listening socket `fd` (bench/rush.py serves
         its own arrangement)."""
-        return [sys.executable, "-m", "daphne", "--fd", str(fd), "townhall.asgi:application"]
+        return [
+            sys.executable,
+            "-m",
+            "townhall.serve",
+            "--fd",
+            str(fd),
+            "townhall.asgi:application",
+        ]
 
     def listen(self) -> socket.socket:
         """The listening socket Daphne serves on, bound again if stop() closed it."""
@@ -112,6 +124,9 @@ class DaphneServer:
             # Tests also write through the services in their own process, whose cache this
             # server does not share: it reads each session's seq from the database instead.
             "TOWNHALL_PUBLISHED_SEQ_SECONDS": "0",
+            # stop() at once after closing the sockets with 1001 (tests of the drain set theirs).
+            "TOWNHALL_DRAIN_SECONDS": "0",
+            "TOWNHALL_SHUTDOWN_SECONDS": "5",
             **self.environment,
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -151,7 +166,7 @@ class DaphneServer:
             pass
         return False
 
-    def ask(self, session_id: int, token: str, body: str) -> dict:
+    def ask(self, session_id: int, token: str, body: str, timeout: float = WAIT_SECONDS) -> dict:
         """Post a question through this server's API as the token's user; the created question."""
         request = urllib.request.Request(
             f"{self.url}/api/sessions/{session_id}/questions/",
@@ -159,10 +174,18 @@ class DaphneServer:
             headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             if response.status != 201:
                 raise RuntimeError(f"Asking gave {response.status}, not 201")
             return json.loads(response.read())
+
+    def terminate(self) -> int:
+        """SIGTERM, as a rolling restart sends it (townhall/serve.py): the worker stops
+        listening, drains, closes its sockets with 1001 and exits. Its exit status; the
+        listening socket stays bound here, so start() serves the same port again."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=WAIT_SECONDS + SHUTDOWN_CEILING_SECONDS)
 
     def kill(self) -> None:
         """Die at once, as a crashed worker would: no clean close for its sockets."""

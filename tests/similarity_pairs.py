@@ -2,10 +2,16 @@
 
 Each pair is (what a citizen types, a question already asked, whether it is the same question).
 Duplicates are asked in other words, inflections and orders; near-misses share words but ask
-something else. bench/similar_bench.py prints precision and recall on it; tests check its shape.
+something else. bench/similar_bench.py prints precision and recall on it, and
+tests/test_similarity_quality.py holds them above a floor, on the database each runs on.
 """
 
 from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from sessions import selectors
+from sessions.models import Post, Session
 
 DUPLICATES: list[tuple[str, str]] = [
     ("Hvornår åbner svømmehallen igen?", "Åbner svømmehallen snart igen?"),
@@ -120,3 +126,50 @@ NEAR_MISSES: list[tuple[str, str]] = [
 PAIRS: list[tuple[str, str, bool]] = [(a, b, True) for a, b in DUPLICATES] + [
     (a, b, False) for a, b in NEAR_MISSES
 ]
+
+
+def labelled_scores(session: Session, author: AbstractBaseUser) -> list[float]:
+    """Each pair's score on this database, in PAIRS' order: the asked questions are posted in
+    `session` (an empty one), and each typed text is scored against them as GET .../similar/
+    scores it."""
+    bodies = sorted({asked for _typed, asked, _same in PAIRS})
+    posts = Post.objects.bulk_create(
+        Post(session=session, author=author, body=body, created_at=session.starts_at)
+        for body in bodies
+    )
+    asked_ids = {post.body: post.pk for post in posts}
+    return [
+        selectors.similarity_scores(session, typed)[asked_ids[asked]]
+        for typed, asked, _same in PAIRS
+    ]
+
+
+def precision_recall(
+    scores: list[float], threshold: float, pairs: list[tuple[str, str, bool]] = PAIRS
+) -> tuple[float, float]:
+    """Of the `pairs` scored from `threshold`, the share that are duplicates; of the duplicates,
+    the share scored from `threshold`. `scores` are the pairs' own, in their order."""
+    taken = [
+        same
+        for (_typed, _asked, same), score in zip(pairs, scores, strict=True)
+        if score >= threshold
+    ]
+    duplicates = sum(1 for _typed, _asked, same in pairs if same)
+    found = sum(taken)
+    return found / max(1, len(taken)), found / max(1, duplicates)
+
+
+def f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def best_thresholds(
+    scores: list[float], pairs: list[tuple[str, str, bool]] = PAIRS
+) -> tuple[float, float, float]:
+    """The best F1 on `pairs`, and the lowest and highest threshold (to 0.01) that give it."""
+    by_threshold = {
+        step / 100: f1(*precision_recall(scores, step / 100, pairs)) for step in range(1, 100)
+    }
+    best = max(by_threshold.values())
+    reaching = [threshold for threshold, value in by_threshold.items() if value == best]
+    return best, min(reaching), max(reaching)

@@ -224,7 +224,7 @@ TOWNHALL_CACHE_PREFIX = os.environ.get("TOWNHALL_CACHE_PREFIX") or "townhall"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "townhall.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": TOWNHALL_CACHE_PREFIX,
         }
@@ -439,6 +439,11 @@ TOWNHALL_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("TOWNHALL_UNAVAILABLE_RETR
 # and after its channel layer fails, and relays what no doorbell announced (an event published
 # while Redis was away): sessions/live/relay.py, README "When things fail".
 TOWNHALL_RELAY_CATCH_UP_SECONDS = float(os.environ.get("TOWNHALL_RELAY_CATCH_UP_SECONDS") or 2)
+# A worker told to stop (SIGTERM, townhall/serve.py; README "Rolling restarts") stops listening,
+# serves its open sockets this many seconds more, closes them with 1001, then waits at most
+# TOWNHALL_SHUTDOWN_SECONDS for requests in flight and the sockets' close handshakes.
+TOWNHALL_DRAIN_SECONDS = float(os.environ.get("TOWNHALL_DRAIN_SECONDS") or 2)
+TOWNHALL_SHUTDOWN_SECONDS = float(os.environ.get("TOWNHALL_SHUTDOWN_SECONDS") or 30)
 # Verified citizens (README, "Sign in with MitID"): one OpenID Connect provider, e.g. a MitID
 # broker. Off while OIDC_ISSUER is empty. The issuer must be https:// except on loopback.
 OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip().rstrip("/")

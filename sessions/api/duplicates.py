@@ -38,8 +38,9 @@ class SimilarView(APIView):
         parameters=[SimilarQuery],
         responses={200: SimilarOutput(many=True), **LIST_ERRORS},
         description="Up to five published questions of the session like the text, best first, "
-        "so a citizen can upvote one instead of asking again. Danish stems, compared as sets "
-        "(the README says what it catches and what it misses).",
+        "so a citizen can upvote one instead of asking again. On PostgreSQL the `danish` "
+        "text-search configuration's terms compared with pg_trgm, elsewhere Danish stems "
+        "compared as sets (the README says what each catches and misses).",
         tags=["questions"],
     )
     def get(self, request: Request, session_id: int) -> Response:

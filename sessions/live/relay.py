@@ -422,6 +422,19 @@ class Relay:
             except Exception:
                 logger.exception("Checking logins' deadlines failed")
 
+    async def close(self) -> None:
+        """The process is stopping (townhall/serve.py): stop the relay's loops and leave its
+        channel-layer groups, so doorbells stop ringing for a channel nobody will read (its
+        messages would wait in Redis until they expire)."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        groups = [events.group_name(session_id) for session_id in self.sessions]
+        if self.logins_joined is not None:
+            groups.append(LOGINS_GROUP)
+        for group in groups:
+            await self.layer.group_discard(group, self.channel_name)
+
     def viewer_count(self) -> int:
         return sum(len(fanout.viewers) for fanout in self.sessions.values())
 
@@ -702,3 +715,10 @@ def get_relay() -> Relay:
             raise RuntimeError("The relay needs a channel layer (CHANNEL_LAYERS)")
         relay = _relays[loop] = Relay(layer)
     return relay
+
+
+async def close_relay() -> None:
+    """Close this event loop's relay, if it has one (townhall/serve.py, when stopping)."""
+    relay = _relays.pop(asyncio.get_running_loop(), None)
+    if relay is not None:
+        await relay.close()

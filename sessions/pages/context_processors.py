@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from .. import selectors
 
@@ -27,10 +30,19 @@ def sign_in_options(request: HttpRequest) -> dict[str, object]:
     }
 
 
-def notifications(request: HttpRequest) -> dict[str, Callable[[], int]]:
-    """The header's count of unread notifications, for signed-in users only: counted when the
+def notifications(request: HttpRequest) -> dict[str, Callable[[], str]]:
+    """The header's badge of unread notifications, for signed-in users only: counted when the
     header shows it (the anonymous session page, shared by all, renders without a request)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": lambda: selectors.unread_notification_count(user)}
+    return {"unread_badge": lambda: unread_badge(user)}
+
+
+def unread_badge(user: AbstractBaseUser) -> str:
+    """The badge after "Notifications" in the header: how many are unread, or nothing."""
+    count = selectors.unread_notification_count(user)
+    if not count:
+        return ""
+    label = ngettext("%(counter)s unread", "%(counter)s unread", count) % {"counter": count}
+    return format_html(' <span class="badge unread-count" aria-label="{}">{}</span>', label, count)

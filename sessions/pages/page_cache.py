@@ -43,8 +43,10 @@ TAIL_MARKER = "<!--tail-->"
 # HTML and JSON escaping leave them as they are.
 TOKEN_SLOT = "townhall-slot-csrf-token"
 CLOCK_SLOT = "townhall-slot-server-now"
-# Where the questions' markup, joined outside the template, goes into the page.
+# Where the questions' markup and their payloads' JSON, joined outside the template (they are
+# most of the page's bytes), go into the page.
 QUESTIONS_SLOT = "townhall-slot-questions"
+PAYLOADS_SLOT = "townhall-slot-payloads"
 
 # A new event gives a new key at once. These bound how long a change made without an event
 # (retention's pseudonyms, a politician renamed in the admin) takes to show, and the memory

@@ -29,6 +29,7 @@ from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Ballot, Poll, Session
 from ..payloads import PollResultsPayload, RecordPollPayload
+from . import question_cache
 
 # Word-cloud sizes: the most frequent word in the biggest class, the rest in proportion.
 CLOUD_SIZES = 5
@@ -113,7 +114,10 @@ def shown_polls(
     if runs_polls is None:
         runs_polls = bool(user) and selectors.may_run_polls(user, session)
     runs_polls = bool(user) and runs_polls
-    polls = list(selectors.session_polls(session, with_drafts=with_drafts and runs_polls))
+    if with_drafts and runs_polls:
+        polls = list(selectors.session_polls(session, with_drafts=True))
+    else:
+        polls = list(question_cache.polls_at_seq(session))
     ballots = selectors.own_ballots(user, polls) if user else {}
     accepts = session.accepts_posts_at(now)
     # Read for all at once (a fixed number of queries), shown only where the reader may.

@@ -29,7 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from .. import events, selectors
-from ..models import Politician, Post, Session
+from ..models import Politician, Poll, Post, Session
 from ..payloads import QuestionPayload, TallyPayload, question_payload
 from .page_cache import LOCAL_TIMEOUT_SECONDS, TOKEN_SLOT, LocalCache
 
@@ -47,7 +47,7 @@ class Snapshot:
     versions: tuple[str, ...]  # a digest of each question's payload
     authors: tuple[frozenset[int], ...]  # who wrote the question and each of its replies
     tally: TallyPayload  # what moderators removed (a change is an event too)
-    payloads_json: str  # the payloads as JSON, escaped for a <script> element
+    payloads_json: bytes  # the payloads as UTF-8 JSON, escaped for a <script> element
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,7 @@ blanks: LocalCache[SafeString] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS * 6
 
 states: LocalCache[Session] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
 panels: LocalCache[tuple[Politician, ...]] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
+polls: LocalCache[tuple[Poll, ...]] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
 
 
 def session_at_newest_seq(session_id: int) -> Session:
@@ -108,6 +109,19 @@ def session_with_panel(session_id: int) -> Session:
     return session
 
 
+def polls_at_seq(session: Session) -> tuple[Poll, ...]:
+    """The session's polls that are not drafts, oldest first, with their options, as of its
+    `last_seq`: they change only by opening and closing, which are events, so they are read
+    once per seq in each process. Shared between requests and threads: read them, never change
+    them. (Their results change with every ballot: selectors.polls_results reads those.)"""
+    key = (session.pk, session.last_seq)
+    found = polls.get(key)
+    if found is None:
+        found = tuple(selectors.session_polls(session, with_drafts=False))
+        polls.put(key, found)
+    return found
+
+
 def snapshot(session: Session, ordering: str, now: datetime) -> Snapshot:
     """The published questions of `session` as of its `last_seq` and follow-up state at `now`
     (their fates), and the moderation tally (3 queries when not cached)."""
@@ -125,7 +139,7 @@ def snapshot(session: Session, ordering: str, now: datetime) -> Snapshot:
                 for q in questions
             ),
             tally=selectors.moderation_tally(session),
-            payloads_json=script_json(list(payloads)),
+            payloads_json=script_json(list(payloads)).encode(),
         )
         snapshots.put(key, found)
     return found

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import functools
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +22,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import conditional_escape, json_script
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView
@@ -31,7 +35,7 @@ from ..models import Post, Session
 from ..payloads import iso, session_payload
 from ..services import identity
 from ..services.idempotency import KeyReused, perform_once
-from . import calendars, embed, moderation, page_cache, polls, question_cache
+from . import calendars, context_processors, embed, moderation, page_cache, polls, question_cache
 from .forms import AskForm, EnterQuestionForm, ExtendForm, ReplyForm, SignupForm
 
 
@@ -86,8 +90,7 @@ def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpRespo
         context["csrf_token"] = page_cache.TOKEN_SLOT
         html = render_to_string("sessions/session.html", context, request=None)
         # Nobody's token: the slot stays where forms would carry it (page_cache fills the tail).
-        articles = question_cache.TOKEN.join(context["articles"]).decode()
-        return html.replace(page_cache.QUESTIONS_SLOT, articles)
+        return _join_page(html, context, token=page_cache.TOKEN_SLOT).decode()
 
     page = page_cache.shared_page(key, render_for_everyone)
     return page_cache.page_response(
@@ -128,13 +131,141 @@ def _render_session_page(
         failed_reply=failed_reply,
     )
     token = get_token(request)
-    html = render_to_string("sessions/session.html", context, request=request)
-    html = html.replace(page_cache.TOKEN_SLOT, token)
-    # The questions come in UTF-8 already, in pieces rendered for many readers, joined with
-    # this reader's form token.
-    before, _, after = html.partition(page_cache.QUESTIONS_SLOT)
-    articles = token.encode().join(context["articles"])
-    return HttpResponse(b"".join((before.encode(), articles, after.encode())), status=status)
+    if ask_form is None and failed_reply is None and _shares_the_citizens_page(request, context):
+        html = _citizens_page(request, session, context, token=token, clock=iso(now), now=now)
+    else:
+        html = render_to_string("sessions/session.html", context, request=request)
+        html = html.replace(page_cache.TOKEN_SLOT, token)
+    body = _join_page(html, context, token=token)
+    return HttpResponse(body, status=status)
+
+
+# The signed-in page of a citizen with no part of their own in the session (not staff, not a
+# moderator or on its panel, not banned, no posts of theirs waiting, no refused form, no
+# message to show) is the same for every such citizen but for a few values, so it is rendered
+# once per look with a slot for each of them and kept in this process: the shell. Rendered
+# without the request, as a look rather than as this reader, so nothing of theirs can stay
+# in it; a test renders both ways and compares.
+NAME_SLOT = "townhall-slot-name"
+UNREAD_SLOT = "townhall-slot-unread"
+POLLS_SLOT = "townhall-slot-polls"
+VOTED_SLOT = "townhall-slot-voted"
+READER_SLOTS = re.compile(
+    "|".join(
+        re.escape(slot)
+        for slot in (
+            page_cache.TOKEN_SLOT,
+            page_cache.CLOCK_SLOT,
+            NAME_SLOT,
+            UNREAD_SLOT,
+            POLLS_SLOT,
+            VOTED_SLOT,
+        )
+    )
+)
+shells: page_cache.LocalCache[str] = page_cache.LocalCache(
+    question_cache.SNAPSHOTS, page_cache.LOCAL_TIMEOUT_SECONDS
+)
+# Turn it off to render every signed-in page whole (the test comparing both ways does).
+SHARE_CITIZENS_PAGE = True
+
+
+@dataclass(frozen=True)
+class CitizenLook:
+    """`user` in the shell's template: a signed-in citizen, whose name is a slot."""
+
+    is_authenticated: bool = True
+    is_staff: bool = False
+    is_superuser: bool = False
+    username: str = NAME_SLOT
+
+    def get_full_name(self) -> str:
+        return ""
+
+
+def _shares_the_citizens_page(request: HttpRequest, context: dict[str, Any]) -> bool:
+    user = request.user
+    return (
+        SHARE_CITIZENS_PAGE
+        and user.is_authenticated
+        and not (user.is_staff or user.is_superuser)
+        and not context["can_moderate"]
+        and context["me_politician"] is None
+        and not context["my_ban_message"]
+        and not context["own_unpublished"]
+        # Not read, so still shown on the next page: len() loads them without using them.
+        and not len(messages.get_messages(request))
+    )
+
+
+def _citizens_page(
+    request: HttpRequest,
+    session: Session,
+    context: dict[str, Any],
+    *,
+    token: str,
+    clock: str,
+    now: datetime,
+) -> str:
+    """The page of a citizen with no part of their own: the shell for their look, with their
+    form token, clock, name, notifications, polls and votes in its slots (in one pass, so what
+    one value holds is never taken for a slot)."""
+    key = (
+        session.pk,
+        session.last_seq,
+        context["status"],
+        context["accepts_posts"],
+        context["follow_up_over"],
+        translation.get_language(),
+        context["ordering"],
+        context["page_path"],
+        context["verification_message"],
+        # The calendar's and the oEmbed's absolute addresses.
+        request.build_absolute_uri("/"),
+    )
+    shell = shells.get(key)
+    if shell is None:
+        look = {
+            **context,
+            **context_processors.sign_in_options(request),
+            "user": CitizenLook(),
+            "csrf_token": page_cache.TOKEN_SLOT,
+            "clock": {"server_now": page_cache.CLOCK_SLOT},
+            "unread_badge": UNREAD_SLOT,
+            "polls_html": POLLS_SLOT,
+            "state_json": _state_json(session, now, voted_json=VOTED_SLOT),
+        }
+        shell = render_to_string("sessions/session.html", look, request=None)
+        shells.put(key, shell)
+    user = request.user
+    values = {
+        page_cache.TOKEN_SLOT: token,
+        page_cache.CLOCK_SLOT: clock,
+        NAME_SLOT: conditional_escape(user.get_full_name() or user.get_username()),
+        UNREAD_SLOT: context_processors.unread_badge(user),
+        POLLS_SLOT: context["polls_html"],
+        VOTED_SLOT: question_cache.script_json(sorted(context["voted"])),
+    }
+    return READER_SLOTS.sub(lambda slot: values[slot.group()], shell)
+
+
+def _join_page(html: str, context: dict[str, Any], *, token: str) -> bytes:
+    """The rendered page with the questions' markup and their payloads' JSON in their slots:
+    both come in UTF-8 already, made once per session state (the markup in pieces rendered for
+    many readers, joined here with this reader's form token), and are most of the page, so
+    they never pass through the template or its strings."""
+    # From the right: what a citizen writes (their name in the header) stands before both.
+    rest, _, after = html.rpartition(page_cache.PAYLOADS_SLOT)
+    before, _, middle = rest.rpartition(page_cache.QUESTIONS_SLOT)
+    return b"".join(
+        (
+            before.encode(),
+            token.encode().join(context["articles"]),
+            middle.encode(),
+            context["payloads_json"],
+            after.encode(),
+        )
+    )
 
 
 def _session_page_context(
@@ -211,20 +342,6 @@ def _session_page_context(
         template, name_in_template = BLANK_TEMPLATES[name]
         return render_to_string(template, {**question_context, name_in_template: blank})
 
-    # {"seq", "session", "questions", "voted"}: the questions' JSON comes made with the snapshot.
-    state_json = "".join(
-        (
-            '{"seq": ',
-            question_cache.script_json(session.last_seq),
-            ', "session": ',
-            question_cache.script_json(session_payload(session, now)),
-            ', "questions": ',
-            shown.payloads_json,
-            ', "voted": ',
-            question_cache.script_json(sorted(voted)),
-            "}",
-        )
-    )
     return {
         **question_context,
         **moderation_context,
@@ -254,23 +371,49 @@ def _session_page_context(
         # The questions' markup joins the page after rendering (see _render_session_page).
         "question_articles": page_cache.QUESTIONS_SLOT,
         "articles": articles,
+        "payloads_json": shown.payloads_json,
+        # Only a panel politician's page lists them.
         "open_questions": sorted(
             (q for q in shown.questions if not q.is_answered and not q.merged_into_id),
             key=lambda q: (-q.vote_count, q.created_at),
-        ),
+        )
+        if me
+        else [],
         "ordering": ordering,
         "page_path": _page_path(request, ordering),
         "ask_form": ask_form or AskForm(),
         "enter_form": EnterQuestionForm(),
         "time_zone": settings.TIME_ZONE,
-        "state_json": mark_safe(state_json),
+        "state_json": _state_json(
+            session, now, voted_json=question_cache.script_json(sorted(voted))
+        ),
         "clock": {"server_now": clock},
-        "i18n": live_page_strings(),
+        "i18n_script": live_page_strings_script(translation.get_language()),
         # Rendered into <template> elements: the live page clones them for new posts, so a
         # post added live has the same markup as one rendered by the server.
         "blanks": question_cache.blank_articles(reader, render_blank),
         "voted": voted,
     }
+
+
+def _state_json(session: Session, now: datetime, *, voted_json: str) -> SafeString:
+    """The page's state for session.js: {"seq", "session", "questions", "voted"}. The questions'
+    JSON joins the page after rendering (_join_page)."""
+    return mark_safe(
+        "".join(
+            (
+                '{"seq": ',
+                question_cache.script_json(session.last_seq),
+                ', "session": ',
+                question_cache.script_json(session_payload(session, now)),
+                ', "questions": ',
+                page_cache.PAYLOADS_SLOT,
+                ', "voted": ',
+                voted_json,
+                "}",
+            )
+        )
+    )
 
 
 BLANK_TEMPLATES = {
@@ -340,6 +483,13 @@ def live_page_strings() -> dict[str, str]:
         **moderation.live_page_strings(),
         **polls.live_page_strings(),
     }
+
+
+@functools.lru_cache(maxsize=16)
+def live_page_strings_script(language: str) -> SafeString:
+    """live_page_strings as the page's <script> element: the same for every page in a language,
+    made once (`language` is the active one, and the key)."""
+    return json_script(live_page_strings(), "session-i18n")
 
 
 def _back_to(session_id: int, post_id: int | None = None) -> HttpResponse:

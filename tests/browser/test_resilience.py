@@ -76,6 +76,45 @@ def test_page_reconnects_after_a_restart_and_misses_nothing(daphne: DaphneServer
     assert never_reloaded(citizen)
 
 
+# Keeps the close code of every socket the page opens (the page itself does not show it).
+RECORD_CLOSE_CODES = """
+window.closeCodes = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("close", (closed) => window.closeCodes.push(closed.code));
+  }
+};
+"""
+
+
+def test_page_told_going_away_reconnects_with_since_and_misses_nothing(
+    daphne: DaphneServer, browser: Browser
+):
+    session = SessionFactory()
+    asker = UserFactory(username="asker")
+    services.post_question(session=session, author=asker, body="Before the restart")
+    viewer = visit(browser)
+    viewer.add_init_script(RECORD_CLOSE_CODES)
+    opened = []
+    viewer.on("websocket", lambda socket: opened.append(socket.url))
+    open_live(viewer, f"{daphne.url}/sessions/{session.pk}/")
+    services.post_question(session=session, author=asker, body="Seen live")
+    expect(viewer.get_by_text("Seen live")).to_be_visible()
+
+    assert daphne.terminate() == 0  # a rolling restart's SIGTERM: 1001, then the exit
+    services.post_question(session=session, author=asker, body="Asked during the restart")
+    daphne.start()
+
+    expect(viewer.get_by_text("Asked during the restart")).to_be_visible(timeout=RECONNECT_WAIT_MS)
+    expect(viewer.locator('[data-field="connection"]')).to_be_hidden()
+    assert viewer.evaluate("window.closeCodes") == [1001]
+    assert [re.search(r"since=(\d+)", url)[1] for url in opened] == ["1", "2"]
+    assert viewer.locator(".question").count() == 3
+    assert never_reloaded(viewer)
+
+
 def test_moderation_view_reconnects_after_a_restart_and_reads_what_it_missed(
     daphne: DaphneServer, browser: Browser
 ):

@@ -17,7 +17,12 @@ from django.conf import settings
 from websockets.sync.client import connect as ws_connect
 
 from sessions import events, services
-from sessions.live.relay import DIRECT_SEND_VERSIONS, direct_send_supported, get_relay
+from sessions.live.relay import (
+    DIRECT_SEND_VERSIONS,
+    close_relay,
+    direct_send_supported,
+    get_relay,
+)
 from sessions.models import Session
 from tests.factories import SessionFactory, UserFactory, api_token
 from tests.live.test_consumers import ask, connect, live_session_with_citizen, receive
@@ -271,6 +276,22 @@ async def test_the_relay_leaves_the_group_once_the_last_socket_of_a_session_is_g
 
     assert await group_members(group) == before
     assert session.pk not in get_relay().sessions
+
+
+async def test_a_stopping_process_relay_leaves_its_groups_at_once():
+    session, _ = await live_session_with_citizen()
+    group = events.group_name(session.pk)
+    before = await group_members(group)
+    socket = await connect(session.pk)
+    relay = get_relay()
+    assert set(await group_members(group)) - set(before) == {relay.channel_name}
+
+    await socket.disconnect()
+    await close_relay()  # townhall/serve.py, once its sockets are closed
+
+    assert await group_members(group) == before
+    assert all(task.done() for task in relay.tasks)
+    assert get_relay() is not relay  # a later socket in this loop gets a fresh one
 
 
 @both_paths

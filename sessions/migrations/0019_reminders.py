@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("townhall_sessions", "0017_recovery_codes_hashed"),
+        ("townhall_sessions", "0018_similarity_postgres"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
