@@ -150,6 +150,7 @@ NAME_SLOT = "townhall-slot-name"
 UNREAD_SLOT = "townhall-slot-unread"
 POLLS_SLOT = "townhall-slot-polls"
 VOTED_SLOT = "townhall-slot-voted"
+REMINDER_SLOT = "townhall-slot-reminder"
 READER_SLOTS = re.compile(
     "|".join(
         re.escape(slot)
@@ -160,6 +161,7 @@ READER_SLOTS = re.compile(
             UNREAD_SLOT,
             POLLS_SLOT,
             VOTED_SLOT,
+            REMINDER_SLOT,
         )
     )
 )
@@ -233,6 +235,7 @@ def _citizens_page(
             "clock": {"server_now": page_cache.CLOCK_SLOT},
             "unread_badge": UNREAD_SLOT,
             "polls_html": POLLS_SLOT,
+            "reminder_html": REMINDER_SLOT,
             "state_json": _state_json(session, now, voted_json=VOTED_SLOT),
         }
         shell = render_to_string("sessions/session.html", look, request=None)
@@ -245,6 +248,8 @@ def _citizens_page(
         UNREAD_SLOT: context_processors.unread_badge(user),
         POLLS_SLOT: context["polls_html"],
         VOTED_SLOT: question_cache.script_json(sorted(context["voted"])),
+        # Filled in this same pass, so its form token is put in here.
+        REMINDER_SLOT: context["reminder_html"].replace(page_cache.TOKEN_SLOT, token),
     }
     return READER_SLOTS.sub(lambda slot: values[slot.group()], shell)
 
@@ -362,8 +367,20 @@ def _session_page_context(
         "oembed_url": embed.oembed_discovery_url(request, session),
         "embed": embed.staff_snippets(request, session) if request.user.is_staff else None,
         "status": session.status_at(now),
-        "reminded": viewer.reminded,
-        "reminder_minutes": settings.TOWNHALL_REMINDER_MINUTES,
+        # "Remind me" or "Take back the reminder": the reader's own (a slot of the shell).
+        "reminder_html": mark_safe(
+            render_to_string(
+                "sessions/_reminder.html",
+                {
+                    "user": request.user,
+                    "session": session,
+                    "reminded": viewer.reminded,
+                    "reminder_minutes": settings.TOWNHALL_REMINDER_MINUTES,
+                    "page_path": _page_path(request, ordering),
+                    "csrf_token": page_cache.TOKEN_SLOT,
+                },
+            )
+        ),
         "follow_up_over": not accepts_answers,
         # Signed-in readers only (the anonymous page is cached): how to take part here.
         "verification_message": identity.verification_needed(request.user, session),
