@@ -23,6 +23,7 @@ from .models import (
     Politician,
     Post,
     PostReport,
+    Reminder,
     Session,
     WatchedKeyword,
 )
@@ -154,6 +155,15 @@ class NotificationAdmin(ReadOnlyAdmin):
         "emailed_at",
     ]
     list_filter = ["email_state", "kind"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    """Who asked to be reminded of which session, and what was sent (services.reminders)."""
+
+    list_display = ["created_at", "user", "session", "reminded_for_start", "told_questions_open_at"]
+    list_filter = ["session"]
     date_hierarchy = "created_at"
 
 

@@ -902,6 +902,9 @@ class Notification(models.Model):
         ANSWERED = "answered", _("Your question was answered")
         MERGED = "merged", _("Your question was merged into another")
         UNANSWERED = "unanswered", _("Your question was not answered")
+        # Issue 15: a session the user asked to be reminded of (services.reminders).
+        REMINDER = "reminder", _("A session you asked to be reminded of starts soon")
+        QUESTIONS_OPEN = "questions_open", _("Questions are open in a session you follow")
 
     class EmailState(models.TextChoices):
         NONE = "none", _("Not by e-mail")
@@ -958,6 +961,38 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.key}"
+
+
+class Reminder(models.Model):
+    """A signed-in citizen's "Remind me" for an upcoming session: an e-mail a set time before it
+    starts (TOWNHALL_REMINDER_MINUTES), and one when questions open early. Written and sent by
+    services.reminders; the two times record what was sent, so each goes out once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("user account"),
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("session")
+    )
+    created_at = models.DateTimeField(_("created"))
+    # The start the "starts soon" e-mail was sent for: a session moved afterwards gets one more,
+    # with its new time.
+    reminded_for_start = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the "questions are open" e-mail was sent (once per reminder).
+    told_questions_open_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "session"], name="one_reminder_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.session_id}"
 
 
 class Poll(models.Model):

@@ -99,6 +99,14 @@ class VotePayload(TypedDict):
     vote_count: int
 
 
+class ReminderPayload(TypedDict):
+    """The caller's reminder for a session (POST/DELETE /api/sessions/{id}/reminder/)."""
+
+    session: int
+    reminded: bool
+    remind_at: str  # when the "starts soon" e-mail goes (TOWNHALL_REMINDER_MINUTES before)
+
+
 def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 

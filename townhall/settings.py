@@ -479,6 +479,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "Townhall <townhall
 # The site's address, for links in e-mails (no request to take it from in a task).
 TOWNHALL_SITE_URL = (os.environ.get("TOWNHALL_SITE_URL") or "http://localhost:8000").rstrip("/")
 
+# "Remind me" (issue 15): the e-mail goes this many minutes before a session starts.
+TOWNHALL_REMINDER_MINUTES = int(os.environ.get("TOWNHALL_REMINDER_MINUTES") or 30)
+if not 0 <= TOWNHALL_REMINDER_MINUTES <= 7 * 24 * 60:
+    raise ImproperlyConfigured("TOWNHALL_REMINDER_MINUTES is 0 to 10080 (a week).")
+
 # Tasks (django-tasks): e-mails go out of the request. "database" (django-tasks-db: a row per
 # task, run by `manage.py db_worker`) when DATABASE_URL is set, "immediate" (run at once, after
 # the commit) in the embedded mode and tests; TOWNHALL_TASK_BACKEND chooses either.

@@ -431,6 +431,14 @@ class VoteOutput(serializers.Serializer):
     voted = serializers.BooleanField()
 
 
+class ReminderOutput(serializers.Serializer):
+    session = serializers.IntegerField()
+    reminded = serializers.BooleanField(help_text="Whether the caller has a reminder now.")
+    remind_at = serializers.DateTimeField(
+        help_text="When the e-mail goes: TOWNHALL_REMINDER_MINUTES before the start."
+    )
+
+
 # Moderation (api.moderation) -------------------------------------------------------------------
 
 

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from . import duplicates, moderation, oembed, on_air, polls, records, reports, tokens, views
+from . import (
+    duplicates,
+    moderation,
+    oembed,
+    on_air,
+    polls,
+    records,
+    reminders,
+    reports,
+    tokens,
+    views,
+)
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -32,6 +43,11 @@ urlpatterns = [
         "sessions/<int:session_id>/cancel/",
         views.SessionControlView.as_view(action="cancel"),
         name="api-session-cancel",
+    ),
+    path(
+        "sessions/<int:session_id>/reminder/",
+        reminders.ReminderView.as_view(),
+        name="api-session-reminder",
     ),
     path(
         "sessions/<int:session_id>/report/",

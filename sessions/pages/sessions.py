@@ -45,10 +45,16 @@ def home(request: HttpRequest) -> HttpResponse:
         (municipality, calendars.webcal_url(request, municipality))
         for municipality in selectors.municipalities_by_name()
     ]
+    sessions = selectors.sessions_for_home(now)
     return render(
         request,
         "sessions/home.html",
-        {"sessions": selectors.sessions_for_home(now), "calendars": municipalities},
+        {
+            "sessions": sessions,
+            "calendars": municipalities,
+            "reminded_ids": selectors.reminded_session_ids(request.user, sessions.upcoming),
+            "reminder_minutes": settings.TOWNHALL_REMINDER_MINUTES,
+        },
     )
 
 
@@ -144,6 +150,7 @@ NAME_SLOT = "townhall-slot-name"
 UNREAD_SLOT = "townhall-slot-unread"
 POLLS_SLOT = "townhall-slot-polls"
 VOTED_SLOT = "townhall-slot-voted"
+REMINDER_SLOT = "townhall-slot-reminder"
 READER_SLOTS = re.compile(
     "|".join(
         re.escape(slot)
@@ -154,6 +161,7 @@ READER_SLOTS = re.compile(
             UNREAD_SLOT,
             POLLS_SLOT,
             VOTED_SLOT,
+            REMINDER_SLOT,
         )
     )
 )
@@ -227,6 +235,7 @@ def _citizens_page(
             "clock": {"server_now": page_cache.CLOCK_SLOT},
             "unread_badge": UNREAD_SLOT,
             "polls_html": POLLS_SLOT,
+            "reminder_html": REMINDER_SLOT,
             "state_json": _state_json(session, now, voted_json=VOTED_SLOT),
         }
         return render_to_string("sessions/session.html", look, request=None)
@@ -240,6 +249,8 @@ def _citizens_page(
         UNREAD_SLOT: context_processors.unread_badge(user),
         POLLS_SLOT: context["polls_html"],
         VOTED_SLOT: question_cache.script_json(sorted(context["voted"])),
+        # Filled in this same pass, so its form token is put in here.
+        REMINDER_SLOT: context["reminder_html"].replace(page_cache.TOKEN_SLOT, token),
     }
     return READER_SLOTS.sub(lambda slot: values[slot.group()], shell)
 
@@ -363,6 +374,20 @@ def _session_page_context(
         "oembed_url": embed.oembed_discovery_url(request, session),
         "embed": embed.staff_snippets(request, session) if request.user.is_staff else None,
         "status": session.status_at(now),
+        # "Remind me" or "Take back the reminder": the reader's own (a slot of the shell).
+        "reminder_html": mark_safe(
+            render_to_string(
+                "sessions/_reminder.html",
+                {
+                    "user": request.user,
+                    "session": session,
+                    "reminded": viewer.reminded,
+                    "reminder_minutes": settings.TOWNHALL_REMINDER_MINUTES,
+                    "page_path": _page_path(request, ordering),
+                    "csrf_token": page_cache.TOKEN_SLOT,
+                },
+            )
+        ),
         "follow_up_over": not accepts_answers,
         # Signed-in readers only (the anonymous page is cached): how to take part here.
         "verification_message": identity.verification_needed(request.user, session),

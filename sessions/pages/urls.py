@@ -12,6 +12,7 @@ from . import (
     polls,
     presenter,
     records,
+    reminders,
     reports,
     sessions,
     two_factor,
@@ -25,6 +26,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/ask/", sessions.ask, name="ask"),
     path("sessions/<int:session_id>/enter/", sessions.enter_question, name="enter-question"),
     path("sessions/<int:session_id>/control/", sessions.control, name="session-control"),
+    path("sessions/<int:session_id>/reminder/", reminders.reminder, name="session-reminder"),
     path("sessions/<int:session_id>/record/", records.session_record_page, name="session-record"),
     path("sessions/<int:session_id>/report/", reports.session_report_page, name="session-report"),
     path(

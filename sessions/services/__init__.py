@@ -59,6 +59,7 @@ from .questions import (
     vote,
 )
 from .ratelimits import RateLimited, check_rate_limit
+from .reminders import forget_reminder, remind_me, send_due_reminders
 from .sessions import (
     EDITABLE_FIELDS,
     MAX_EXTENSION_MINUTES,
@@ -106,6 +107,7 @@ __all__ = [
     "create_session",
     "enter_question",
     "extend_session",
+    "forget_reminder",
     "hide_post",
     "lift_ban",
     "mark_answered",
@@ -120,11 +122,13 @@ __all__ = [
     "put_on_air",
     "record_access",
     "reject_post",
+    "remind_me",
     "remove_watched_keyword",
     "report_post",
     "reset_second_factor",
     "restore_post",
     "send_due_emails",
+    "send_due_reminders",
     "set_email_notifications",
     "take_off_air",
     "unsubscribe",

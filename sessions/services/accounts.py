@@ -25,6 +25,7 @@ from ..models import (
     Politician,
     Post,
     PostReport,
+    Reminder,
     Session,
     VerifiedIdentity,
     Vote,
@@ -140,6 +141,19 @@ def _notifications(user: User) -> dict[str, Any]:
     }
 
 
+def _reminders(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "session": reminder.session_id,
+            "title": reminder.session.title,
+            "created_at": iso(reminder.created_at),
+        }
+        for reminder in Reminder.objects.filter(user=user)
+        .select_related("session")
+        .order_by("created_at", "id")
+    ]
+
+
 # One entry per kind of data held about a person; what a new model holds about them is one more
 # line here.
 EXPORT_SECTIONS: dict[str, Callable[[User], Any]] = {
@@ -152,6 +166,7 @@ EXPORT_SECTIONS: dict[str, Callable[[User], Any]] = {
     "bans": _bans,
     "verified_identity": _verified_identity,
     "notifications": _notifications,
+    "reminders": _reminders,
 }
 
 
@@ -238,6 +253,7 @@ def delete_account(*, user: User, password: str, now: datetime | None = None) ->
             VerifiedIdentity.objects.filter(user=user).delete()
         end_all_api_tokens(user=user)
         Moderator.objects.filter(user=user).delete()
+        Reminder.objects.filter(user=user).delete()
         Politician.objects.filter(user=user).update(user=None)
         for record in (AccessAttempt, AccessLog, AccessFailureLog):
             record.objects.filter(username=old_username).delete()

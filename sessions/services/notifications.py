@@ -7,7 +7,8 @@ claims the row with one conditional UPDATE before sending, so two workers never 
 a failed send is logged and retried with a growing delay, a worker that died mid-send leaves a
 claim that `send_due_emails` (manage.py send_notification_emails, from cron) takes back later.
 Other features (issue 15's reminders) call `notify` with their own kind and an e-mail template
-`notifications/email_<kind>.txt`: subject on its first line, the body after it.
+`notifications/email_<kind>.txt`: subject on its first line, the body after it. A reminder's
+e-mails (REQUESTED_KINDS) were asked for one by one: they need an address, not the opt-in.
 """
 
 from __future__ import annotations
@@ -31,7 +32,15 @@ from django.utils.translation import gettext as _
 from django_tasks import default_task_backend, task
 
 from .. import events
-from ..models import DEFAULT_FOLLOW_UP, Notification, NotificationSettings, Post, Session, Vote
+from ..models import (
+    DEFAULT_FOLLOW_UP,
+    Notification,
+    NotificationSettings,
+    Post,
+    Reminder,
+    Session,
+    Vote,
+)
 from ..payloads import post_payload
 from ..selectors import forget_unread_count
 from .common import User, locked, require_signed_in, resolve_now
@@ -56,6 +65,29 @@ def wants_email(user: User) -> bool:
     return bool(found and found.email_opt_in and user.email and user.is_active)
 
 
+# E-mails the user asked for one by one ("Remind me", services.reminders): sent to their address
+# without the opt-in, while the reminder stands; the unsubscribe link takes reminders back too.
+REQUESTED_KINDS = frozenset({Notification.Kind.REMINDER, Notification.Kind.QUESTIONS_OPEN})
+
+
+def wants_email_about(user: User, kind: str) -> bool:
+    if kind in REQUESTED_KINDS:
+        return bool(user.email and user.is_active)
+    return wants_email(user)
+
+
+def still_wants_email(notification: Notification, now: datetime) -> bool:
+    """Checked again when the e-mail is sent, which may be minutes later after a retry."""
+    if not wants_email_about(notification.user, notification.kind):
+        return False
+    if notification.kind in REQUESTED_KINDS:
+        # reminders imports notify from here: imported when first needed.
+        from .reminders import still_wanted
+
+        return still_wanted(notification, now)
+    return True
+
+
 def notify(
     *,
     user: User,
@@ -73,7 +105,7 @@ def notify(
     """
     now = resolve_now(now)
     key = key or f"{kind}:{post.pk if post is not None else f's{session.pk}'}"
-    email = wants_email(user)
+    email = wants_email_about(user, kind)
     try:
         with transaction.atomic():
             if Notification.objects.filter(user=user, key=key).exists():
@@ -315,11 +347,12 @@ def user_of_unsubscribe_token(token: str) -> User:
 
 
 def unsubscribe(*, token: str) -> User:
-    """Stop the e-mails of the user the signed `token` names, without a login. E-mails not yet
-    sent are not sent. Returns the user."""
+    """Stop the e-mails of the user the signed `token` names, without a login: the opt-in and
+    every reminder they asked for. E-mails not yet sent are not sent. Returns the user."""
     user = user_of_unsubscribe_token(token)
     with transaction.atomic():
         NotificationSettings.objects.filter(user=user).update(email_opt_in=False)
+        Reminder.objects.filter(user=user).delete()
         Notification.objects.filter(user=user, email_state=Notification.EmailState.PENDING).update(
             email_state=Notification.EmailState.NONE, email_due_at=None
         )
@@ -375,6 +408,8 @@ def email_message(notification: Notification) -> EmailMessage:
                 "link": link,
                 "record_link": record_link,
                 "unsubscribe_url": unsubscribe_link,
+                "requested": notification.kind in REQUESTED_KINDS,
+                "reminder_minutes": settings.TOWNHALL_REMINDER_MINUTES,
             },
         )
     subject, _newline, body = text.strip().partition("\n")
@@ -403,7 +438,7 @@ def send_notification_email(*, notification_id: int, now: datetime | None = None
     done = Notification.objects.filter(
         pk=notification_id, email_state=Notification.EmailState.SENDING
     )
-    if not wants_email(notification.user):
+    if not still_wants_email(notification, now):
         done.update(email_state=Notification.EmailState.NONE, email_due_at=None)
         return Outcome.SKIPPED
     try:

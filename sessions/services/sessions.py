@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from .. import events
 from ..models import Municipality, Politician, Session
 from ..payloads import session_payload
+from . import reminders
 from .common import User, locked, require_not_cancelled, require_staff, resolve_now
 from .polls import close_open_polls
 
@@ -261,7 +262,8 @@ def update_session(
     """Edit a session's fields (EDITABLE_FIELDS) and, if given, its panel. Staff only.
     The admin and PATCH /api/sessions/{id}/ both come here. `follow_up_until` None means the
     default (14 days after the end); it may not come before the end. A new start or end raises
-    the session's calendar_sequence (the calendar files' SEQUENCE).
+    the session's calendar_sequence (the calendar files' SEQUENCE); a new start or opening of
+    questions queues the reminders for their new times (services.reminders.reschedule).
 
     Locks the session row; broadcasts session.updated.
     """
@@ -273,6 +275,7 @@ def update_session(
     with transaction.atomic():
         session = locked(session)
         times_before = (session.starts_at, session.ends_at)
+        reminder_times_before = (session.starts_at, session.questions_open_at)
         for name, value in changes.items():
             setattr(session, name, value)
         changed = list(changes)
@@ -294,6 +297,10 @@ def update_session(
         if politicians is not None:
             session.politicians.set(panel)
         events.record(session, events.SESSION_UPDATED, session_payload(session, now), now)
+        if (session.starts_at, session.questions_open_at) != reminder_times_before:
+            # Reminder e-mails are queued for their times: queue them for the new ones.
+            moved = session
+            transaction.on_commit(lambda: reminders.reschedule(session=moved, now=now))
     return session
 
 

@@ -95,11 +95,12 @@ def seeded() -> dict[str, object]:
     mayor_user = UserFactory(username="mayor", first_name="Tomas Breddam")
     mayor = PoliticianFactory(municipality=roskilde, name="Tomas Breddam", user=mayor_user)
     other = PoliticianFactory(municipality=roskilde, name="Karen Holm")
-    citizen = UserFactory(username="anna", first_name="Anna Jensen")
+    # With an address, so that reminders (issue 15) are taken, not only refused.
+    citizen = UserFactory(username="anna", first_name="Anna Jensen", email="anna@example.dk")
     # Hashed as the server checks it (the tests' fast MD5 hasher is not the server's).
     citizen.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
     citizen.save(update_fields=["password"])
-    staff = UserFactory(username="editor", is_staff=True)
+    staff = UserFactory(username="editor", is_staff=True, email="editor@example.dk")
     live = SessionFactory(municipality=roskilde, politicians=[mayor, other])
     scheduled = SessionFactory(
         municipality=roskilde,

@@ -34,6 +34,7 @@ from sessions.models import (
     Politician,
     Post,
     PostReport,
+    Reminder,
     Session,
     Vote,
     WatchedKeyword,
@@ -141,6 +142,19 @@ def on_air_first(world: World, role: str) -> None:
     services.put_on_air(question=world.question, user=world.users["staff"])
 
 
+def with_email(world: World, role: str) -> None:
+    # A reminder comes by e-mail: every signed-in role has an address.
+    if role != "anonymous":
+        world.users[role].email = f"{role}@example.dk"
+        world.users[role].save(update_fields=["email"])
+
+
+def remind_first(world: World, role: str) -> None:
+    with_email(world, role)
+    if role != "anonymous":
+        services.remind_me(session=world.scheduled, user=world.users[role])
+
+
 # On air (issue 12): the session's panel politicians, the municipality's moderators and staff.
 ON_AIR = {**moderators(200), "panel_politician": 200}
 
@@ -172,6 +186,21 @@ ROWS = [
         body={"title": "Spørgetime om havnen", "follow_up_until": None},
     ),
     Row("sessions_record", "get", "/api/sessions/{session}/record/", anyone(200)),
+    # Issue 15: anyone signed in asks to be reminded of an upcoming session, or takes it back.
+    Row(
+        "reminders_create",
+        "post",
+        "/api/sessions/{scheduled}/reminder/",
+        signed_in(200),
+        prepare=with_email,
+    ),
+    Row(
+        "reminders_destroy",
+        "delete",
+        "/api/sessions/{scheduled}/reminder/",
+        signed_in(200),
+        prepare=remind_first,
+    ),
     Row(
         "sessions_similar",
         "get",
@@ -397,6 +426,7 @@ def what_is_stored() -> dict[str, object]:
         "reports": PostReport.objects.count(),
         "moderation_actions": ModerationAction.objects.count(),
         "exports": ExportLog.objects.count(),
+        "reminders": list(Reminder.objects.values_list("user", "session")),
     }
 
 

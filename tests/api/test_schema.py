@@ -97,6 +97,8 @@ CALENDAR_AND_EMBED = {
     ("/api/municipalities/{municipality_id}/", "get"),
     ("/api/municipalities/{municipality_id}/", "patch"),
     ("/api/oembed/", "get"),
+    ("/api/sessions/{session_id}/reminder/", "post"),
+    ("/api/sessions/{session_id}/reminder/", "delete"),
 }
 
 

@@ -83,7 +83,8 @@ def build_world() -> dict[str, object]:
     moderator = UserFactory(username="moderator", first_name="Mads Moderator")
     ModeratorFactory(municipality=mayor.municipality, user=moderator)
     UserFactory(username="redaktor", first_name="Web Redaktør", is_staff=True)
-    citizen = UserFactory(username="borger", first_name="Mette Borger")
+    # With an address: she sees "Remind me" (and, where she asked, "Take back the reminder").
+    citizen = UserFactory(username="borger", first_name="Mette Borger", email="mette@example.dk")
     live = SessionFactory(title="Digital spørgetime", politicians=[mayor])
     first = PostFactory(session=live, author=citizen, body="Hvornår åbner svømmehallen?")
     answered = PostFactory(session=live, body="Hvad koster den nye skole?", vote_count=3)
@@ -135,6 +136,7 @@ def build_world() -> dict[str, object]:
         politicians=[mayor],
     )
     PostFactory(session=collecting, body="Hvornår kommer der nye skoler?", vote_count=2)
+    services.remind_me(session=collecting, user=citizen)
     # Accounts for the two-factor pages: one to set up, one set up already, one to lock out.
     UserFactory(username="ny-redaktor", first_name="Ny Redaktør", is_staff=True)
     enrolled_app(UserFactory(username="redaktor-to", first_name="Anden Redaktør", is_staff=True))

@@ -6,13 +6,15 @@ whole for the same reader: they must be the same page."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from sessions import services
 from sessions.models import Poll
 from sessions.pages import sessions as session_pages
-from tests.factories import PostFactory, UserFactory
+from tests.factories import PostFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -144,4 +146,28 @@ def test_moderators_staff_and_the_panel_never_get_a_citizens_shell(
 
     assert "Run the session" in staff_page
     assert "Open questions, most wanted first" in mayor_page
+    assert len(session_pages.shells.entries) == 1
+
+
+def test_each_citizens_reminder_button_is_their_own_from_the_shell(client, mayor, monkeypatch):
+    """Remind me (issue 15) for one with an address, Take back for one who asked, a link to add
+    an address for one without: each from the same shell as the page rendered whole."""
+    starts = timezone.now() + timedelta(days=2)
+    session = SessionFactory(starts_at=starts, ends_at=starts + timedelta(hours=1))
+    path = f"/sessions/{session.pk}/"
+    asked = UserFactory(email="asked@example.dk")
+    services.remind_me(session=session, user=asked)
+    not_yet = UserFactory(email="not-yet@example.dk")
+    no_address = UserFactory()
+
+    page_of(client, asked, path, shared=True, monkeypatch=monkeypatch)
+    for reader, shows in (
+        (not_yet, 'data-field="remind-me"'),
+        (asked, 'data-field="forget-reminder"'),
+        (no_address, "Add your e-mail address first"),
+    ):
+        from_shell = page_of(client, reader, path, shared=True, monkeypatch=monkeypatch)
+        whole = page_of(client, reader, path, shared=False, monkeypatch=monkeypatch)
+        assert comparable(from_shell) == comparable(whole)
+        assert shows in from_shell
     assert len(session_pages.shells.entries) == 1

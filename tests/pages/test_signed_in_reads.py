@@ -67,8 +67,8 @@ def test_a_signed_in_page_load_asks_the_database_little(
     client.force_login(citizen)
     client.get(f"/sessions/{live_session.pk}/")
     # The login session, the user, whether they need a second factor, the reader's votes,
-    # role, ban and own posts, and the session's polls. The session's row and panel are known
-    # at its published seq since the first load.
+    # role, ban, own posts and reminder, and the session's polls. The session's row and panel
+    # are known at its published seq since the first load.
     with django_assert_max_num_queries(5):
         html = client.get(f"/sessions/{live_session.pk}/").content.decode()
     assert "Hvornår åbner hallen?" in html
