@@ -166,6 +166,7 @@ def fresh_page_cache(monkeypatch) -> Iterator[None]:
         page_cache.local_pages,
         question_cache.snapshots,
         question_cache.articles,
+        question_cache.everyones_articles,
         question_cache.panels,
         question_cache.states,
         question_cache.polls,

@@ -48,6 +48,21 @@ class Snapshot:
     authors: tuple[frozenset[int], ...]  # who wrote the question and each of its replies
     tally: TallyPayload  # what moderators removed (a change is an event too)
     payloads_json: bytes  # the payloads as UTF-8 JSON, escaped for a <script> element
+    key: tuple[object, ...]  # what it was read for: session, seq, follow-up state, ordering
+
+    @functools.cached_property
+    def positions(self) -> dict[int, int]:
+        """Each question's place in `questions`, by id."""
+        return {question.pk: n for n, question in enumerate(self.questions)}
+
+    @functools.cached_property
+    def written_by(self) -> dict[int, tuple[int, ...]]:
+        """The places of the questions whose thread holds a post of each author, by user id."""
+        places: dict[int, list[int]] = {}
+        for n, authors in enumerate(self.authors):
+            for author in authors:
+                places.setdefault(author, []).append(n)
+        return {author: tuple(found) for author, found in places.items()}
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,10 @@ class Reader:
 
 snapshots: LocalCache[Snapshot] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS)
 articles: LocalCache[tuple[bytes, ...]] = LocalCache(ARTICLES, LOCAL_TIMEOUT_SECONDS * 6)
+# Every question's article as readers of one look who voted for none and wrote none see them.
+everyones_articles: LocalCache[tuple[tuple[bytes, ...], ...]] = LocalCache(
+    SNAPSHOTS, LOCAL_TIMEOUT_SECONDS
+)
 blanks: LocalCache[SafeString] = LocalCache(SNAPSHOTS, LOCAL_TIMEOUT_SECONDS * 6)
 
 
@@ -140,6 +159,7 @@ def snapshot(session: Session, ordering: str, now: datetime) -> Snapshot:
             ),
             tally=selectors.moderation_tally(session),
             payloads_json=script_json(list(payloads)).encode(),
+            key=key,
         )
 
     return snapshots.get_or_make(key, read)
@@ -193,35 +213,40 @@ def question_articles(
     render: Callable[[Post], str],
     *,
     alone: Collection[int] = (),
-) -> list[bytes]:
-    """The questions' <article>s for this reader in UTF-8 pieces, to be joined with the reader's
-    form token (`token.join(pieces)`). Each is rendered by `render` only when no reader with the
-    same look has had it yet; those in `alone` for this reader alone."""
+) -> list[tuple[bytes, ...]]:
+    """The questions' <article>s for this reader, each in UTF-8 pieces to be joined with the
+    reader's form token (`token.join(pieces)`). Each is rendered by `render` only when no reader
+    with the same look has had it yet; those in `alone` for this reader alone.
+
+    Most of a reader's articles are those of every reader with their look (not voted for, no
+    post of theirs in the thread): that list is put together once per snapshot and look, and
+    only the reader's own few are looked up for each page."""
     look = look_of(reader)
-    pieces: list[bytes] = []
-    run: list[bytes] = []  # what comes before the next token
-    for question, version, authors in zip(
-        shown.questions, shown.versions, shown.authors, strict=True
-    ):
-        if question.pk in alone:
-            parts = tuple(render(question).encode().split(TOKEN))
-        else:
-            key = (
-                question.pk,
-                version,
-                look,
-                question.pk in reader.voted,
-                reader.user_id if reader.user_id in authors else None,
+
+    def article(n: int, voted: bool, author: int | None) -> tuple[bytes, ...]:
+        question = shown.questions[n]
+        key = (question.pk, shown.versions[n], look, voted, author)
+        return cached_article(key, functools.partial(render, question))
+
+    common = everyones_articles.get_or_make(
+        (shown.key, look),
+        lambda: tuple(article(n, False, None) for n in range(len(shown.questions))),
+    )
+    own = shown.written_by.get(reader.user_id, ()) if reader.user_id is not None else ()
+    voted = [shown.positions[pk] for pk in reader.voted if pk in shown.positions]
+    if not own and not voted and not alone:
+        return list(common)
+    found = list(common)
+    for n in {*own, *voted}:
+        question = shown.questions[n]
+        author = reader.user_id if n in own else None
+        found[n] = article(n, question.pk in reader.voted, author)
+    for pk in alone:
+        if pk in shown.positions:
+            found[shown.positions[pk]] = tuple(
+                render(shown.questions[shown.positions[pk]]).encode().split(TOKEN)
             )
-            parts = cached_article(key, functools.partial(render, question))
-        # No token between two articles: an article's first piece continues the run.
-        run.append(parts[0])
-        if len(parts) > 1:
-            pieces.append(b"".join(run))
-            pieces.extend(parts[1:-1])
-            run = [parts[-1]]
-    pieces.append(b"".join(run))
-    return pieces
+    return found
 
 
 def blank_articles(reader: Reader, render: Callable[[str], str]) -> dict[str, SafeString]:

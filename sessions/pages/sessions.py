@@ -266,7 +266,7 @@ def _join_page(html: str, context: dict[str, Any], *, token: str) -> bytes:
     return b"".join(
         (
             before.encode(),
-            token.encode().join(context["articles"]),
+            b"".join(token.encode().join(pieces) for pieces in context["articles"]),
             middle.encode(),
             context["payloads_json"],
             after.encode(),
