@@ -144,25 +144,41 @@ class LocalCache(Generic[T]):
                 self.entries.popitem(last=False)
 
     def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
-        """The entry for `key`, made by `make` when there is none. Threads missing the same key
-        together wait for one of them to make it, instead of each making it: in a rush, a page
-        or snapshot expiring would otherwise be rendered by every thread of the process at once,
-        and the requests behind them would wait for all of those renderings."""
-        found = self.get(key)
-        if found is not None:
-            return found
+        """The entry for `key`, made by `make` when there is none, or none still fresh.
+
+        In a rush many threads miss the same key together: one of them makes it, and the others
+        wait for that one instead of each making it (each rendering the page, or reading the
+        snapshot). An entry that has only expired is still right for its key (the key holds the
+        session's seq; expiry only bounds how long a change made without an event takes to
+        show), so while one thread makes it again the others are given the old one and do not
+        wait at all."""
         with self.lock:
-            making = self.making.setdefault(key, threading.Lock())
-        with making:
+            entry = self.entries.get(key)
+            if entry is not None:
+                if entry[0] >= time.monotonic():
+                    self.entries.move_to_end(key)
+                    return entry[1]
+                if key in self.making:
+                    return entry[1]
+            making = self.making.get(key)
+            mine = making is None
+            if mine:
+                making = self.making[key] = threading.Lock()
+                making.acquire()
+        if not mine:
+            with making:  # until its maker is done
+                pass
             found = self.get(key)
-            if found is None:
-                try:
-                    found = make()
-                    self.put(key, found)
-                finally:
-                    with self.lock:
-                        self.making.pop(key, None)
-        return found
+            # None: the maker failed; this thread tries in its turn (and fails as loudly).
+            return found if found is not None else self.get_or_make(key, make)
+        try:
+            found = make()
+            self.put(key, found)
+            return found
+        finally:
+            with self.lock:
+                self.making.pop(key, None)
+            making.release()
 
     def clear(self) -> None:
         with self.lock:

@@ -15,33 +15,25 @@ def test_threads_missing_the_same_key_together_make_it_once():
     cache: LocalCache[str] = LocalCache(8, 60)
     askers = 8
     making = threading.Event()
-    all_missed = threading.Event()
-    misses: list[str] = []
+    all_asked = threading.Event()
+    asked: list[str] = []
     made: list[str] = []
     got: list[str] = []
-    get = cache.get
 
-    def counting_get(key):
-        found = get(key)
-        if found is None and key == "key":
-            misses.append(key)
-            if len(misses) >= askers:
-                all_missed.set()
-        return found
-
-    cache.get = counting_get
+    def ask() -> None:
+        asked.append("key")
+        if len(asked) >= askers:
+            all_asked.set()
+        got.append(cache.get_or_make("key", make))
 
     def make() -> str:
         made.append("page")
         making.set()
-        # Held until every asker has missed: they all wait for this one making.
-        assert all_missed.wait(timeout=WAIT_SECONDS)
+        # Held until every asker has asked: they all wait for this one making.
+        assert all_asked.wait(timeout=WAIT_SECONDS)
         return "page"
 
-    threads = [
-        threading.Thread(target=lambda: got.append(cache.get_or_make("key", make)))
-        for _ in range(askers)
-    ]
+    threads = [threading.Thread(target=ask) for _ in range(askers)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -62,4 +54,27 @@ def test_a_failed_making_leaves_the_key_to_the_next_asker():
     with pytest.raises(RuntimeError):
         cache.get_or_make("key", fail)
     assert cache.get_or_make("key", lambda: "page") == "page"
+    assert cache.making == {}
+
+
+def test_while_an_expired_entry_is_made_again_the_others_get_the_old_one():
+    cache: LocalCache[str] = LocalCache(8, 0)  # every entry expires at once
+    cache.put("key", "old")
+    making = threading.Event()
+    done = threading.Event()
+    got: list[str] = []
+
+    def make() -> str:
+        making.set()
+        assert done.wait(timeout=WAIT_SECONDS)
+        return "new"
+
+    maker = threading.Thread(target=lambda: got.append(cache.get_or_make("key", make)))
+    maker.start()
+    assert making.wait(timeout=WAIT_SECONDS)
+    # The old entry, at once, while the maker is still at work.
+    assert cache.get_or_make("key", make) == "old"
+    done.set()
+    maker.join(timeout=WAIT_SECONDS)
+    assert got == ["new"]
     assert cache.making == {}
