@@ -811,12 +811,40 @@ def test_banned_citizen_sees_why_and_the_form_refuses_with_the_message(
 
 
 def test_report_form_without_javascript(client, live, citizen, other_citizen):
-    question = PostFactory(session=live, author=other_citizen)
+    question = PostFactory(session=live, author=other_citizen, body="Et spørgsmål om havnen")
     client.force_login(citizen)
-    assert "Report" in page_text(client, f"/sessions/{live.pk}/")
+    session_page = client.get(f"/sessions/{live.pk}/").content.decode()
+    # The report box links to the report page; the form is on the session page once, for the
+    # script to place under the post it reports.
+    assert f'href="/posts/{question.pk}/report/"' in session_page
+    assert session_page.count('class="report-form"') == 1
+    assert '<template id="report-form-template"><form method="post" action="/posts/0/report/"' in (
+        session_page
+    )
+
+    form_page = client.get(f"/posts/{question.pk}/report/")
+    assert form_page.status_code == 200
+    text = visible_text(form_page)
+    assert "Et spørgsmål om havnen" in text
+    assert "Why should moderators look at this?" in text
+    assert f'action="/posts/{question.pk}/report/"' in form_page.content.decode()
+
     response = client.post(f"/posts/{question.pk}/report/", {"reason": "spam"}, follow=True)
     assert "Thank you. Moderators will look at it." in response.content.decode()
     assert PostReport.objects.get().reason == "spam"
+
+
+def test_the_report_page_is_for_signed_in_readers_of_published_posts(
+    client, live, citizen, other_citizen
+):
+    question = PostFactory(session=live, author=other_citizen)
+    hidden = PostFactory(session=live, author=other_citizen, status=Post.Status.HIDDEN)
+    assert client.get(f"/posts/{question.pk}/report/").status_code == 302  # to the login page
+    client.force_login(citizen)
+    assert client.get(f"/posts/{hidden.pk}/report/").status_code == 404
+    assert client.get("/posts/999999/report/").status_code == 404
+    assert client.put(f"/posts/{question.pk}/report/").status_code == 405
+    assert PostReport.objects.count() == 0
 
 
 def test_moderation_page_is_for_moderators_of_the_municipality(

@@ -13,13 +13,13 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from .. import selectors, services
 from ..client_ip import client_ip
@@ -99,10 +99,23 @@ def live_page_strings() -> dict[str, str]:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def report(request: HttpRequest, post_id: int) -> HttpResponse:
-    """A citizen reports a post from the session page (without JavaScript)."""
+    """A citizen reports a post from the session page without JavaScript: GET shows the form (the
+    page holds it once, for session.js to place under the post), POST sends it."""
     post = get_object_or_404(Post, pk=post_id)
+    if request.method != "POST":
+        if post.status != Post.Status.PUBLISHED:
+            raise Http404
+        return render(
+            request,
+            "sessions/report_post.html",
+            {
+                "post": post,
+                "report_action": reverse("report", args=[post.pk]),
+                "report_reasons": ModerationReason.choices,
+            },
+        )
     try:
         services.report_post(
             post=post,

@@ -118,6 +118,33 @@ def test_citizen_reports_a_post(daphne_url: str, browser: Browser):
     assert PostReport.objects.get(post=post).reason == "personal_attack"
 
 
+def test_a_question_arriving_live_is_reported_with_the_keyboard(daphne_url: str, browser: Browser):
+    session = SessionFactory()
+    UserFactory(username="borger", first_name="Mette Borger")
+    citizen = log_in(browser, daphne_url, "borger")
+    open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
+    arrived = services.post_question(
+        session=session, author=UserFactory(), body="Køb billige ure på example.com"
+    )
+
+    question = citizen.locator(".question", has_text="billige ure")
+    expect(question).to_be_visible()
+    # Without the script's form the box leads to this post's own report page.
+    expect(question.locator(".report-box a")).to_have_attribute(
+        "href", f"/posts/{arrived.pk}/report/"
+    )
+    question.locator(".report-box summary").focus()
+    citizen.keyboard.press("Enter")
+    reason = question.get_by_label("Why should moderators look at this?")
+    reason.focus()
+    reason.select_option("spam")
+    citizen.keyboard.press("Tab")
+    citizen.keyboard.press("Enter")
+
+    expect(question).to_contain_text("Thank you. Moderators will look at it.")
+    assert PostReport.objects.get(post=arrived).reason == "spam"
+
+
 def test_a_citizen_banned_while_their_page_is_open_is_told_why(daphne_url: str, browser: Browser):
     session = SessionFactory()
     moderator = UserFactory(username="moderator", first_name="Mads Moderator")

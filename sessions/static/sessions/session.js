@@ -114,6 +114,9 @@ function cloneTemplate(id, postId) {
   for (const form of element.querySelectorAll("form")) {
     form.action = form.getAttribute("action").replace("/posts/0/", `/posts/${postId}/`);
   }
+  for (const link of element.querySelectorAll('a[href*="/posts/0/"]')) {
+    link.href = link.getAttribute("href").replace("/posts/0/", `/posts/${postId}/`);
+  }
   const textarea = element.querySelector("textarea");
   if (textarea) {
     textarea.id = `reply-${postId}`;
@@ -862,6 +865,24 @@ async function submit(form, submitter) {
     }
   }
 }
+
+// A report box holds a link to the report page; opened here, it gets the page's one report
+// form instead (report-form-template), so the page does not carry a form for every post.
+// "toggle" does not bubble: caught on its way down.
+root.addEventListener(
+  "toggle",
+  (event) => {
+    const box = event.target;
+    if (!box.open || !box.classList?.contains("report-box") || box.querySelector("form")) return;
+    const template = document.getElementById("report-form-template");
+    const postId = box.closest("[data-post-id]")?.dataset.postId;
+    if (!template || !postId) return;
+    const form = template.content.firstElementChild.cloneNode(true);
+    form.action = form.getAttribute("action").replace("/posts/0/", `/posts/${postId}/`);
+    box.querySelector(".report-choose")?.replaceWith(form);
+  },
+  true,
+);
 
 root.addEventListener("submit", async (event) => {
   const form = event.target;
