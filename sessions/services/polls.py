@@ -371,6 +371,17 @@ def _count(poll: Poll, keys: Sequence[str], step: int, held: set[str] = frozense
         PollTally.objects.filter(poll=poll, key=key).update(count=F("count") + step)
 
 
+def _require_open(poll: Poll, session: Session, now: datetime) -> None:
+    if poll.status != Poll.Status.OPEN:
+        raise ValidationError(_("This poll is not open for votes."), code="not_open")
+    if not session.accepts_posts_at(now):
+        # The poll stays open in the database until close_polls_of_ended_sessions (cron) closes
+        # it at the session's end.
+        raise ValidationError(
+            _("This session has ended, and the poll with it."), code="session_not_open"
+        )
+
+
 def cast_ballot(
     *,
     poll: Poll,
@@ -392,23 +403,23 @@ def cast_ballot(
     require_signed_in(user, _("Sign in to vote in polls."))
     check_rate_limit(action="vote", user=user, ip=client_ip)
     now = resolve_now(now)
+    # What only reads is checked before the locks, which every ballot of the poll waits for in
+    # turn (a storm of ballots is as fast as the locked part is short): the poll's kind and
+    # options never change once it exists, and a ban or verification racing a ballot may as
+    # well have come a moment later. The poll's state and the session's clock are checked again
+    # under the locks.
+    poll = Poll.objects.select_related("session__municipality").get(pk=poll.pk)
+    session = poll.session
+    _require_open(poll, session, now)
+    require_not_banned(user, session.municipality, now)
+    require_verified_to_take_part(user, session)
+    keys = _answer_keys(poll, choices=choices, value=value, words=words)
+    held = _held_words(session, keys) if poll.kind == Poll.Kind.WORDS else set()
     try:
         with transaction.atomic():
             session = locked(poll.session)
             poll = Poll.objects.select_for_update().get(pk=poll.pk)
-            if poll.status != Poll.Status.OPEN:
-                raise ValidationError(_("This poll is not open for votes."), code="not_open")
-            if not session.accepts_posts_at(now):
-                # The poll stays open in the database until close_polls_of_ended_sessions
-                # (cron) closes it at the session's end.
-                raise ValidationError(
-                    _("This session has ended, and the poll with it."),
-                    code="session_not_open",
-                )
-            require_not_banned(user, session.municipality, now)
-            require_verified_to_take_part(user, session)
-            keys = _answer_keys(poll, choices=choices, value=value, words=words)
-            held = _held_words(session, keys) if poll.kind == Poll.Kind.WORDS else set()
+            _require_open(poll, session, now)
             ballot = Ballot.objects.filter(poll=poll, voter=user).first()
             if ballot is not None:
                 if not poll.allow_change:
