@@ -247,9 +247,10 @@ def _citizens_page(
         page_cache.CLOCK_SLOT: clock,
         NAME_SLOT: conditional_escape(user.get_full_name() or user.get_username()),
         UNREAD_SLOT: context_processors.unread_badge(user),
-        POLLS_SLOT: context["polls_html"],
         VOTED_SLOT: question_cache.script_json(sorted(context["voted"])),
-        # Filled in this same pass, so its form token is put in here.
+        # Filled in this same pass, which does not look into what it puts in: their forms'
+        # token is put in here.
+        POLLS_SLOT: context["polls_html"].replace(page_cache.TOKEN_SLOT, token),
         REMINDER_SLOT: context["reminder_html"].replace(page_cache.TOKEN_SLOT, token),
     }
     return READER_SLOTS.sub(lambda slot: values[slot.group()], shell)
