@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from sessions.models import Ballot, Poll, PollOption, Post
 from tests.factories import SessionFactory, UserFactory
@@ -17,6 +17,23 @@ from .pages import log_in, never_reloaded, open_live
 pytestmark = pytest.mark.browser
 
 
+def lose_the_first_answer(page: Page, url: str) -> list[str]:
+    """Requests to `url` reach the server, but the first one's answer never arrives; the list
+    fills with each request's Idempotency-Key."""
+    sent: list[str] = []
+
+    def handle(route: Route) -> None:
+        sent.append(route.request.headers.get("idempotency-key", ""))
+        if len(sent) == 1:
+            route.fetch()  # the server stores the write and answers...
+            route.abort("connectionreset")  # ...and the answer never arrives
+        else:
+            route.continue_()
+
+    page.route(url, handle)
+    return sent
+
+
 def test_a_question_whose_answer_was_lost_is_resent_and_stored_once(
     daphne_url: str, browser: Browser
 ):
@@ -24,17 +41,7 @@ def test_a_question_whose_answer_was_lost_is_resent_and_stored_once(
     UserFactory(username="borger")
     citizen = log_in(browser, daphne_url, "borger")
     open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
-    sent: list[str] = []
-
-    def lose_the_first_answer(route: Route) -> None:
-        sent.append(route.request.headers.get("idempotency-key", ""))
-        if len(sent) == 1:
-            route.fetch()  # the server stores the question and answers...
-            route.abort("connectionreset")  # ...and the answer never arrives
-        else:
-            route.continue_()
-
-    citizen.route(f"**/api/sessions/{session.pk}/questions/", lose_the_first_answer)
+    sent = lose_the_first_answer(citizen, f"**/api/sessions/{session.pk}/questions/")
     citizen.get_by_label("Your question").fill("Hvornår åbner havnebadet?")
     citizen.get_by_role("button", name="Ask", exact=True).click()
 
@@ -145,17 +152,7 @@ def test_a_ballot_whose_answer_was_lost_is_resent_and_counted_once(
     UserFactory(username="borger")
     citizen = log_in(browser, daphne_url, "borger")
     open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
-    sent: list[str] = []
-
-    def lose_the_first_answer(route: Route) -> None:
-        sent.append(route.request.headers.get("idempotency-key", ""))
-        if len(sent) == 1:
-            route.fetch()  # the server counts the ballot and answers...
-            route.abort("connectionreset")  # ...and the answer never arrives
-        else:
-            route.continue_()
-
-    citizen.route(f"**/api/polls/{poll.pk}/ballot/", lose_the_first_answer)
+    sent = lose_the_first_answer(citizen, f"**/api/polls/{poll.pk}/ballot/")
     shown = citizen.locator(f"#poll-{poll.pk}")
     shown.get_by_label("Cykelsti").check()
     shown.get_by_role("button", name="Vote").click()
