@@ -17,7 +17,6 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from .models import Event, Session
@@ -80,8 +79,7 @@ def record(session: Session, event_type: str, data: Any, now: datetime | None = 
     row lock until commit, and a rollback takes the event (and its broadcast) back with it.
     """
     assert connection.in_atomic_block, "events.record() must run inside transaction.atomic()"
-    Session.objects.filter(pk=session.pk).update(last_seq=F("last_seq") + 1)
-    seq = Session.objects.filter(pk=session.pk).values_list("last_seq", flat=True).get()
+    seq = _next_seq(session.pk)
     session.last_seq = seq
     event = Event.objects.create(
         session_id=session.pk, seq=seq, type=event_type, data=data, created_at=now or timezone.now()
@@ -91,6 +89,19 @@ def record(session: Session, event_type: str, data: Any, now: datetime | None = 
     publish_seq(session.pk, seq)
     transaction.on_commit(lambda: broadcast(event))
     return event
+
+
+def _next_seq(session_id: int) -> int:
+    """Raise the session's last_seq by one and return it, in one statement (the ORM's update()
+    cannot return the new value, and every write of a storm waits for this row's lock in turn).
+    UPDATE ... RETURNING is PostgreSQL's and SQLite's since 3.35."""
+    table = connection.ops.quote_name(Session._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq",
+            [session_id],
+        )
+        return cursor.fetchone()[0]
 
 
 # Each session's newest seq in Django's cache (Redis in production, shared by the workers): the

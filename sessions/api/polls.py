@@ -169,8 +169,11 @@ class PollControlView(APIView):
 
 
 def _sees_results(request: Request, poll: Poll, voted: bool) -> bool:
-    runs_polls = selectors.may_run_polls(request.user, poll.session)
-    return selectors.may_see_results(request.user, poll, voted=voted, runs_polls=runs_polls)
+    # Whether the reader runs polls (two queries) is asked only when the poll's own setting
+    # does not show them the results already.
+    if selectors.may_see_results(request.user, poll, voted=voted, runs_polls=False):
+        return True
+    return selectors.may_run_polls(request.user, poll.session)
 
 
 class BallotView(APIView):
@@ -199,7 +202,7 @@ class BallotView(APIView):
 
     @staticmethod
     def cast(request: Request, poll: Poll, fields: dict[str, Any]) -> Response:
-        services.cast_ballot(
+        cast = services.cast_ballot(
             poll=poll,
             user=request.user,
             choices=fields.get("choices"),
@@ -207,14 +210,9 @@ class BallotView(APIView):
             words=fields.get("words"),
             client_ip=client_ip(request),
         )
-        poll.refresh_from_db()
-        visible = _sees_results(request, poll, voted=True)
+        visible = _sees_results(request, cast.poll, voted=True)
         return Response(
-            {
-                "poll": poll.pk,
-                "voted": True,
-                "results": selectors.poll_results(poll) if visible else None,
-            }
+            {"poll": poll.pk, "voted": True, "results": cast.results if visible else None}
         )
 
 

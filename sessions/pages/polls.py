@@ -245,7 +245,7 @@ def _numbers(values: list[str]) -> list[int] | str:
         return "invalid"
 
 
-def _cast(request: HttpRequest, poll: Poll, answer: dict[str, Any]) -> Ballot:
+def _cast(request: HttpRequest, poll: Poll, answer: dict[str, Any]) -> services.CastBallot:
     return services.cast_ballot(
         poll=poll, user=request.user, client_ip=client_ip(request), **answer
     )
@@ -273,7 +273,7 @@ def ballot(request: HttpRequest, poll_id: int) -> HttpResponse:
             request_body=answer,
             perform=lambda: (
                 302,
-                {"poll": _cast(request, poll, answer).poll_id},
+                {"poll": _cast(request, poll, answer).poll.pk},
             ),
         )
     except KeyReused as error:

@@ -42,6 +42,7 @@ from .notifications import (
 )
 from .on_air import put_on_air, take_off_air
 from .polls import (
+    CastBallot,
     cast_ballot,
     close_poll,
     close_polls_of_ended_session,
@@ -81,6 +82,7 @@ __all__ = [
     "MAX_EXTENSION_MINUTES",
     "MUNICIPALITY_SETTINGS",
     "Banned",
+    "CastBallot",
     "RateLimited",
     "VerificationRequired",
     "add_watched_keyword",

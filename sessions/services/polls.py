@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -19,8 +20,14 @@ from django.utils.translation import gettext as _
 from .. import events
 from ..audience import signed_in_viewers
 from ..models import Ballot, Poll, PollOption, PollTally, Session, WatchedKeyword
-from ..payloads import poll_payload
-from ..selectors import may_create_polls, may_run_polls, poll_results, results_public
+from ..payloads import PollResultsPayload, poll_payload, poll_results_payload
+from ..selectors import (
+    may_create_polls,
+    may_run_polls,
+    poll_counts,
+    poll_results,
+    results_public,
+)
 from .common import User, locked, require_signed_in, resolve_now
 from .identity import require_verified_to_take_part
 from .moderation import matching_keywords, require_not_banned
@@ -366,9 +373,12 @@ def _held_words(session: Session, keys: Sequence[str]) -> set[str]:
 
 def _count(poll: Poll, keys: Sequence[str], step: int, held: set[str] = frozenset()) -> None:
     for key in keys:
-        if step > 0:
+        raised = PollTally.objects.filter(poll=poll, key=key).update(count=F("count") + step)
+        if not raised and step > 0:
+            # The answer's first ballot: its tally row is made (under the session's lock, so
+            # no other ballot makes it meanwhile), then raised like the others.
             PollTally.objects.get_or_create(poll=poll, key=key, defaults={"held": key in held})
-        PollTally.objects.filter(poll=poll, key=key).update(count=F("count") + step)
+            PollTally.objects.filter(poll=poll, key=key).update(count=F("count") + step)
 
 
 def _require_open(poll: Poll, session: Session, now: datetime) -> None:
@@ -382,6 +392,15 @@ def _require_open(poll: Poll, session: Session, now: datetime) -> None:
         )
 
 
+class CastBallot(NamedTuple):
+    """A ballot as cast: the poll as it stood at the vote (its state and voter count then) and
+    its results counting this ballot."""
+
+    ballot: Ballot
+    poll: Poll
+    results: PollResultsPayload
+
+
 def cast_ballot(
     *,
     poll: Poll,
@@ -391,7 +410,7 @@ def cast_ballot(
     words: object = None,
     now: datetime | None = None,
     client_ip: str | None = None,
-) -> Ballot:
+) -> CastBallot:
     """Cast a ballot in an open poll, or change it when the poll allows changes. Signed-in
     users who are not banned, while the session takes questions; counts as a vote for the rate
     limit. Words are screened by the municipality's watched words: a "hold" word is counted
@@ -403,12 +422,16 @@ def cast_ballot(
     require_signed_in(user, _("Sign in to vote in polls."))
     check_rate_limit(action="vote", user=user, ip=client_ip)
     now = resolve_now(now)
-    # What only reads is checked before the locks, which every ballot of the poll waits for in
-    # turn (a storm of ballots is as fast as the locked part is short): the poll's kind and
-    # options never change once it exists, and a ban or verification racing a ballot may as
-    # well have come a moment later. The poll's state and the session's clock are checked again
-    # under the locks.
-    poll = Poll.objects.select_related("session__municipality").get(pk=poll.pk)
+    # What only reads is checked before the session's lock, which every ballot of the session
+    # waits for in turn (a storm of ballots is as fast as the locked part is short): the poll's
+    # kind and options never change once it exists, and a ban or verification racing a ballot
+    # may as well have come a moment later. The poll's state and the session's clock are
+    # checked again under the lock.
+    poll = (
+        Poll.objects.select_related("session__municipality")
+        .prefetch_related("options")
+        .get(pk=poll.pk)
+    )
     session = poll.session
     _require_open(poll, session, now)
     require_not_banned(user, session.municipality, now)
@@ -417,32 +440,40 @@ def cast_ballot(
     held = _held_words(session, keys) if poll.kind == Poll.Kind.WORDS else set()
     try:
         with transaction.atomic():
-            session = locked(poll.session)
-            poll = Poll.objects.select_for_update().get(pk=poll.pk)
-            _require_open(poll, session, now)
-            ballot = Ballot.objects.filter(poll=poll, voter=user).first()
+            # The poll as it stands, read with the session's row lock, which every change of a
+            # poll's state (open, close) and of its voter count takes first.
+            current = (
+                Poll.objects.select_related("session__municipality")
+                .select_for_update(of=("session",))
+                .get(pk=poll.pk)
+            )
+            session = current.session
+            _require_open(current, session, now)
+            ballot = None
+            if current.allow_change:
+                ballot = Ballot.objects.filter(poll=current, voter=user).first()
             if ballot is not None:
-                if not poll.allow_change:
-                    raise ValidationError(
-                        _("You have voted in this poll already."), code="already_voted"
-                    )
-                _count(poll, ballot.choices or [], -1)
+                _count(current, ballot.choices or [], -1)
                 ballot.choices = keys
                 ballot.save(update_fields=["choices"])
             else:
+                # A second ballot where changes are off meets the unique constraint (below).
                 ballot = Ballot.objects.create(
-                    poll=poll, voter=user, choices=None if poll.secret else keys
+                    poll=current, voter=user, choices=None if current.secret else keys
                 )
-                Poll.objects.filter(pk=poll.pk).update(voter_count=F("voter_count") + 1)
-                poll.refresh_from_db(fields=["voter_count"])
-            _count(poll, keys, +1, held)
-            results = poll_results(poll)
-            if results_public(poll):
+                Poll.objects.filter(pk=current.pk).update(voter_count=F("voter_count") + 1)
+                # Exact: the count changes only under the lock held here.
+                current.voter_count += 1
+            _count(current, keys, +1, held)
+            # The options (fixed) from the poll read before the lock, the state from `current`.
+            results = poll_results_payload(current, poll_counts(poll))
+            if results_public(current):
                 events.record(session, events.POLL_RESULTS, results, now)
             else:
                 events.send_to_moderators(session, events.POLL_RESULTS, results)
     except IntegrityError as exc:
-        # Two ballots of one person raced past the check; the constraint kept one.
+        # A second ballot where changes are off, or two of one person that raced past the
+        # check where they are on: the constraint kept one.
         message = _("You have voted in this poll already.")
         raise ValidationError(message, code="already_voted") from exc
-    return ballot
+    return CastBallot(ballot=ballot, poll=current, results=results)
