@@ -440,13 +440,12 @@ def cast_ballot(
     held = _held_words(session, keys) if poll.kind == Poll.Kind.WORDS else set()
     try:
         with transaction.atomic():
-            # The poll as it stands, read with the session's row lock, which every change of a
-            # poll's state (open, close) and of its voter count takes first.
-            current = (
-                Poll.objects.select_related("session__municipality")
-                .select_for_update(of=("session",))
-                .get(pk=poll.pk)
-            )
+            # The session's row lock, which every change of a poll's state (open, close) and of
+            # its voter count takes first; then the poll as it stands. Not in one statement:
+            # PostgreSQL would give the locked session's newest row beside the poll's row as it
+            # was before the wait.
+            Session.objects.select_for_update().filter(pk=poll.session_id).values_list("pk").get()
+            current = Poll.objects.select_related("session__municipality").get(pk=poll.pk)
             session = current.session
             _require_open(current, session, now)
             ballot = None
