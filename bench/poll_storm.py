@@ -355,6 +355,7 @@ def one_arrangement(args: argparse.Namespace) -> int:
             rush.forget_redis_keys(args.redis_url, (CACHE_PREFIX, CHANNEL_PREFIX))
         rush.setup_django(environment)
         session_id, poll_id, option_ids, tokens = seed(args.ballots)
+        rush.analyze_database()
         first_port = rush.consecutive_free_ports(count)
         for port in range(first_port, first_port + count):
             workers.append(rush.Worker(port, folder, **environment).start())
