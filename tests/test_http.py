@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 
 from townhall.http import ThreadedWSGI, environ_for
 
@@ -151,3 +152,25 @@ async def test_the_environ_carries_what_django_reads():
     assert environ["CONTENT_TYPE"] == "application/json"
     assert environ["HTTP_X_A"] == "1,2"
     assert environ["SERVER_PORT"] == "8000"
+
+
+async def test_async_work_of_a_view_runs_on_the_servers_loop():
+    """A broadcast after commit (async_to_sync of the channel layer's group_send) runs on the
+    process's loop, with its Redis connections, not on a new loop made for the one call."""
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def ring() -> None:
+        loops.append(asyncio.get_running_loop())
+
+    def app(environ: dict[str, Any], start_response) -> Iterable[bytes]:
+        async_to_sync(ring)()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"rung"]
+
+    served = ThreadedWSGI(app, threads=2, max_wait=10)
+    client = Client()
+
+    await served(scope(), client.receive, client.send)
+
+    assert (client.status, client.body) == (200, b"rung")
+    assert loops == [asyncio.get_running_loop()]

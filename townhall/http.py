@@ -25,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from tempfile import SpooledTemporaryFile
 from typing import Any
 
+from asgiref.sync import sync_to_async
+
 logger = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
@@ -49,6 +51,11 @@ class ThreadedWSGI:
         self.wsgi_app = wsgi_app
         self.max_wait = max_wait
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http")
+        # asgiref's sync_to_async, not loop.run_in_executor: it tells the thread which loop
+        # is the process's, so async_to_sync there (a broadcast after commit, through the
+        # channel layer) runs on that loop with its Redis connections, instead of making a
+        # new event loop and a new Redis connection for every call.
+        self.in_thread = sync_to_async(self.serve, thread_sensitive=False, executor=self.executor)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,9 +71,7 @@ class ThreadedWSGI:
             try:
                 # The thread hands back what is left to send, so a page costs one wake-up of
                 # the loop; only a long stream is sent from the thread as it comes.
-                rest = await loop.run_in_executor(
-                    self.executor, self.serve, scope, body, arrived, gone, send, loop
-                )
+                rest = await self.in_thread(scope, body, arrived, gone, send, loop)
                 if not gone.is_set():
                     await send_all(send, rest)
             except ClientGone:
