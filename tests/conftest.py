@@ -138,6 +138,14 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 @pytest.fixture(autouse=True)
+def poll_results_after_every_ballot(settings) -> None:
+    """A poll's results are recorded after every ballot, in the ballot's thread: a timer's
+    thread could not see a test's uncommitted rows. tests/live/test_poll_results_coalesced.py
+    turns the interval on, with committed rows."""
+    settings.TOWNHALL_POLL_RESULTS_INTERVAL = 0
+
+
+@pytest.fixture(autouse=True)
 def english_outside_requests() -> Iterator[None]:
     """Code run outside a request (services, reports, commands) speaks English in tests, as the
     test clients do; tests of the Danish default deactivate it. Reset after each test: a request

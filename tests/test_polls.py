@@ -140,11 +140,15 @@ def test_closing_the_session_closes_its_open_polls(live_session, moderator, staf
     assert Event.objects.filter(session=live_session, type="poll.closed").count() == 1
 
 
-def test_citizen_votes_once_and_the_count_is_exact(live_session, moderator, citizen):
+def test_citizen_votes_once_and_the_count_is_exact(
+    live_session, moderator, citizen, django_capture_on_commit_callbacks
+):
     poll = opened(live_session, moderator)
     first, second = option_ids(poll)
 
-    services.cast_ballot(poll=poll, user=citizen, choices=[first])
+    # The results are recorded once the ballot is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cast_ballot(poll=poll, user=citizen, choices=[first])
 
     assert counts(poll) == {str(first): 1, str(second): 0}
     assert poll.voter_count == 1

@@ -201,6 +201,9 @@ TOWNHALL_SOCKET_BUFFER_LIMIT = int(os.environ.get("TOWNHALL_SOCKET_BUFFER_LIMIT"
 TOWNHALL_SOCKET_KERNEL_BUFFER = int(os.environ.get("TOWNHALL_SOCKET_KERNEL_BUFFER", "0"))
 # vote.changed frames go out at most this often per session (seconds), the last count always.
 TOWNHALL_VOTE_INTERVAL = float(os.environ.get("TOWNHALL_VOTE_INTERVAL", "0.25"))
+# A poll's results are recorded (an event) at most this often per process while ballots come
+# in, and once after the last (services/polls.py, ResultsPublisher); 0: after every ballot.
+TOWNHALL_POLL_RESULTS_INTERVAL = float(os.environ.get("TOWNHALL_POLL_RESULTS_INTERVAL", "0.25"))
 # Presence: frames at most this often (seconds); with Redis a viewer is renewed every HEARTBEAT
 # seconds and forgotten TTL seconds after its last renewal.
 TOWNHALL_PRESENCE_INTERVAL = float(os.environ.get("TOWNHALL_PRESENCE_INTERVAL", "2"))

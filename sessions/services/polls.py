@@ -7,11 +7,16 @@ lock (which events.record takes anyway), so no count is ever read, changed and w
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
+from django import db
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -32,6 +37,8 @@ from .common import User, locked, require_signed_in, resolve_now
 from .identity import require_verified_to_take_part
 from .moderation import matching_keywords, require_not_banned
 from .ratelimits import check_rate_limit
+
+logger = logging.getLogger(__name__)
 
 MAX_QUESTION_LENGTH = 300
 MAX_OPTION_LENGTH = 200
@@ -372,11 +379,13 @@ def _held_words(session: Session, keys: Sequence[str]) -> set[str]:
 
 
 def _count(poll: Poll, keys: Sequence[str], step: int, held: set[str] = frozenset()) -> None:
-    for key in keys:
+    """Raise (or lower) the tallies of `keys`, in key order: two ballots of several answers
+    each then take the tally rows' locks in the same order, never each waiting for the other."""
+    for key in sorted(keys):
         raised = PollTally.objects.filter(poll=poll, key=key).update(count=F("count") + step)
         if not raised and step > 0:
-            # The answer's first ballot: its tally row is made (under the session's lock, so
-            # no other ballot makes it meanwhile), then raised like the others.
+            # The answer's first ballot: its tally row is made (a racing first ballot of the
+            # same answer waits on the unique key), then raised like the others.
             PollTally.objects.get_or_create(poll=poll, key=key, defaults={"held": key in held})
             PollTally.objects.filter(poll=poll, key=key).update(count=F("count") + step)
 
@@ -392,9 +401,84 @@ def _require_open(poll: Poll, session: Session, now: datetime) -> None:
         )
 
 
+def publish_poll_results(*, poll_id: int, now: datetime | None = None) -> None:
+    """Record an open poll's results as they stand: poll.results to everyone when they may see
+    them, else to the moderators' sockets only. Locks the session's row (for the seq), then
+    the poll's, so the voter count and the tallies are read with no ballot counting between
+    them. A poll closed meanwhile is left alone: closing sent its final results."""
+    now = resolve_now(now)
+    with transaction.atomic():
+        session_id = Poll.objects.values_list("session_id", flat=True).get(pk=poll_id)
+        session = Session.objects.select_for_update().get(pk=session_id)
+        poll = Poll.objects.select_for_update().prefetch_related("options").get(pk=poll_id)
+        if poll.status != Poll.Status.OPEN:
+            return
+        results = poll_results(poll)
+        if results_public(poll):
+            events.record(session, events.POLL_RESULTS, results, now)
+        else:
+            events.send_to_moderators(session, events.POLL_RESULTS, results)
+
+
+class ResultsPublisher:
+    """Each process records a poll's results at most once per TOWNHALL_POLL_RESULTS_INTERVAL
+    while its ballots come in, and always once after the last of them.
+
+    A ballot's commit calls `changed`: the results are recorded at once, in the ballot's
+    thread, unless this process recorded them less than the interval ago; then a timer
+    records them when the interval ends, reading every ballot committed until then. So a storm
+    of ballots takes the session's lock (and writes an event) a few times a second per process
+    instead of once per ballot, and the last count always goes out. The relay coalesces
+    what the processes together record (relay.py). With 0, every ballot records them at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: dict[int, float] = {}
+        self._due: dict[int, threading.Timer] = {}
+
+    def changed(self, poll_id: int) -> None:
+        interval = settings.TOWNHALL_POLL_RESULTS_INTERVAL
+        with self._lock:
+            if poll_id in self._due:
+                # The timer has not read the results yet: it will read this ballot too.
+                return
+            wait = self._last.get(poll_id, -interval) + interval - time.monotonic()
+            if wait > 0:
+                timer = threading.Timer(wait, self._publish_when_due, [poll_id])
+                timer.daemon = True
+                self._due[poll_id] = timer
+                timer.start()
+                return
+            self._last[poll_id] = time.monotonic()
+        self._publish(poll_id)
+
+    def _publish_when_due(self, poll_id: int) -> None:
+        with self._lock:
+            self._due.pop(poll_id, None)
+            self._last[poll_id] = time.monotonic()
+        try:
+            self._publish(poll_id)
+        finally:
+            # The timer's thread ends here; its database connection with it.
+            db.connection.close()
+
+    @staticmethod
+    def _publish(poll_id: int) -> None:
+        try:
+            publish_poll_results(poll_id=poll_id)
+        except Exception:
+            # The ballots are stored and counted: viewers get the count with the next ballot,
+            # the poll's closing, or the page.
+            logger.exception("Could not send the results of poll %s", poll_id)
+
+
+publisher = ResultsPublisher()
+
+
 class CastBallot(NamedTuple):
-    """A ballot as cast: the poll as it stood at the vote (its state and voter count then) and
-    its results counting this ballot."""
+    """A ballot as cast: the poll as it stood just after (its state and voter count) and its
+    results, this ballot counted."""
 
     ballot: Ballot
     poll: Poll
@@ -416,17 +500,18 @@ def cast_ballot(
     limit. Words are screened by the municipality's watched words: a "hold" word is counted
     but kept out of the published cloud.
 
-    Locks the session row; broadcasts poll.results to everyone when they may see the results,
-    else sends them only to the moderators' sockets.
+    Locks the poll's row, not the session's: ballots of a storm wait only for each other's
+    count. The results go out after commit, at most once per TOWNHALL_POLL_RESULTS_INTERVAL
+    from each process (see ResultsPublisher), to everyone when they may see them, else only to
+    the moderators' sockets.
     """
     require_signed_in(user, _("Sign in to vote in polls."))
     check_rate_limit(action="vote", user=user, ip=client_ip)
     now = resolve_now(now)
-    # What only reads is checked before the session's lock, which every ballot of the session
-    # waits for in turn (a storm of ballots is as fast as the locked part is short): the poll's
-    # kind and options never change once it exists, and a ban or verification racing a ballot
-    # may as well have come a moment later. The poll's state and the session's clock are
-    # checked again under the lock.
+    # What only reads is checked before the poll's lock: its kind, options and settings never
+    # change once it is open, and a ban or verification racing a ballot may as well have come
+    # a moment later. A session closing meanwhile closes the poll under the poll's lock, which
+    # the ballot's count waits for (below).
     poll = (
         Poll.objects.select_related("session__municipality")
         .prefetch_related("options")
@@ -440,39 +525,36 @@ def cast_ballot(
     held = _held_words(session, keys) if poll.kind == Poll.Kind.WORDS else set()
     try:
         with transaction.atomic():
-            # The session's row lock, which every change of a poll's state (open, close) and of
-            # its voter count takes first; then the poll as it stands. Not in one statement:
-            # PostgreSQL would give the locked session's newest row beside the poll's row as it
-            # was before the wait.
-            Session.objects.select_for_update().filter(pk=poll.session_id).values_list("pk").get()
-            current = Poll.objects.select_related("session__municipality").get(pk=poll.pk)
-            session = current.session
-            _require_open(current, session, now)
             ballot = None
-            if current.allow_change:
-                ballot = Ballot.objects.filter(poll=current, voter=user).first()
-            if ballot is not None:
-                _count(current, ballot.choices or [], -1)
+            if poll.allow_change:
+                # Locked: one person's changes racing each other count one after the other.
+                ballot = Ballot.objects.select_for_update().filter(poll=poll, voter=user).first()
+            first_ballot = ballot is None
+            if first_ballot:
+                # A second ballot where changes are off meets the unique constraint (below).
+                before = []
+                ballot = Ballot.objects.create(
+                    poll=poll, voter=user, choices=None if poll.secret else keys
+                )
+            else:
+                before = ballot.choices or []
                 ballot.choices = keys
                 ballot.save(update_fields=["choices"])
-            else:
-                # A second ballot where changes are off meets the unique constraint (below).
-                ballot = Ballot.objects.create(
-                    poll=current, voter=user, choices=None if current.secret else keys
-                )
-                Poll.objects.filter(pk=current.pk).update(voter_count=F("voter_count") + 1)
-                # Exact: the count changes only under the lock held here.
-                current.voter_count += 1
-            _count(current, keys, +1, held)
-            # The options (fixed) from the poll read before the lock, the state from `current`.
-            results = poll_results_payload(current, poll_counts(poll))
-            if results_public(current):
-                events.record(session, events.POLL_RESULTS, results, now)
-            else:
-                events.send_to_moderators(session, events.POLL_RESULTS, results)
+            # The poll's row lock, and the check that it is still open: closing it waits for
+            # this ballot, or this ballot finds it closed. Taken before any tally's lock.
+            still_open = Poll.objects.filter(pk=poll.pk, status=Poll.Status.OPEN).update(
+                voter_count=F("voter_count") + (1 if first_ballot else 0)
+            )
+            if not still_open:
+                raise ValidationError(_("This poll is not open for votes."), code="not_open")
+            _count(poll, before, -1)
+            _count(poll, keys, +1, held)
+            transaction.on_commit(lambda: publisher.changed(poll.pk))
     except IntegrityError as exc:
         # A second ballot where changes are off, or two of one person that raced past the
         # check where they are on: the constraint kept one.
         message = _("You have voted in this poll already.")
         raise ValidationError(message, code="already_voted") from exc
+    current = Poll.objects.get(pk=poll.pk)
+    results = poll_results_payload(current, poll_counts(poll))
     return CastBallot(ballot=ballot, poll=current, results=results)

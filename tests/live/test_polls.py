@@ -10,7 +10,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from sessions import audience, selectors, services
-from sessions.models import Poll
+from sessions.models import Event, Poll
 from tests.factories import ModeratorFactory, SessionFactory, UserFactory
 from tests.live.test_consumers import connect, receive
 from tests.test_moderation import open_socket
@@ -86,6 +86,34 @@ async def test_a_ballot_storm_is_coalesced_and_the_last_count_equals_the_stored_
     assert frames[-1]["data"] == await stored_results(poll)
     assert frames[-1]["seq"] == 11
     assert await socket.receive_nothing(timeout=0.2)
+    await socket.disconnect()
+
+
+@database_sync_to_async
+def recorded_results(session) -> list[dict]:
+    events = Event.objects.filter(session=session, type="poll.results").order_by("seq")
+    return [event.data for event in events]
+
+
+async def test_ballots_record_the_results_once_an_interval_and_always_the_last_count(settings):
+    settings.TOWNHALL_POLL_RESULTS_INTERVAL = 1.0
+    settings.TOWNHALL_VOTE_INTERVAL = 0.05
+    session, moderator, poll = await session_with_poll()
+    await open_it(poll, moderator)
+    socket = await connect(session.pk, "since=1")
+
+    started = time.monotonic()
+    await ballots(poll, 12)
+    took = time.monotonic() - started
+    frames = []
+    while not frames or frames[-1]["data"]["voters"] != 12:
+        frames.append(await receive(socket))
+
+    recorded = await recorded_results(session)
+    # The first ballot's results at once, then at most one a second, and one after the last.
+    assert len(recorded) <= 2 + took / 1.0
+    assert [data["voters"] for data in recorded] == sorted(data["voters"] for data in recorded)
+    assert recorded[-1] == frames[-1]["data"] == await stored_results(poll)
     await socket.disconnect()
 
 

@@ -48,6 +48,8 @@ def english() -> Client:
     return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
+# Committed for real: the ballot's results are recorded after its commit, before the answer.
+@pytest.mark.django_db(transaction=True)
 def test_citizen_votes_without_javascript_and_sees_the_live_results(
     live_session, moderator, citizen, client
 ):
@@ -88,7 +90,7 @@ def test_anonymous_page_shows_the_open_poll_with_a_sign_in_link_and_no_form(
 
 
 def test_cached_anonymous_page_changes_when_a_poll_opens_closes_and_counts(
-    live_session, moderator, citizen
+    live_session, moderator, citizen, django_capture_on_commit_callbacks
 ):
     poll = poll_in(live_session, moderator, open_it=False)
     assert "Hvad skal vi bygge først?" not in page(english(), live_session), "a draft is hidden"
@@ -96,7 +98,8 @@ def test_cached_anonymous_page_changes_when_a_poll_opens_closes_and_counts(
     services.open_poll(poll=poll, user=moderator)
     assert "Hvad skal vi bygge først?" in page(english(), live_session)
 
-    services.cast_ballot(poll=poll, user=citizen, choices=[poll.options.first().pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cast_ballot(poll=poll, user=citizen, choices=[poll.options.first().pk])
     assert "1 voter" in page(english(), live_session)
 
     services.close_poll(poll=poll, user=moderator)
@@ -191,12 +194,18 @@ def test_presenter_shows_the_open_poll_and_its_results(live_session, moderator, 
 
 
 def test_session_page_reads_polls_in_a_fixed_number_of_queries(
-    live_session, moderator, citizen, client, django_assert_num_queries
+    live_session,
+    moderator,
+    citizen,
+    client,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
 ):
     first = poll_in(live_session, moderator, question="Først?")
     client.force_login(citizen)
     page(client, live_session)  # the login's own first-request work
-    services.cast_ballot(poll=first, user=moderator, choices=[first.options.first().pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cast_ballot(poll=first, user=moderator, choices=[first.options.first().pk])
     # The first reading at this seq (the questions' snapshot is read once per seq).
     with CaptureQueriesContext(connection) as one:
         page(client, live_session)
@@ -204,7 +213,8 @@ def test_session_page_reads_polls_in_a_fixed_number_of_queries(
         poll = poll_in(
             live_session, moderator, question=f"Spørgsmål {n}?", kind="words", options=[]
         )
-        services.cast_ballot(poll=poll, user=UserFactory(username=f"v{n}"), words=["bad"])
+        with django_capture_on_commit_callbacks(execute=True):
+            services.cast_ballot(poll=poll, user=UserFactory(username=f"v{n}"), words=["bad"])
 
     with django_assert_num_queries(len(one.captured_queries)):
         page(client, live_session)
