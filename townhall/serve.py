@@ -12,7 +12,8 @@ instead:
    proxy to another worker, with `?since=` its last `seq`, and is replayed what it missed;
 4. waits for HTTP requests in flight to be answered and for the sockets' close handshakes,
    at most TOWNHALL_SHUTDOWN_SECONDS;
-5. takes this process's relay out of its channel-layer groups, and exits with 0.
+5. records the polls' results that its ballots left due (services/polls.py, ResultsPublisher),
+   takes this process's relay out of its channel-layer groups, and exits with 0.
 
 Further signals meanwhile are ignored (`make serve-prod`'s Ctrl-C reaches a worker both from the
 terminal and from its supervisor); SIGKILL stops it at once. autobahn lets a server's code close
@@ -100,6 +101,7 @@ class GracefulServer(daphne.server.Server):
                     break
                 await asyncio.sleep(CHECK_SECONDS)
             logger.info("Closed %d sockets with %d; leaving the channel layer", told, GOING_AWAY)
+            await self.send_due_poll_results()
             await self.close_relay()
         except Exception:
             logger.exception("Stopping gracefully failed; stopping now")
@@ -128,6 +130,16 @@ class GracefulServer(daphne.server.Server):
             if "disconnected" not in details or (instance is not None and not instance.done()):
                 alive += 1
         return alive
+
+    async def send_due_poll_results(self) -> None:
+        from channels.db import database_sync_to_async
+
+        from sessions.services.polls import publisher
+
+        try:
+            await database_sync_to_async(publisher.flush)()
+        except Exception:
+            logger.warning("Could not send the polls' due results", exc_info=True)
 
     async def close_relay(self) -> None:
         from sessions.live.relay import close_relay

@@ -453,6 +453,17 @@ class ResultsPublisher:
             self._last[poll_id] = time.monotonic()
         self._publish(poll_id)
 
+    def flush(self) -> None:
+        """Record at once what the timers would have: a worker stopping (townhall/serve.py)
+        leaves no ballot's count unsent."""
+        with self._lock:
+            due = list(self._due)
+            for timer in self._due.values():
+                timer.cancel()
+            self._due.clear()
+        for poll_id in due:
+            self._publish(poll_id)
+
     def _publish_when_due(self, poll_id: int) -> None:
         with self._lock:
             self._due.pop(poll_id, None)

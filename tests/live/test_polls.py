@@ -11,6 +11,8 @@ from channels.db import database_sync_to_async
 
 from sessions import audience, selectors, services
 from sessions.models import Event, Poll
+from sessions.services import polls
+from sessions.services.polls import ResultsPublisher
 from tests.factories import ModeratorFactory, SessionFactory, UserFactory
 from tests.live.test_consumers import connect, receive
 from tests.test_moderation import open_socket
@@ -115,6 +117,21 @@ async def test_ballots_record_the_results_once_an_interval_and_always_the_last_c
     assert [data["voters"] for data in recorded] == sorted(data["voters"] for data in recorded)
     assert recorded[-1] == frames[-1]["data"] == await stored_results(poll)
     await socket.disconnect()
+
+
+async def test_a_stopping_worker_records_the_results_its_ballots_left_due(settings, monkeypatch):
+    settings.TOWNHALL_POLL_RESULTS_INTERVAL = 600.0
+    publisher = ResultsPublisher()  # this process has recorded nothing yet
+    monkeypatch.setattr(polls, "publisher", publisher)
+    session, moderator, poll = await session_with_poll()
+    await open_it(poll, moderator)
+
+    await ballots(poll, 3)
+    recorded_before = await recorded_results(session)
+    await database_sync_to_async(publisher.flush)()  # as townhall/serve.py does when stopping
+
+    assert [data["voters"] for data in recorded_before] == [1], "the others wait for the timer"
+    assert (await recorded_results(session))[-1] == await stored_results(poll)
 
 
 async def test_results_for_staff_reach_the_moderators_and_never_the_public_socket(settings):
