@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from sessions import audience, events, selectors
 from sessions.models import Politician, Session
-from sessions.pages import page_cache, question_cache
+from sessions.pages import moderation, page_cache, question_cache
 from sessions.pages import sessions as session_pages
 from sessions.ratelimit_settings import DEFAULT_RATE_LIMITS
 
@@ -186,6 +186,7 @@ def fresh_page_cache(monkeypatch) -> Iterator[None]:
     selectors.post_terms_cache.clear()
     monkeypatch.setattr(page_cache, "KEY_PREFIX", f"test-page-{uuid.uuid4().hex}")
     monkeypatch.setattr(events, "PUBLISHED_SEQ_PREFIX", f"test-seq-{uuid.uuid4().hex}")
+    monkeypatch.setattr(moderation, "DUPLICATES_KEY_PREFIX", f"test-pairs-{uuid.uuid4().hex}")
     yield
     for cache in caches:
         cache.clear()

@@ -6,12 +6,15 @@ sessions/static/sessions/moderation.js sends the same forms through the JSON API
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +28,7 @@ from .. import selectors, services
 from ..client_ip import client_ip
 from ..models import Ban, ModerationReason, Poll, Post, Session, WatchedKeyword
 from ..payloads import TallyPayload, reason_label
+from ..services.ratelimits import SHARED_CACHE_ERRORS
 from . import polls
 
 
@@ -143,6 +147,34 @@ def _moderated_session(request: HttpRequest, session_id: int) -> Session:
     return session
 
 
+# Suggested pairs take about a second at 1,000 alike questions, and the moderation page is
+# reloaded after every action: they are kept per session state, in the shared cache.
+DUPLICATES_CACHE_SECONDS = 600
+DUPLICATES_KEY_PREFIX = "duplicate-pairs"
+
+
+def _suggested_duplicates(session: Session, mergeable: list[Post]) -> list[selectors.DuplicatePair]:
+    """selectors.suggested_duplicates, computed once per session state: its seq and the
+    questions that may be merged (so a question that came without an event is not missed)."""
+    questions = hashlib.sha256(",".join(str(question.pk) for question in mergeable).encode())
+    key = f"{DUPLICATES_KEY_PREFIX}:{session.pk}:{session.last_seq}:{questions.hexdigest()[:24]}"
+    # Redis away: the pairs are computed on every load meanwhile (README, "When things fail").
+    known = None
+    with contextlib.suppress(*SHARED_CACHE_ERRORS):
+        known = cache.get(key)
+    if known is None:
+        pairs = selectors.suggested_duplicates(mergeable)
+        known = [(pair.duplicate.pk, pair.original.pk, pair.score) for pair in pairs]
+        with contextlib.suppress(*SHARED_CACHE_ERRORS):
+            cache.set(key, known, DUPLICATES_CACHE_SECONDS)
+        return pairs
+    by_id = {question.pk: question for question in mergeable}
+    return [
+        selectors.DuplicatePair(by_id[later], by_id[earlier], score)
+        for later, earlier, score in known
+    ]
+
+
 @login_required
 def moderation_page(request: HttpRequest, session_id: int) -> HttpResponse:
     """The live moderation view: queue, flagged and reported posts, the stream, log, bans."""
@@ -172,7 +204,7 @@ def moderation_page(request: HttpRequest, session_id: int) -> HttpResponse:
         "moderator_ids": moderator_ids,
         "tally_text": tally_text(selectors.moderation_tally(session)),
         "mergeable": mergeable,
-        "duplicates": selectors.suggested_duplicates(mergeable),
+        "duplicates": _suggested_duplicates(session, mergeable),
         "polls": polls.shown_polls(request, session, now, anonymous=False, with_drafts=True),
         "poll_kinds": Poll.Kind.choices,
         "poll_results": Poll.Results.choices,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from sessions import selectors, services
 from sessions.models import Notification, Post
 from tests.factories import ModeratorFactory, PostFactory, SessionFactory, UserFactory
 
@@ -51,6 +52,34 @@ def test_the_moderation_page_suggests_the_pair_and_not_unrelated_questions(
     assert pairs.count('class="duplicate-pair"') == 1
     assert f"Merge #{duplicate.pk} into #{original.pk}" in pairs
     assert "cykelsti" not in pairs
+
+
+def test_suggested_pairs_are_worked_out_once_per_session_state_and_follow_new_questions(
+    client, live_session, pair, moderator, citizen, monkeypatch
+):
+    original, duplicate = pair
+    calls = []
+    worked_out = selectors.suggested_duplicates
+
+    def counted(questions):
+        calls.append(len(questions))
+        return worked_out(questions)
+
+    monkeypatch.setattr(selectors, "suggested_duplicates", counted)
+    client.force_login(moderator)
+
+    first = section(moderation_page(client, live_session), "duplicates")
+    again = section(moderation_page(client, live_session), "duplicates")
+    third = services.post_question(
+        session=live_session, author=citizen, body="Hvornår åbner svømmehallen?"
+    )
+    after = section(moderation_page(client, live_session), "duplicates")
+
+    assert calls == [2, 3], "once for the first state, once after the question"
+    for shown in (first, again):
+        assert shown.count('class="duplicate-pair"') == 1
+        assert f"Merge #{duplicate.pk} into #{original.pk}" in shown
+    assert f"Merge #{third.pk} into #{original.pk}" in after
 
 
 def test_a_moderator_merges_a_suggested_pair_without_javascript(
