@@ -8,7 +8,14 @@ window: a slow machine can only make it pass.
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from channels.testing import WebsocketCommunicator
+
+T = TypeVar("T")
 
 # For a frame on a socket, a server to answer, a group to empty.
 WAIT_SECONDS = 30.0
@@ -39,3 +46,30 @@ class Communicator(WebsocketCommunicator):
 
     async def disconnect(self, code: int = 1000, timeout: float = WAIT_SECONDS) -> None:
         await super().disconnect(code, timeout)
+
+
+def wait_until(
+    condition: Callable[[], T], message: str, *, ceiling: float = WAIT_SECONDS, every: float = 0.05
+) -> T:
+    """Ask `condition` every `every` seconds until it gives something true, and return that;
+    fail with `message` when `ceiling` seconds pass first."""
+    deadline = time.monotonic() + ceiling
+    while not (result := condition()):
+        assert time.monotonic() < deadline, message
+        time.sleep(every)
+    return result
+
+
+async def async_wait_until(
+    condition: Callable[[], Awaitable[T]],
+    message: str,
+    *,
+    ceiling: float = WAIT_SECONDS,
+    every: float = 0.05,
+) -> T:
+    """wait_until for a condition that is awaited."""
+    deadline = time.monotonic() + ceiling
+    while not (result := await condition()):
+        assert time.monotonic() < deadline, message
+        await asyncio.sleep(every)
+    return result

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,7 +15,7 @@ from rest_framework.test import APIClient
 from sessions import services
 from sessions.models import Event, IdempotencyKey, Post
 from tests.factories import PostFactory, SessionFactory, UserFactory, api_token
-from tests.waiting import WAIT_SECONDS
+from tests.waiting import WAIT_SECONDS, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,10 +58,7 @@ def race(monkeypatch, service_name: str, url: str, body: dict | None):
         assert inside.wait(WAIT_SECONDS)
         monkeypatch.setattr(services, service_name, real_service)
         second = pool.submit(post_with_key, token, url, body)
-        deadline = time.monotonic() + WAIT_SECONDS
-        while waiting_on_a_lock() == 0:
-            assert time.monotonic() < deadline, "the second request never waited for the first"
-            time.sleep(0.01)
+        wait_until(waiting_on_a_lock, "the second request never waited for the first", every=0.01)
         release.set()
         return first.result(WAIT_SECONDS), second.result(WAIT_SECONDS)
 

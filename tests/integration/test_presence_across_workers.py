@@ -4,7 +4,6 @@ socket is, and gone soon after it leaves."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from websockets.sync.client import ClientConnection, connect
@@ -13,7 +12,7 @@ from sessions import audience, services
 from tests.factories import ModeratorFactory, SessionFactory, UserFactory
 from tests.servers import CACHE_PREFIX
 from tests.test_moderation import session_cookie
-from tests.waiting import WAIT_SECONDS
+from tests.waiting import WAIT_SECONDS, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,11 +54,10 @@ def signed_in_watch(worker, session_id: int, user) -> ClientConnection:
 
 
 def signed_in_viewers_become(session_id: int, expected: int) -> bool:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while audience.signed_in_viewers(session_id) != expected:
-        assert time.monotonic() < deadline, f"never {expected} signed-in viewers"
-        time.sleep(0.05)
-    return True
+    return wait_until(
+        lambda: audience.signed_in_viewers(session_id) == expected,
+        f"never {expected} signed-in viewers",
+    )
 
 
 def test_a_poll_closing_counts_signed_in_viewers_of_every_worker_once_each(workers, settings):

@@ -29,7 +29,7 @@ from sessions.models import Event, Post
 from tests import servers
 from tests.factories import SessionFactory, UserFactory, api_token
 from tests.servers import CACHE_PREFIX, PRODUCTION, PROJECT, DaphneServer, collect_static, free_port
-from tests.waiting import WAIT_SECONDS
+from tests.waiting import WAIT_SECONDS, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -164,11 +164,11 @@ class Poster(threading.Thread):
             self.failure = failure
 
     def wait_for(self, count: int) -> None:
-        deadline = time.monotonic() + RESTART_SECONDS
-        while len(self.asked) < count:
+        def asked_enough() -> bool:
             assert self.failure is None, self.failure
-            assert time.monotonic() < deadline, f"only {len(self.asked)} questions asked"
-            time.sleep(0.05)
+            return len(self.asked) >= count
+
+        wait_until(asked_enough, f"fewer than {count} questions asked", ceiling=RESTART_SECONDS)
 
 
 def test_a_rolling_restart_of_two_workers_loses_and_doubles_no_event(draining_workers):
@@ -311,10 +311,12 @@ def supervisor(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int, Path]]:
         text=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + RESTART_SECONDS
-        while not (answers(port) and answers(port + 1)):
-            assert process.poll() is None and time.monotonic() < deadline, "no workers"
-            time.sleep(0.2)
+
+        def both_answer() -> bool:
+            assert process.poll() is None, "the supervisor stopped"
+            return answers(port) and answers(port + 1)
+
+        wait_until(both_answer, "no workers", ceiling=RESTART_SECONDS, every=0.2)
         yield process, port, pid_file
     finally:
         if process.poll() is None:

@@ -3,7 +3,6 @@ and the last one always arrives, and results not yet public reach only the moder
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -16,7 +15,7 @@ from sessions.services.polls import ResultsPublisher
 from tests.factories import ModeratorFactory, SessionFactory, UserFactory
 from tests.live.test_consumers import connect, receive
 from tests.test_moderation import open_socket
-from tests.waiting import WAIT_SECONDS
+from tests.waiting import async_wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -209,11 +208,11 @@ def another_open_poll(session, user):
 async def signed_in_viewers_become(session_id: int, expected: int) -> bool:
     """With Redis, viewers are written at the relay's next presence count; in one process at
     once."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while await database_sync_to_async(audience.signed_in_viewers)(session_id) != expected:
-        assert time.monotonic() < deadline, f"never {expected} signed-in viewers"
-        await asyncio.sleep(0.05)
-    return True
+
+    async def counted() -> bool:
+        return await database_sync_to_async(audience.signed_in_viewers)(session_id) == expected
+
+    return await async_wait_until(counted, f"never {expected} signed-in viewers")
 
 
 async def test_a_closing_poll_keeps_how_many_watched_signed_in_each_person_once(settings):

@@ -3,7 +3,6 @@ its session, gaps read from the log, vote counts coalesced, slow sockets closed 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket as sockets
 import time
@@ -27,7 +26,7 @@ from sessions.models import Session
 from tests.factories import SessionFactory, UserFactory, api_token
 from tests.live.test_consumers import ask, connect, live_session_with_citizen, receive
 from tests.servers import DaphneServer
-from tests.waiting import WAIT_SECONDS
+from tests.waiting import WAIT_SECONDS, async_wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -270,11 +269,11 @@ async def test_the_relay_leaves_the_group_once_the_last_socket_of_a_session_is_g
     assert len(await group_members(group)) == len(before) + 1
 
     await socket.disconnect()
-    deadline = time.monotonic() + WAIT_SECONDS
-    while await group_members(group) != before and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
 
-    assert await group_members(group) == before
+    async def left_the_group() -> bool:
+        return await group_members(group) == before
+
+    await async_wait_until(left_the_group, "the socket is still in the group")
     assert session.pk not in get_relay().sessions
 
 
