@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import io
 import logging
 import os
 import pstats
@@ -42,6 +43,12 @@ def options() -> argparse.Namespace:
     parser.add_argument("--loads", type=int, default=500)
     parser.add_argument("--warm", type=int, default=100)
     parser.add_argument("--anonymous", action="store_true")
+    parser.add_argument(
+        "--wsgi",
+        action="store_true",
+        help="through Django's WSGI handler as townhall/http.py runs it (database connections "
+        "back to the pool after each load), not the test client",
+    )
     parser.add_argument("--profile", type=int, default=0, help="print this many functions")
     parser.add_argument("--callees", help="with --profile: what functions matching this call")
     parser.add_argument("--keep", action="store_true", help="reuse the session already there")
@@ -78,11 +85,14 @@ def main() -> int:
     logging.getLogger("axes").setLevel(logging.WARNING)
     import redis
     from django.contrib.auth import get_user_model
+    from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
     from django.db import connection
+    from django.http import HttpResponse
     from django.test import Client
 
     from sessions.models import Session
+    from townhall.http import environ_for
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -112,10 +122,29 @@ def main() -> int:
             assert "sessionid" in client.cookies, f"{username} did not sign in"
         clients.append(client)
 
+    handler = WSGIHandler()
+
     def load(n: int):
-        response = clients[n % len(clients)].get(path)
-        assert response.status_code == 200, response.status_code
-        return response
+        client = clients[n % len(clients)]
+        if not args.wsgi:
+            response = client.get(path)
+            assert response.status_code == 200, response.status_code
+            return response
+        cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "headers": [(b"host", b"127.0.0.1"), (b"cookie", cookie.encode())],
+            "server": ("127.0.0.1", 8000),
+            "client": ("127.0.0.1", 50000),
+        }
+        statuses = []
+        chunks = handler(environ_for(scope, io.BytesIO()), lambda s, h: statuses.append(s))
+        content = b"".join(chunks)
+        chunks.close()
+        assert statuses[0].startswith("200"), statuses
+        return HttpResponse(content)
 
     for n in range(args.warm):
         load(n)
