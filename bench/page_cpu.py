@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import logging
 import os
@@ -43,6 +44,7 @@ def options() -> argparse.Namespace:
     parser.add_argument("--loads", type=int, default=500)
     parser.add_argument("--warm", type=int, default=100)
     parser.add_argument("--anonymous", action="store_true")
+    parser.add_argument("--freeze", action="store_true", help="gc.freeze() before the loads")
     parser.add_argument(
         "--wsgi",
         action="store_true",
@@ -123,6 +125,8 @@ def main() -> int:
         clients.append(client)
 
     handler = WSGIHandler()
+    if args.freeze:
+        gc.freeze()
 
     def load(n: int):
         client = clients[n % len(clients)]
@@ -157,6 +161,16 @@ def main() -> int:
     with connection.execute_wrapper(record):
         page = load(0)
     profile = cProfile.Profile(time.thread_time) if args.profile else None
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    collecting: dict[str, float] = {}
+
+    def note_collection(phase: str, info: dict) -> None:
+        if phase == "start":
+            collecting["since"] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append(time.perf_counter() - collecting.pop("since"))
+
+    gc.callbacks.append(note_collection)
     times = []
     for n in range(args.loads):
         if profile:
@@ -167,6 +181,15 @@ def main() -> int:
         if profile:
             profile.disable()
     body = b"".join(page) if page.streaming else page.content
+    gc.callbacks.remove(note_collection)
+    print(
+        "garbage collections while measuring: "
+        + ", ".join(
+            f"generation {n}: {len(found)}, longest {max(found, default=0) * 1000:.1f} ms"
+            for n, found in pauses.items()
+        )
+        + f"; {len(gc.get_objects()):,} objects tracked"
+    )
     if args.save:
         Path(args.save).write_bytes(body)
     kind = "anonymous" if args.anonymous else f"signed in ({len(clients)} citizens)"
@@ -227,12 +250,17 @@ def served(args: argparse.Namespace, path: str, usernames: list[str]) -> None:
             load(n)
         started = rush.cpu_seconds(worker.process.pid)
         size = 0
+        waits = []
         for n in range(args.served):
+            sent = time.perf_counter()
             size = load(n)
+            waits.append(time.perf_counter() - sent)
         used = rush.cpu_seconds(worker.process.pid) - started
         print(
             f"served by one worker: {args.served} loads, its CPU {used / args.served * 1000:.2f} "
-            f"ms a load; {size:,} bytes sent"
+            f"ms a load; {size:,} bytes sent; each load p50 {statistics.median(waits) * 1000:.1f} "
+            f"ms, longest {max(waits) * 1000:.1f} ms, then "
+            + ", ".join(f"{wait * 1000:.1f}" for wait in sorted(waits)[-6:-1][::-1])
         )
     finally:
         worker.stop()
