@@ -141,6 +141,24 @@ async def test_a_stream_goes_out_in_pieces():
     assert sum(1 for m in client.sent if m["type"] == "http.response.body") >= 7
 
 
+async def test_a_large_page_goes_back_to_the_loop_once_served():
+    client = Client()
+    sent_before_close: list[int] = []
+
+    class Page(list):
+        def close(self) -> None:
+            sent_before_close.append(len(client.sent))
+
+    def page(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/html")])
+        return Page([b"x" * 1_000_000])
+
+    await ThreadedWSGI(page, threads=1, max_wait=10)(scope(), client.receive, client.send)
+    assert client.body == b"x" * 1_000_000
+    # Nothing was handed to the loop while the thread served it: one hand-over at the end.
+    assert sent_before_close == [0]
+
+
 async def test_the_environ_carries_what_django_reads():
     environ = environ_for(
         scope(headers=[(b"content-type", b"application/json"), (b"x-a", b"1"), (b"x-a", b"2")]),

@@ -128,17 +128,20 @@ class ThreadedWSGI:
 
         chunks = self.wsgi_app(environ_for(scope, body), start_response)
         try:
-            # A page is one chunk: start, body and end go back to the loop together. A stream
-            # (a file, an export) goes out as it comes, a few hundred kilobytes at a time.
+            # A page is one chunk, however large: start, body and end go back to the loop
+            # together, in one wake-up. A stream (a file, an export) goes out as it comes, a
+            # few hundred kilobytes at a time: what is pending is sent when a further chunk
+            # comes, so a page's one chunk never costs a hand-over of its own.
             pending: list[Message] = [started[0]]
             pending_bytes = 0
             for chunk in chunks:
-                if chunk:
-                    pending.append({"type": "http.response.body", "body": chunk, "more_body": True})
-                    pending_bytes += len(chunk)
+                if not chunk:
+                    continue
                 if pending_bytes >= STREAM_FLUSH_BYTES:
                     send_now(*pending)
                     pending, pending_bytes = [], 0
+                pending.append({"type": "http.response.body", "body": chunk, "more_body": True})
+                pending_bytes += len(chunk)
             return [*pending, {"type": "http.response.body", "body": b""}]
         finally:
             close = getattr(chunks, "close", None)

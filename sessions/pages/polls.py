@@ -30,11 +30,15 @@ from ..client_ip import client_ip
 from ..models import Ballot, Poll, Session
 from ..payloads import PollResultsPayload, RecordPollPayload
 from ..services.idempotency import KeyReused, perform_once
-from . import question_cache
+from . import page_cache, question_cache
 
 # Word-cloud sizes: the most frequent word in the biggest class, the rest in proportion.
 CLOUD_SIZES = 5
 FRAGMENT_CACHE_SECONDS = 60
+# The section of a session without polls (the same for every reader): once per seq and language.
+empty_sections: page_cache.LocalCache[str] = page_cache.LocalCache(
+    question_cache.SNAPSHOTS, page_cache.LOCAL_TIMEOUT_SECONDS
+)
 
 
 @dataclass
@@ -164,15 +168,20 @@ def polls_section(
     runs_polls: bool | None = None,
 ) -> str:
     """The session page's polls section, rendered for this reader (or for everyone)."""
-    return render_to_string(
-        "sessions/_polls.html",
-        {
-            "session": session,
-            "polls": shown_polls(request, session, now, anonymous=anonymous, runs_polls=runs_polls),
-            "signed_in": not anonymous and request.user.is_authenticated,
-            "csrf_token": csrf_token,
-            "page_path": request.path,
-        },
+    polls = shown_polls(request, session, now, anonymous=anonymous, runs_polls=runs_polls)
+    context = {
+        "session": session,
+        "polls": polls,
+        "signed_in": not anonymous and request.user.is_authenticated,
+        "csrf_token": csrf_token,
+        "page_path": request.path,
+    }
+    if polls:
+        return render_to_string("sessions/_polls.html", context)
+    # Without polls the section is only its hidden frame, the same for every reader.
+    return empty_sections.get_or_make(
+        (session.pk, session.last_seq, translation.get_language()),
+        lambda: render_to_string("sessions/_polls.html", context),
     )
 
 

@@ -87,6 +87,7 @@ def _anonymous_session_page(request: HttpRequest, session: Session) -> HttpRespo
         context = _session_page_context(
             request, session, now=now, clock=page_cache.CLOCK_SLOT, ordering=ordering
         )
+        context = _whole_page_context(request, session, context, now=now)
         context["csrf_token"] = page_cache.TOKEN_SLOT
         html = render_to_string("sessions/session.html", context, request=None)
         # Nobody's token: the slot stays where forms would carry it (page_cache fills the tail).
@@ -134,6 +135,7 @@ def _render_session_page(
     if ask_form is None and failed_reply is None and _shares_the_citizens_page(request, context):
         html = _citizens_page(request, session, context, token=token, clock=iso(now), now=now)
     else:
+        context = _whole_page_context(request, session, context, now=now)
         html = render_to_string("sessions/session.html", context, request=request)
         html = html.replace(page_cache.TOKEN_SLOT, token)
     body = _join_page(html, context, token=token)
@@ -228,7 +230,7 @@ def _citizens_page(
 
     def render_the_look() -> str:
         look = {
-            **context,
+            **_whole_page_context(request, session, context, now=now),
             **context_processors.sign_in_options(request),
             "user": CitizenLook(),
             "csrf_token": page_cache.TOKEN_SLOT,
@@ -371,24 +373,9 @@ def _session_page_context(
             )
         ),
         "session": session,
-        "calendar": calendars.calendar_links(request, session),
-        "oembed_url": embed.oembed_discovery_url(request, session),
-        "embed": embed.staff_snippets(request, session) if request.user.is_staff else None,
         "status": session.status_at(now),
         # "Remind me" or "Take back the reminder": the reader's own (a slot of the shell).
-        "reminder_html": mark_safe(
-            render_to_string(
-                "sessions/_reminder.html",
-                {
-                    "user": request.user,
-                    "session": session,
-                    "reminded": viewer.reminded,
-                    "reminder_minutes": settings.TOWNHALL_REMINDER_MINUTES,
-                    "page_path": _page_path(request, ordering),
-                    "csrf_token": page_cache.TOKEN_SLOT,
-                },
-            )
-        ),
+        "reminder_html": _reminder_html(request, session, viewer.reminded, ordering),
         "follow_up_over": not accepts_answers,
         # Signed-in readers only (the anonymous page is cached): how to take part here.
         "verification_message": identity.verification_needed(request.user, session),
@@ -397,27 +384,82 @@ def _session_page_context(
         "question_articles": page_cache.QUESTIONS_SLOT,
         "articles": articles,
         "payloads_json": shown.payloads_json,
-        # Only a panel politician's page lists them.
-        "open_questions": sorted(
-            (q for q in shown.questions if not q.is_answered and not q.merged_into_id),
-            key=lambda q: (-q.vote_count, q.created_at),
-        )
-        if me
-        else [],
         "ordering": ordering,
         "page_path": _page_path(request, ordering),
-        "ask_form": ask_form or AskForm(),
-        "enter_form": EnterQuestionForm(),
-        "time_zone": settings.TIME_ZONE,
-        "state_json": _state_json(
-            session, now, voted_json=question_cache.script_json(sorted(voted))
-        ),
+        "ask_form": ask_form,
         "clock": {"server_now": clock},
-        "i18n_script": live_page_strings_script(translation.get_language()),
         # Rendered into <template> elements: the live page clones them for new posts, so a
         # post added live has the same markup as one rendered by the server.
         "blanks": question_cache.blank_articles(reader, render_blank),
         "voted": voted,
+    }
+
+
+# The reminder form in its few versions (reminded or not, with an e-mail address or not),
+# with the token's slot: the same for many readers.
+reminder_forms: page_cache.LocalCache[SafeString] = page_cache.LocalCache(
+    question_cache.SNAPSHOTS * 8, page_cache.LOCAL_TIMEOUT_SECONDS
+)
+
+
+def _reminder_html(
+    request: HttpRequest, session: Session, reminded: bool, ordering: str
+) -> SafeString:
+    user = request.user
+    page_path = _page_path(request, ordering)
+    key = (
+        session.pk,
+        # The session's title is in it: a change of it is an event.
+        session.last_seq,
+        translation.get_language(),
+        user.is_authenticated,
+        reminded,
+        bool(user.is_authenticated and user.email),
+        page_path,
+    )
+    return reminder_forms.get_or_make(
+        key,
+        lambda: mark_safe(
+            render_to_string(
+                "sessions/_reminder.html",
+                {
+                    "user": user,
+                    "session": session,
+                    "reminded": reminded,
+                    "reminder_minutes": settings.TOWNHALL_REMINDER_MINUTES,
+                    "page_path": page_path,
+                    "csrf_token": page_cache.TOKEN_SLOT,
+                },
+            )
+        ),
+    )
+
+
+def _whole_page_context(
+    request: HttpRequest, session: Session, context: dict[str, Any], *, now: datetime
+) -> dict[str, Any]:
+    """`context` (the reader's, _session_page_context) with what only rendering the whole page
+    needs: a citizen's page made from the shell of their look has it already."""
+    me = context["me_politician"]
+    return {
+        **context,
+        "calendar": calendars.calendar_links(request, session),
+        "oembed_url": embed.oembed_discovery_url(request, session),
+        "embed": embed.staff_snippets(request, session) if request.user.is_staff else None,
+        # Only a panel politician's page lists them.
+        "open_questions": sorted(
+            (q for q in context["questions"] if not q.is_answered and not q.merged_into_id),
+            key=lambda q: (-q.vote_count, q.created_at),
+        )
+        if me
+        else [],
+        "ask_form": context["ask_form"] or AskForm(),
+        "enter_form": EnterQuestionForm(),
+        "time_zone": settings.TIME_ZONE,
+        "state_json": _state_json(
+            session, now, voted_json=question_cache.script_json(sorted(context["voted"]))
+        ),
+        "i18n_script": live_page_strings_script(translation.get_language()),
     }
 
 
