@@ -15,6 +15,11 @@ published questions of 100-400 characters, with replies, panel answers and votes
               the time from opening the TCP connection to the socket's first frame (the
               session's viewers-now count, sent when the socket has caught up), with
               --with-page-load while the anonymous wrk load runs;
+  paced       the signed-in page again, --paced-rate (150) loads due a second from up to
+              --connections connections: an open loop, as visitors arrive, each load's latency
+              counted from when it was due (wrk's closed loop above puts --connections loads
+              in flight all the time, so its latency is mostly the queue it makes itself), on
+              the workers of the signed-in load, warm and idle again;
   idle        after each load, every worker's CPU % per second for --idle seconds.
 
 For the pages: loads per second (2xx answers), p50 and p99 latency, and errors (non-2xx,
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import os
 import random
 import re
@@ -42,6 +48,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -625,6 +632,81 @@ def wrk_command(
     ]
 
 
+def paced_load(
+    *,
+    ports: list[int],
+    path: str,
+    cookies: list[str],
+    rate: float,
+    seconds: int,
+    connections: int,
+    timeout: int,
+) -> dict[str, int]:
+    """Page loads due at `rate` a second for `seconds`, whatever the answers' pace (an open loop,
+    as visitors arrive: a slow answer does not hold the next visitor back), sent from at most
+    `connections` keep-alive connections (threads), round the ports, the cookies in turn. Each
+    load's latency counts from when it was due, so a wait for a free connection is in it. The
+    figures as wrk_figures gives them."""
+    count = int(rate * seconds)
+    begin = time.perf_counter() + 0.2
+    due = [begin + n / rate for n in range(count)]
+    indexes = iter(range(count))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    figures = dict.fromkeys(("bytes", "non2xx", "connect", "read", "write", "timeout"), 0)
+    last_answer = [begin]
+
+    def sender(number: int) -> None:
+        port = ports[number % len(ports)]
+        connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        while True:
+            with lock:
+                index = next(indexes, None)
+            if index is None:
+                break
+            time.sleep(max(0.0, due[index] - time.perf_counter()))
+            headers = {"Accept-Encoding": "gzip, deflate, br", "Host": f"{HOST}:{port}"}
+            if cookies:
+                headers["Cookie"] = cookies[index % len(cookies)]
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+            except TimeoutError:
+                failure = "timeout"
+            except (OSError, http.client.HTTPException):
+                failure = "read"
+            else:
+                failure = None
+            answered = time.perf_counter()
+            with lock:
+                if failure:
+                    figures[failure] += 1
+                    connection.close()
+                    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+                    continue
+                latencies.append(answered - due[index])
+                figures["bytes"] += len(body)
+                figures["non2xx"] += not 200 <= response.status < 300
+                last_answer[0] = max(last_answer[0], answered)
+        connection.close()
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+    return {
+        **figures,
+        "requests": len(latencies),
+        "duration_us": int((last_answer[0] - begin) * 1e6),
+        "p50_us": int(percentile(latencies, 0.50) * 1e6) if latencies else 0,
+        "p99_us": int(percentile(latencies, 0.99) * 1e6) if latencies else 0,
+        "max_us": int(latencies[-1] * 1e6) if latencies else 0,
+    }
+
+
 @contextmanager
 def running(command: list[str]) -> Iterator[subprocess.Popen]:
     """A subprocess that is ended when the block is left, however it is left."""
@@ -821,6 +903,12 @@ def options() -> argparse.Namespace:
     parser.add_argument(
         "--with-page-load", action="store_true", help="the anonymous wrk load during the burst"
     )
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=150,
+        help="signed-in loads due a second in the paced load after wrk's (150; 0: none)",
+    )
     parser.add_argument("--idle", type=int, help="seconds of CPU after each load (10)")
     parser.add_argument(
         "--quick", action="store_true", help="a smoke run: 5 s loads, 200 sockets in 5 s"
@@ -968,6 +1056,22 @@ def main() -> int:
             page_load(cookies, "signed-in", args.duration)
             idle_profile(workers, args.idle, "the signed-in page load")
             health(workers, path)
+            if args.paced_rate:
+                # On the same workers, warm and idle again (see `health`), as a town hall's
+                # are when its session opens.
+                pids = [worker.process.pid for worker in workers]
+                cpu_before = sum(cpu_seconds(pid) for pid in pids)
+                figures = paced_load(
+                    ports=ports,
+                    path=path,
+                    cookies=cookies,
+                    rate=args.paced_rate,
+                    seconds=args.duration,
+                    connections=args.connections,
+                    timeout=args.timeout,
+                )
+                cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+                print_pages(f"signed-in, {args.paced_rate:g} due a second", figures, args, cpu)
 
         restart(workers)
         wrk_load = None
