@@ -14,7 +14,8 @@ published questions of 100-400 characters, with replies, panel answers and votes
   sockets     --sockets WebSockets opening evenly over --burst seconds, spread over the workers:
               the time from opening the TCP connection to the socket's first frame (the
               session's viewers-now count, sent when the socket has caught up), with
-              --with-page-load while the anonymous wrk load runs;
+              --with-page-load while the anonymous wrk load runs, then again while the
+              paced signed-in load runs;
   paced       the signed-in page again, --paced-rate (150) loads due a second from up to
               --connections connections: an open loop, as visitors arrive, each load's latency
               counted from when it was due (wrk's closed loop above puts --connections loads
@@ -50,7 +51,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -823,7 +824,7 @@ async def socket_burst(ports: list[int], path: str, count: int, seconds: float) 
     }
 
 
-def print_sockets(result: dict, count: int, seconds: float, with_load: bool) -> None:
+def print_sockets(result: dict, count: int, seconds: float, with_load: str | None) -> None:
     first, opened, failures = result["first"], result["opened"], result["failures"]
 
     def spread(values: list[float]) -> str:
@@ -834,8 +835,9 @@ def print_sockets(result: dict, count: int, seconds: float, with_load: bool) -> 
             f"p99 {percentile(values, 0.99) * 1000:6.0f} ms  max {values[-1] * 1000:6.0f} ms"
         )
 
+    alongside = f" with the {with_load} page load" if with_load else ""
     print(
-        f"sockets {count} in {seconds:.0f} s{' with the anonymous page load' if with_load else ''}"
+        f"sockets {count} in {seconds:.0f} s{alongside}"
         f": first frame {spread(first)}  ({len(first)}/{count} got one)",
         flush=True,
     )
@@ -853,16 +855,22 @@ async def rush(
     path: str,
     *,
     wrk_load: tuple[list[str], int] | None,
+    paced: Callable[[], dict[str, int]] | None = None,
 ) -> bool:
-    """The socket burst (with wrk's load alongside when given), then the workers' CPU while the
-    sockets stay open, as viewers watching do. Whether any socket got its first frame."""
+    """The socket burst (with wrk's anonymous load, or `paced`, the paced signed-in load,
+    alongside when given), then the workers' CPU while the sockets stay open, as viewers
+    watching do. Whether any socket got its first frame."""
     ports = [worker.port for worker in workers]
     with running(wrk_load[0]) if wrk_load else nullcontext() as process:
+        paced_figures = asyncio.create_task(asyncio.to_thread(paced)) if paced else None
         burst = await socket_burst(ports, path, args.sockets, args.burst)
-        print_sockets(burst, args.sockets, args.burst, wrk_load is not None)
+        kind = "anonymous" if wrk_load else f"signed-in, {args.paced_rate:g} due a second"
+        print_sockets(burst, args.sockets, args.burst, kind if wrk_load or paced else None)
         if wrk_load:
             figures = await asyncio.to_thread(wrk_figures, process, wrk_load[1])
-            print_pages("anonymous", figures, args)
+            print_pages(kind, figures, args)
+        if paced_figures:
+            print_pages(kind, await paced_figures, args)
     await asyncio.to_thread(
         idle_profile, workers, args.idle, f"the burst ({len(burst['viewers'])} sockets open)"
     )
@@ -1093,6 +1101,27 @@ def main() -> int:
             rush(args, workers, f"/ws/sessions/{session_id}/", wrk_load=wrk_load)
         )
         failed = failed or not got_frames
+        if args.with_page_load and args.paced_rate and cookies:
+            # The burst again, with the paced signed-in load alongside instead of wrk's.
+            restart(workers)
+            got_frames = asyncio.run(
+                rush(
+                    args,
+                    workers,
+                    f"/ws/sessions/{session_id}/",
+                    wrk_load=None,
+                    paced=lambda: paced_load(
+                        ports=ports,
+                        path=path,
+                        cookies=cookies,
+                        rate=args.paced_rate,
+                        seconds=int(args.burst + 0.999),
+                        connections=args.connections,
+                        timeout=args.timeout,
+                    ),
+                )
+            )
+            failed = failed or not got_frames
     except KeyboardInterrupt as reason:
         print(f"\nstopped ({reason or 'Ctrl-C'}): cleaning up", file=sys.stderr, flush=True)
         failed = True
