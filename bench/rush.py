@@ -1102,8 +1102,16 @@ def main() -> int:
         )
         failed = failed or not got_frames
         if args.with_page_load and args.paced_rate and cookies:
-            # The burst again, with the paced signed-in load alongside instead of wrk's.
+            # The burst again, with the paced signed-in load alongside instead of wrk's, on
+            # fresh workers that have served a few signed-in pages first (imports, templates,
+            # the connection pools), as a town hall's have before its session opens.
             restart(workers)
+            for n in range(4 * len(ports)):
+                requests.get(
+                    f"http://{HOST}:{ports[n % len(ports)]}{path}",
+                    headers={"Cookie": cookies[n % len(cookies)]},
+                    timeout=60,
+                )
             got_frames = asyncio.run(
                 rush(
                     args,
