@@ -8,13 +8,21 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, Route, expect
 
-from sessions.models import Ballot, Poll, PollOption, Post
+from sessions.models import Ballot, Poll, PollOption, Post, Session
 from tests.factories import SessionFactory, UserFactory
 from tests.waiting import BROWSER_WAIT_MS
 
 from .pages import log_in, never_reloaded, open_live
 
 pytestmark = pytest.mark.browser
+
+
+def citizen_on(session: Session, browser: Browser, daphne_url: str) -> Page:
+    """A citizen signed in, on the session's page with its socket live."""
+    UserFactory(username="borger")
+    citizen = log_in(browser, daphne_url, "borger")
+    open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
+    return citizen
 
 
 def lose_the_first_answer(page: Page, url: str) -> list[str]:
@@ -38,9 +46,7 @@ def test_a_question_whose_answer_was_lost_is_resent_and_stored_once(
     daphne_url: str, browser: Browser
 ):
     session = SessionFactory()
-    UserFactory(username="borger")
-    citizen = log_in(browser, daphne_url, "borger")
-    open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
+    citizen = citizen_on(session, browser, daphne_url)
     sent = lose_the_first_answer(citizen, f"**/api/sessions/{session.pk}/questions/")
     citizen.get_by_label("Your question").fill("Hvornår åbner havnebadet?")
     citizen.get_by_role("button", name="Ask", exact=True).click()
@@ -59,9 +65,7 @@ def test_a_question_met_by_503_is_resent_by_itself_after_retry_after(
     daphne_url: str, browser: Browser
 ):
     session = SessionFactory()
-    UserFactory(username="borger")
-    citizen = log_in(browser, daphne_url, "borger")
-    open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
+    citizen = citizen_on(session, browser, daphne_url)
     sent: list[str] = []
 
     def unavailable_once(route: Route) -> None:
@@ -91,9 +95,7 @@ def test_a_question_met_by_503_is_resent_by_itself_after_retry_after(
 
 def test_the_next_question_gets_a_new_key(daphne_url: str, browser: Browser):
     session = SessionFactory()
-    UserFactory(username="borger")
-    citizen = log_in(browser, daphne_url, "borger")
-    open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
+    citizen = citizen_on(session, browser, daphne_url)
     sent: list[str] = []
 
     def record(route: Route) -> None:
@@ -113,9 +115,7 @@ def test_the_next_question_gets_a_new_key(daphne_url: str, browser: Browser):
 
 def test_a_double_submit_of_one_draft_is_one_question(daphne_url: str, browser: Browser):
     session = SessionFactory()
-    UserFactory(username="borger")
-    citizen = log_in(browser, daphne_url, "borger")
-    open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
+    citizen = citizen_on(session, browser, daphne_url)
     sent: list[str] = []
 
     def record(route: Route) -> None:
@@ -149,9 +149,7 @@ def test_a_ballot_whose_answer_was_lost_is_resent_and_counted_once(
     )
     for position, text in enumerate(["Svømmehal", "Cykelsti"]):
         PollOption.objects.create(poll=poll, text=text, position=position)
-    UserFactory(username="borger")
-    citizen = log_in(browser, daphne_url, "borger")
-    open_live(citizen, f"{daphne_url}/sessions/{session.pk}/")
+    citizen = citizen_on(session, browser, daphne_url)
     sent = lose_the_first_answer(citizen, f"**/api/polls/{poll.pk}/ballot/")
     shown = citizen.locator(f"#poll-{poll.pk}")
     shown.get_by_label("Cykelsti").check()
