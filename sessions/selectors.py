@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +27,7 @@ from .models import (
     Notification,
     Politician,
     Poll,
+    PollOption,
     PollTally,
     Post,
     Reminder,
@@ -840,10 +842,26 @@ def may_see_results(
     return poll.results == Poll.Results.AFTER_VOTE and voted and poll.status != Poll.Status.DRAFT
 
 
-def poll_counts(poll: Poll, stored: dict[str, int] | None = None) -> dict[str, int]:
+def poll_option_ids(poll: Poll) -> tuple[int, ...]:
+    """The poll's option ids in their order, read once per process: a poll's options never
+    change after it is created (polls are not edited), and a storm's ballots each need them."""
+    return _stored_option_ids(poll.pk, poll.created_at)
+
+
+# Keyed by the poll's creation too, so an id that a rolled-back poll had and a new one got
+# again (SQLite's sequence is rolled back with the transaction) is never mistaken for it.
+@functools.lru_cache(maxsize=1024)
+def _stored_option_ids(poll_id: int, created_at: datetime) -> tuple[int, ...]:
+    return tuple(PollOption.objects.filter(poll_id=poll_id).values_list("pk", flat=True))
+
+
+def poll_counts(
+    poll: Poll, stored: dict[str, int] | None = None, option_ids: Sequence[int] | None = None
+) -> dict[str, int]:
     """Counts per answer: every option (or scale value) in order, zeros included; a word
     cloud's words most frequent first. Words held by a watched word are left out. `stored`:
-    the poll's published tallies when already read (see polls_results)."""
+    the poll's published tallies when already read (see polls_results); `option_ids`: the
+    options' ids when known (poll_option_ids), else the poll's options are read."""
     if stored is None:
         stored = dict(PollTally.objects.filter(poll=poll, held=False).values_list("key", "count"))
     if poll.kind == Poll.Kind.WORDS:
@@ -855,7 +873,9 @@ def poll_counts(poll: Poll, stored: dict[str, int] | None = None) -> dict[str, i
     if poll.kind == Poll.Kind.SCALE:
         keys = [str(value) for value in range(poll.scale_min, poll.scale_max + 1)]
     else:
-        keys = [str(option.pk) for option in poll.options.all()]
+        if option_ids is None:
+            option_ids = [option.pk for option in poll.options.all()]
+        keys = [str(pk) for pk in option_ids]
     return {key: stored.get(key, 0) for key in keys}
 
 

@@ -196,7 +196,7 @@ class BallotView(APIView):
         tags=["polls"],
     )
     def post(self, request: Request, poll_id: int) -> Response:
-        poll = object_or_404(Poll, poll_id)
+        poll = object_or_404(Poll.objects.select_related("session__municipality"), poll_id)
         fields = valid_input(BallotInput, request)
         return idempotent(request, body=fields, perform=lambda: self.cast(request, poll, fields))
 

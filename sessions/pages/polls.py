@@ -264,7 +264,7 @@ def _cast(request: HttpRequest, poll: Poll, answer: dict[str, Any]) -> services.
 @require_POST
 def ballot(request: HttpRequest, poll_id: int) -> HttpResponse:
     """Vote from the session page without JavaScript."""
-    poll = get_object_or_404(Poll, pk=poll_id)
+    poll = get_object_or_404(Poll.objects.select_related("session__municipality"), pk=poll_id)
     answer: dict[str, Any] = {}
     if poll.kind == Poll.Kind.SCALE:
         raw = request.POST.get("value", "")

@@ -16,7 +16,9 @@ from .common import User
 
 
 def issue_api_token(*, user: User) -> tuple[str, datetime]:
-    """A new token and its expiry. The token is returned this once: only its hash is stored."""
+    """A new token and its expiry. The token is returned this once: only its hash is stored.
+    The user's expired tokens are deleted here (the API's authentication leaves them)."""
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     instance, token = AuthToken.objects.create(user=user)
     return token, instance.expiry
 

@@ -1,8 +1,8 @@
 """Polls: prepare a draft, open it, close it, and cast (or change) a ballot.
 
 One ballot per person per poll is the database's (Ballot's unique constraint); counts are
-PollTally rows raised and lowered with F() in the ballot's transaction, under the session's row
-lock (which events.record takes anyway), so no count is ever read, changed and written back.
+PollTally rows raised and lowered with F() in the ballot's transaction, under the poll's row
+lock, so no count is ever read, changed and written back.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import NamedTuple
 from django import db
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,7 @@ from ..selectors import (
     may_create_polls,
     may_run_polls,
     poll_counts,
+    poll_option_ids,
     poll_results,
     results_public,
 )
@@ -49,6 +50,7 @@ SCALE_BOUND = 10
 MAX_SCALE_STEPS = 11
 MAX_WORDS = 3
 MAX_WORD_LENGTH = 40
+CHOICE_KINDS = (Poll.Kind.SINGLE, Poll.Kind.MULTIPLE)
 
 
 def _text(value: object, *, field: str, limit: int, required: bool = True) -> str:
@@ -359,8 +361,7 @@ def _answer_keys(poll: Poll, *, choices: object, value: object, words: object) -
         raise ValidationError(
             {"choices": _("Choose at most %(limit)d.") % {"limit": limit}}, code="too_many"
         )
-    known = {option.pk for option in poll.options.all()}
-    if not set(ids) <= known:
+    if not set(ids) <= set(poll_option_ids(poll)):
         raise ValidationError(
             {"choices": _("That is not an option of this poll.")}, code="unknown_option"
         )
@@ -390,9 +391,7 @@ def _count(poll: Poll, keys: Sequence[str], step: int, held: set[str] = frozense
             PollTally.objects.filter(poll=poll, key=key).update(count=F("count") + step)
 
 
-def _require_open(poll: Poll, session: Session, now: datetime) -> None:
-    if poll.status != Poll.Status.OPEN:
-        raise ValidationError(_("This poll is not open for votes."), code="not_open")
+def _require_session_open(session: Session, now: datetime) -> None:
     if not session.accepts_posts_at(now):
         # The poll stays open in the database until close_polls_of_ended_sessions (cron) closes
         # it at the session's end.
@@ -511,25 +510,21 @@ def cast_ballot(
     limit. Words are screened by the municipality's watched words: a "hold" word is counted
     but kept out of the published cloud.
 
-    Locks the poll's row, not the session's: ballots of a storm wait only for each other's
-    count. The results go out after commit, at most once per TOWNHALL_POLL_RESULTS_INTERVAL
-    from each process (see ResultsPublisher), to everyone when they may see them, else only to
-    the moderators' sockets.
+    `poll` as the caller read it, best with its session and municipality (select_related):
+    its kind, options and settings never change, and whether it is open is the database's
+    answer under its row lock, where closing it (or its session) waits for this ballot or this
+    ballot finds it closed. Locks the poll's row, not the session's: ballots of a storm wait
+    only for each other's count. The results go out after commit, at most once
+    per TOWNHALL_POLL_RESULTS_INTERVAL from each process (see ResultsPublisher), to everyone
+    when they may see them, else only to the moderators' sockets.
     """
     require_signed_in(user, _("Sign in to vote in polls."))
     check_rate_limit(action="vote", user=user, ip=client_ip)
     now = resolve_now(now)
-    # What only reads is checked before the poll's lock: its kind, options and settings never
-    # change once it is open, and a ban or verification racing a ballot may as well have come
-    # a moment later. A session closing meanwhile closes the poll under the poll's lock, which
-    # the ballot's count waits for (below).
-    poll = (
-        Poll.objects.select_related("session__municipality")
-        .prefetch_related("options")
-        .get(pk=poll.pk)
-    )
+    # Checked before the lock: a ban or verification racing a ballot may as well have come a
+    # moment later.
     session = poll.session
-    _require_open(poll, session, now)
+    _require_session_open(session, now)
     require_not_banned(user, session.municipality, now)
     require_verified_to_take_part(user, session)
     keys = _answer_keys(poll, choices=choices, value=value, words=words)
@@ -551,21 +546,38 @@ def cast_ballot(
                 before = ballot.choices or []
                 ballot.choices = keys
                 ballot.save(update_fields=["choices"])
-            # The poll's row lock, and the check that it is still open: closing it waits for
-            # this ballot, or this ballot finds it closed. Taken before any tally's lock.
-            still_open = Poll.objects.filter(pk=poll.pk, status=Poll.Status.OPEN).update(
-                voter_count=F("voter_count") + (1 if first_ballot else 0)
-            )
-            if not still_open:
+            # Taken before any tally's lock, and held to the commit: no other ballot counts
+            # between this one's count and the results read below.
+            voters = _count_voter_if_open(poll, first_ballot)
+            if voters is None:
                 raise ValidationError(_("This poll is not open for votes."), code="not_open")
             _count(poll, before, -1)
             _count(poll, keys, +1, held)
+            poll.status, poll.voter_count = Poll.Status.OPEN, voters
+            results = poll_results_payload(poll, poll_counts(poll, option_ids=_option_ids(poll)))
             transaction.on_commit(lambda: publisher.changed(poll.pk))
     except IntegrityError as exc:
         # A second ballot where changes are off, or two of one person that raced past the
         # check where they are on: the constraint kept one.
         message = _("You have voted in this poll already.")
         raise ValidationError(message, code="already_voted") from exc
-    current = Poll.objects.get(pk=poll.pk)
-    results = poll_results_payload(current, poll_counts(poll))
-    return CastBallot(ballot=ballot, poll=current, results=results)
+    return CastBallot(ballot=ballot, poll=poll, results=results)
+
+
+def _count_voter_if_open(poll: Poll, first_ballot: bool) -> int | None:
+    """Lock the poll's row while it is open, counting a first ballot's voter: the poll's voter
+    count after, or None when the poll is no longer open. One statement (the ORM's update()
+    cannot return the new value; UPDATE ... RETURNING is PostgreSQL's and SQLite's)."""
+    table = connection.ops.quote_name(Poll._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET voter_count = voter_count + %s "
+            "WHERE id = %s AND status = %s RETURNING voter_count",
+            [1 if first_ballot else 0, poll.pk, Poll.Status.OPEN],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _option_ids(poll: Poll) -> tuple[int, ...] | None:
+    return poll_option_ids(poll) if poll.kind in CHOICE_KINDS else None

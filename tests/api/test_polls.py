@@ -129,6 +129,26 @@ def test_citizen_votes_and_reads_live_results(live_session, moderator, citizen):
     assert as_(None).get(f"/api/polls/{poll.pk}/results/").json() == expected
 
 
+def test_a_storms_ballot_costs_the_token_the_poll_the_ban_check_and_its_count(
+    live_session, moderator, citizen, django_assert_max_num_queries
+):
+    poll = open_poll(live_session, moderator)
+    option = poll.options.first().pk
+    first = UserFactory(username="first-voter")
+    send = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    send.credentials(HTTP_AUTHORIZATION=f"Token {api_token(first)}")
+    first_ballot = send.post(f"/api/polls/{poll.pk}/ballot/", {"choices": [option]}, format="json")
+    assert first_ballot.status_code == 200
+    send.credentials(HTTP_AUTHORIZATION=f"Token {api_token(citizen)}")
+
+    # The token, the poll with its session, the ban check; then, in the ballot's transaction
+    # (a savepoint here), the ballot, the voter count, the tally and the counts read back.
+    with django_assert_max_num_queries(9):
+        response = send.post(f"/api/polls/{poll.pk}/ballot/", {"choices": [option]}, format="json")
+
+    assert response.json()["results"]["voters"] == 2
+
+
 def test_anonymous_cannot_vote(live_session, moderator):
     poll = open_poll(live_session, moderator)
     response = as_(None).post(

@@ -52,6 +52,23 @@ def test_a_token_ends_ten_hours_after_it_was_issued(api_client, citizen):
     assert response.json() == {"detail": INVALID}
 
 
+def test_expired_tokens_are_deleted_when_their_owner_gets_a_new_one(api_client, citizen):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        new_token(api_client)
+        clock.move_to(start + timedelta(hours=5))
+        second = new_token(api_client)["token"]
+        clock.move_to(start + timedelta(hours=10, seconds=1))
+        # Using the second token leaves the expired first one (the API reads only the token it
+        # is sent); asking for a new one clears it away, and only it.
+        assert with_token(api_client, second).get("/api/auth/tokens/").status_code == 200
+        assert AuthToken.objects.filter(user=citizen).count() == 2
+        new_token(api_client)
+
+        assert AuthToken.objects.filter(user=citizen).count() == 2
+        assert with_token(api_client, second).get("/api/auth/tokens/").status_code == 200
+
+
 def test_the_token_table_holds_no_token_as_sent(api_client, citizen):
     token = new_token(api_client)["token"]
 
