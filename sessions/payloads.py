@@ -449,8 +449,15 @@ def poll_payload(poll: Poll) -> PollPayload:
     }
 
 
-def poll_results_payload(poll: Poll, counts: dict[str, int]) -> PollResultsPayload:
-    return {"poll": poll.pk, "counts": counts, "voters": poll.voter_count}
+def poll_results_payload(
+    poll: Poll, counts: dict[str, int], voters: int | None = None
+) -> PollResultsPayload:
+    """`voters`: read with the counts, when not the poll's own as loaded."""
+    return {
+        "poll": poll.pk,
+        "counts": counts,
+        "voters": poll.voter_count if voters is None else voters,
+    }
 
 
 class RecordPollPayload(TypedDict):

@@ -7,6 +7,7 @@ lock, so no count is ever read, changed and written back.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -25,13 +26,13 @@ from django.utils.translation import gettext as _
 from .. import events
 from ..audience import signed_in_viewers
 from ..models import Ballot, Poll, PollOption, PollTally, Session, WatchedKeyword
-from ..payloads import PollResultsPayload, poll_payload, poll_results_payload
+from ..payloads import PollResultsPayload, poll_payload
 from ..selectors import (
     may_create_polls,
     may_run_polls,
-    poll_counts,
     poll_option_ids,
     poll_results,
+    poll_results_now,
     results_public,
 )
 from .common import User, locked, require_signed_in, resolve_now
@@ -379,10 +380,16 @@ def _held_words(session: Session, keys: Sequence[str]) -> set[str]:
     }
 
 
-def _count(poll: Poll, keys: Sequence[str], step: int, held: set[str] = frozenset()) -> None:
-    """Raise (or lower) the tallies of `keys`, in key order: two ballots of several answers
-    each then take the tally rows' locks in the same order, never each waiting for the other."""
-    for key in sorted(keys):
+def _count(poll: Poll, before: Sequence[str], after: Sequence[str], held: set[str]) -> None:
+    """Move a ballot's count from the answers `before` to those `after` (raise the new, lower
+    the old), in key order: two ballots of several answers each then take the tally rows'
+    locks in the same order, never each waiting for the other."""
+    steps = dict.fromkeys(before, -1)
+    for key in after:
+        steps[key] = steps.get(key, 0) + 1
+    for key, step in sorted(steps.items()):
+        if not step:
+            continue
         raised = PollTally.objects.filter(poll=poll, key=key).update(count=F("count") + step)
         if not raised and step > 0:
             # The answer's first ballot: its tally row is made (a racing first ballot of the
@@ -546,22 +553,24 @@ def cast_ballot(
                 before = ballot.choices or []
                 ballot.choices = keys
                 ballot.save(update_fields=["choices"])
-            # Taken before any tally's lock, and held to the commit: no other ballot counts
-            # between this one's count and the results read below.
+            _count(poll, before, keys, held)
+            # The poll's row lock comes last, held only until the commit just after: every
+            # ballot of a storm takes it in turn, so the less each holds it, the more ballots a
+            # second. Closing the poll takes it too, and waits for this ballot or refuses it.
             voters = _count_voter_if_open(poll, first_ballot)
             if voters is None:
                 raise ValidationError(_("This poll is not open for votes."), code="not_open")
-            _count(poll, before, -1)
-            _count(poll, keys, +1, held)
-            poll.status, poll.voter_count = Poll.Status.OPEN, voters
-            results = poll_results_payload(poll, poll_counts(poll, option_ids=_option_ids(poll)))
             transaction.on_commit(lambda: publisher.changed(poll.pk))
     except IntegrityError as exc:
         # A second ballot where changes are off, or two of one person that raced past the
         # check where they are on: the constraint kept one.
         message = _("You have voted in this poll already.")
         raise ValidationError(message, code="already_voted") from exc
-    return CastBallot(ballot=ballot, poll=poll, results=results)
+    # The caller's poll is left as it was read: it may be shared (threads, a test's object).
+    after = copy.copy(poll)
+    after.status, after.voter_count = Poll.Status.OPEN, voters
+    results = poll_results_now(after, option_ids=_option_ids(after))
+    return CastBallot(ballot=ballot, poll=after, results=results)
 
 
 def _count_voter_if_open(poll: Poll, first_ballot: bool) -> int | None:

@@ -89,3 +89,28 @@ def test_twenty_voters_at_once_are_each_counted_exactly_once():
     ]
     assert [data["voters"] for data in sent] == sorted(data["voters"] for data in sent)
     assert sent[-1] == results
+
+
+def test_voters_changing_their_ballots_across_each_other_all_count_and_none_deadlock():
+    poll = open_poll(allow_change=True)
+    bad, school, road = (option.pk for option in poll.options.all())
+    voters = [UserFactory(username=f"changer-{n}") for n in range(16)]
+    for n, voter in enumerate(voters):
+        services.cast_ballot(poll=poll, user=voter, choices=[bad, road] if n % 2 else [school])
+
+    def change(n: int) -> None:
+        # Each change lowers one tally and raises another, half of them the other way round:
+        # taken in different orders, two of them would each wait for the other.
+        for _ in range(3):
+            services.cast_ballot(poll=poll, user=voters[n], choices=[school] if n % 2 else [road])
+            services.cast_ballot(
+                poll=poll, user=voters[n], choices=[bad, road] if n % 2 else [school]
+            )
+
+    assert race(16, change) == []
+    results = selectors.poll_results(Poll.objects.get(pk=poll.pk))
+    assert results == {
+        "poll": poll.pk,
+        "counts": {str(bad): 8, str(school): 8, str(road): 8},
+        "voters": 16,
+    }
