@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -26,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from tempfile import SpooledTemporaryFile
 from typing import Any
 
-from asgiref.sync import SyncToAsync
+from sessions.event_loop import tell_asgiref_the_loop
 
 logger = logging.getLogger(__name__)
 
@@ -39,18 +38,6 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 BODY_IN_MEMORY = 64 * 1024
 STREAM_FLUSH_BYTES = 256 * 1024
 SHED_BODY = b"The town hall is very busy right now. Please try again in a moment.\n"
-
-
-def tell_asgiref_the_loop(loop: asyncio.AbstractEventLoop) -> None:
-    """Make async_to_sync in this thread (every broadcast after commit goes through the channel
-    layer with it) run on the process's loop, with that loop's Redis connections. Without this
-    it makes a new event loop, and channels_redis a new Redis connection, for every call.
-
-    asgiref's sync_to_async says so to the threads it starts in the same way, through these two
-    attributes; running each request through sync_to_async instead cost 2 ms of CPU a page.
-    """
-    SyncToAsync.threadlocal.main_event_loop = loop
-    SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
 
 
 class ClientGone(Exception):

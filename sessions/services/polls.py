@@ -7,6 +7,7 @@ lock, so no count is ever read, changed and written back.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import threading
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from .. import events
 from ..audience import signed_in_viewers
+from ..event_loop import loop_of_this_thread, tell_asgiref_the_loop
 from ..models import Ballot, Poll, PollOption, PollTally, Session, WatchedKeyword
 from ..payloads import PollResultsPayload, poll_payload
 from ..selectors import (
@@ -451,7 +453,9 @@ class ResultsPublisher:
                 return
             wait = self._last.get(poll_id, -interval) + interval - time.monotonic()
             if wait > 0:
-                timer = threading.Timer(wait, self._publish_when_due, [poll_id])
+                # The timer's thread broadcasts on the loop this one does (event_loop.py).
+                loop = loop_of_this_thread()
+                timer = threading.Timer(wait, self._publish_when_due, [poll_id, loop])
                 timer.daemon = True
                 self._due[poll_id] = timer
                 timer.start()
@@ -470,7 +474,8 @@ class ResultsPublisher:
         for poll_id in due:
             self._publish(poll_id)
 
-    def _publish_when_due(self, poll_id: int) -> None:
+    def _publish_when_due(self, poll_id: int, loop: asyncio.AbstractEventLoop | None) -> None:
+        tell_asgiref_the_loop(loop)
         with self._lock:
             self._due.pop(poll_id, None)
             self._last[poll_id] = time.monotonic()

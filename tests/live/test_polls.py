@@ -3,9 +3,11 @@ and the last one always arrives, and results not yet public reach only the moder
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 
 from sessions import audience, selectors, services
@@ -238,3 +240,30 @@ async def test_a_closing_poll_keeps_how_many_watched_signed_in_each_person_once(
     assert await close_and_read_viewers(second, moderator) == 1
     await anna_laptop.disconnect()
     await anonymous.disconnect()
+
+
+async def test_the_results_recorded_after_the_interval_go_out_on_the_workers_loop(
+    settings, monkeypatch
+):
+    """The timer's thread broadcasts on the loop of the thread whose ballot set it (as every
+    HTTP thread does), not on a new loop, with a new Redis connection, per recording."""
+    settings.TOWNHALL_POLL_RESULTS_INTERVAL = 0.2
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def note_the_loop() -> None:
+        loops.append(asyncio.get_running_loop())
+
+    monkeypatch.setattr(
+        polls, "publish_poll_results", lambda poll_id: async_to_sync(note_the_loop)()
+    )
+    publisher = ResultsPublisher()
+    changed = database_sync_to_async(publisher.changed)
+
+    await changed(7)  # recorded at once
+    await changed(7)  # within the interval: a timer records it
+    async def both_recorded() -> bool:
+        return len(loops) == 2
+
+    await async_wait_until(both_recorded, "the timer recorded the results")
+
+    assert loops == [asyncio.get_running_loop()] * 2
