@@ -120,7 +120,9 @@ DATABASES = {
 # HTTP under Daphne (townhall/http.py; README, "The rush at the start"): Django runs whole in
 # one of this many threads per process, and a request that waited longer than MAX_WAIT seconds
 # for a thread is answered 503 with Retry-After instead.
-TOWNHALL_HTTP_THREADS = int(os.environ.get("TOWNHALL_HTTP_THREADS", "4"))
+# Two: on the 2-core machine the benchmarks ran on, two served the rush's pages as well as four
+# and the poll storm's ballots faster (less time lost to threads taking the GIL in turn).
+TOWNHALL_HTTP_THREADS = int(os.environ.get("TOWNHALL_HTTP_THREADS", "2"))
 TOWNHALL_HTTP_MAX_WAIT_SECONDS = float(os.environ.get("TOWNHALL_HTTP_MAX_WAIT_SECONDS", "10"))
 # How long each session's newest seq stays in the cache for the session page (events.py); 0
 # turns that off, and every page load reads the session's row.
