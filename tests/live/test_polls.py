@@ -261,6 +261,7 @@ async def test_the_results_recorded_after_the_interval_go_out_on_the_workers_loo
 
     await changed(7)  # recorded at once
     await changed(7)  # within the interval: a timer records it
+
     async def both_recorded() -> bool:
         return len(loops) == 2
 
