@@ -31,12 +31,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Case, CharField, Count, F, FloatField, Func, Min, Q, Value, When
 from django.db.models.functions import TruncMinute
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Municipality, Poll, PollOption, PollTally, Post, Session, Vote
 from .payloads import display_name
+from .selectors import get_or_404
 
 PUBLISHED = Post.Status.PUBLISHED
 REMOVED = (Post.Status.HIDDEN, Post.Status.REJECTED)
@@ -143,7 +143,7 @@ def _minute(moment: datetime) -> datetime:
 
 
 def load_session(session_id: int) -> Session:
-    return get_object_or_404(Session.objects.select_related("municipality"), pk=session_id)
+    return get_or_404(Session.objects.select_related("municipality"), pk=session_id)
 
 
 def session_report(session: Session, *, pseudonymise: bool = False) -> dict[str, Any]:

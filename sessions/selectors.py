@@ -6,6 +6,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -14,7 +15,9 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import similarity
@@ -98,9 +101,26 @@ def sessions_newest_first(status: str | None, now: datetime) -> QuerySet[Session
     return sessions.order_by("-starts_at", "-id")
 
 
+def not_found(model: type[Model], key: object) -> Http404:
+    """A 404 that names what was not found, in the reader's language (the API shows it; Django's
+    own says "No Session matches the given query." in English whatever the reader's)."""
+    thing = capfirst(model._meta.verbose_name)
+    return Http404(_("%(thing)s %(key)s does not exist.") % {"thing": thing, "key": key})
+
+
+def get_or_404(queryset: type[Model] | QuerySet, **lookup: object) -> Any:
+    """The one object `lookup` finds, or not_found (by the lookup's value)."""
+    if not isinstance(queryset, QuerySet):
+        queryset = queryset._default_manager.all()
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise not_found(queryset.model, next(iter(lookup.values()))) from None
+
+
 def session_with_panel(session_id: int) -> Session:
     """The session with its municipality and panel, or 404."""
-    return get_object_or_404(
+    return get_or_404(
         Session.objects.select_related("municipality").prefetch_related("politicians"),
         pk=session_id,
     )
@@ -113,7 +133,7 @@ def session_or_none(session_id: int) -> Session | None:
 
 def session_for_page(session_id: int) -> Session:
     """The session with its municipality, or 404: what a page needs to know its state."""
-    return get_object_or_404(Session.objects.select_related("municipality"), pk=session_id)
+    return get_or_404(Session.objects.select_related("municipality"), pk=session_id)
 
 
 def published_questions(
@@ -717,7 +737,7 @@ CALENDAR_PAST = timedelta(days=90)
 
 def municipality_by_slug(slug: str) -> Municipality:
     """The municipality, or 404."""
-    return get_object_or_404(Municipality, slug=slug)
+    return get_or_404(Municipality, slug=slug)
 
 
 def sessions_for_calendar(municipality: Municipality, now: datetime) -> QuerySet[Session]:

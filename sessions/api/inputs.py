@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from rest_framework.request import Request
 
+from ..selectors import get_or_404, not_found
 from .serializers import MAX_ID
 
 
@@ -21,8 +20,8 @@ def valid_input(serializer_class: type, request: Request) -> dict:
 
 
 def object_or_404(model_or_queryset: type[Model] | QuerySet, pk: int) -> Any:
-    """get_object_or_404, also for an id too large for any database column (not a 500)."""
+    """The object with this id, or a 404 that names it in the reader's language (also for an
+    id too large for any database column, not a 500)."""
     if pk > MAX_ID:
-        model = getattr(model_or_queryset, "model", model_or_queryset)
-        raise Http404(f"No {model._meta.object_name} matches the given query.")
-    return get_object_or_404(model_or_queryset, pk=pk)
+        raise not_found(getattr(model_or_queryset, "model", model_or_queryset), pk)
+    return get_or_404(model_or_queryset, pk=pk)

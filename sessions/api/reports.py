@@ -6,7 +6,7 @@ are JSON whatever the format asked for.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -18,8 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .. import selectors
 from ..exports import CONTENT_TYPES, FALSE_VALUES, FORMATS, TRUE_VALUES, wants_pseudonyms
-from ..models import ExportLog
+from ..models import ExportLog, Session
 from ..reports import load_session
 from ..services.exports import export_session_report
 from .filters import read_query
@@ -85,7 +86,7 @@ class SessionReportView(APIView):
     )
     def get(self, request: Request, session_id: int) -> Response | HttpResponse:
         if session_id > MAX_ID:
-            raise Http404("No Session matches the given query.")
+            raise selectors.not_found(Session, session_id)
         session = load_session(session_id)
         query = read_query(ReportQuery, request)
         fmt = query["format"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -98,7 +98,7 @@ class StaffWritesOnly(BasePermission):
 
 def _session_with_panel(session_id: int) -> Session:
     if session_id > MAX_ID:
-        raise Http404("No Session matches the given query.")
+        raise selectors.not_found(Session, session_id)
     return selectors.session_with_panel(session_id)
 
 

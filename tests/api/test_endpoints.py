@@ -181,7 +181,16 @@ def test_unknown_session_is_not_found(api_client, path):
     response = api_client.get(path)
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No Session matches the given query."}
+    assert response.json() == {"detail": "Session 999999 does not exist."}
+
+
+def test_what_was_not_found_is_named_in_the_readers_language(api_client):
+    danish = api_client.get("/api/polls/999/results/", headers={"accept-language": "da"})
+    too_large = api_client.get("/api/polls/99999999999999999999/results/")
+
+    assert danish.status_code == too_large.status_code == 404
+    assert danish.json() == {"detail": "Afstemning 999 findes ikke."}
+    assert too_large.json() == {"detail": "Poll 99999999999999999999 does not exist."}
 
 
 def test_staff_creates_a_session_with_a_panel(api_client, staff, mayor):
@@ -438,7 +447,7 @@ def test_question_in_an_unknown_session_is_not_found(api_client, citizen):
     response = api_client.post("/api/sessions/999999/questions/", {"body": "Hej"}, format="json")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No Session matches the given query."}
+    assert response.json() == {"detail": "Session 999999 does not exist."}
     assert Post.objects.count() == 0
 
 
@@ -511,7 +520,7 @@ def test_reply_to_a_missing_post_is_not_found(api_client, citizen):
     response = api_client.post("/api/posts/999999/replies/", {"body": "Hej"}, format="json")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No Post matches the given query."}
+    assert response.json() == {"detail": "Post 999999 does not exist."}
     assert Post.objects.count() == 0
 
 
@@ -641,7 +650,7 @@ def test_vote_on_a_missing_post_is_not_found(api_client, citizen):
     response = api_client.post("/api/posts/999999/vote/")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No Post matches the given query."}
+    assert response.json() == {"detail": "Post 999999 does not exist."}
 
 
 # Answered flag --------------------------------------------------------------------------------

@@ -436,7 +436,7 @@ def test_id_too_large_for_the_database_is_not_found(api_client, citizen, path):
     response = api_client.get(path) if "vote" not in path else api_client.post(path)
 
     assert response.status_code == 404
-    assert response.json()["detail"].startswith("No ")
+    assert response.json()["detail"].endswith(" 99999999999999999999999 does not exist.")
 
 
 @pytest.mark.parametrize("method", ["get", "post", "delete"])
