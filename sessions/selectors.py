@@ -904,7 +904,7 @@ def poll_results(poll: Poll) -> PollResultsPayload:
     return poll_results_payload(poll, poll_counts(poll))
 
 
-def poll_results_now(poll: Poll, option_ids: Sequence[int] | None = None) -> PollResultsPayload:
+def poll_results_now(poll: Poll) -> PollResultsPayload:
     """The poll's results as committed now, read in one query: its tallies with the voter
     count beside each, one snapshot, so the counts and the voters agree. With no published
     tally yet, the voters are the poll's as the caller has it."""
@@ -915,7 +915,7 @@ def poll_results_now(poll: Poll, option_ids: Sequence[int] | None = None) -> Pol
     )
     stored = {key: count for key, count, _voters in rows}
     voters = rows[0][2] if rows else None
-    return poll_results_payload(poll, poll_counts(poll, stored, option_ids), voters)
+    return poll_results_payload(poll, poll_counts(poll, stored, poll_option_ids(poll)), voters)
 
 
 def polls_results(polls: list[Poll]) -> dict[int, PollResultsPayload]:

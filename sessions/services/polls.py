@@ -53,7 +53,6 @@ SCALE_BOUND = 10
 MAX_SCALE_STEPS = 11
 MAX_WORDS = 3
 MAX_WORD_LENGTH = 40
-CHOICE_KINDS = (Poll.Kind.SINGLE, Poll.Kind.MULTIPLE)
 
 
 def _text(value: object, *, field: str, limit: int, required: bool = True) -> str:
@@ -574,7 +573,7 @@ def cast_ballot(
     # The caller's poll is left as it was read: it may be shared (threads, a test's object).
     after = copy.copy(poll)
     after.status, after.voter_count = Poll.Status.OPEN, voters
-    results = poll_results_now(after, option_ids=_option_ids(after))
+    results = poll_results_now(after)
     return CastBallot(ballot=ballot, poll=after, results=results)
 
 
@@ -591,7 +590,3 @@ def _count_voter_if_open(poll: Poll, first_ballot: bool) -> int | None:
         )
         row = cursor.fetchone()
     return None if row is None else row[0]
-
-
-def _option_ids(poll: Poll) -> tuple[int, ...] | None:
-    return poll_option_ids(poll) if poll.kind in CHOICE_KINDS else None
