@@ -129,6 +129,8 @@ TOWNHALL_HTTP_MAX_WAIT_SECONDS = float(os.environ.get("TOWNHALL_HTTP_MAX_WAIT_SE
 TOWNHALL_PUBLISHED_SEQ_SECONDS = float(os.environ.get("TOWNHALL_PUBLISHED_SEQ_SECONDS", "2"))
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a cheaper check of pooled connections (townhall/postgresql).
+    DATABASES["default"]["ENGINE"] = "townhall.postgresql"
     # A connection for every HTTP thread, and a few for the sockets' reads (database_sync_to_async)
     # and the relay, so no thread waits for another's connection.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
@@ -138,10 +140,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # to answer 503 (townhall/outage.py).
         "timeout": float(os.environ.get("TOWNHALL_DB_POOL_TIMEOUT") or 10),
     }
-    # With the pool, Django has psycopg check each connection on checkout: one broken by a
-    # PostgreSQL restart is replaced instead of failing the request that drew it (README,
-    # "When things fail").
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # SQLite: wait for the writer instead of failing at once when two requests write together.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -27,7 +27,7 @@ def pytest_ignore_collect(collection_path, config) -> bool | None:
 
 @pytest.fixture(autouse=True)
 def _really_production_mode() -> None:
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.DATABASES["default"]["ENGINE"] == "townhall.postgresql"
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
 
 
