@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -861,6 +862,39 @@ def may_see_results(
     if runs_polls or results_public(poll):
         return True
     return poll.results == Poll.Results.AFTER_VOTE and voted and poll.status != Poll.Status.DRAFT
+
+
+def poll_for_ballot(poll_id: int) -> Poll:
+    """The poll a ballot is cast in, with its session and municipality; 404 when there is none.
+
+    Read at most once per TOWNHALL_BALLOT_POLL_SECONDS in each process, and shared by the
+    ballots of that moment (services.cast_ballot does not change it): in a storm, reading it for
+    each ballot cost a fifth of the ballot. Nothing that decides a ballot goes stale with it. A
+    poll's kind, options and settings never change; whether it is open is the database's answer
+    under the poll's row lock, and closing a session closes its polls there. What may be up to
+    that second old is the session's times and the municipality's verified-only setting: a
+    ballot judged by them is judged as if it had come that moment earlier.
+    """
+    seconds = settings.TOWNHALL_BALLOT_POLL_SECONDS
+    now = time.monotonic()
+    kept = _ballot_polls.get(poll_id)
+    if kept is not None and now - kept[0] < seconds:
+        return kept[1]
+    poll = get_or_404(Poll.objects.select_related("session__municipality"), pk=poll_id)
+    if seconds > 0:
+        if len(_ballot_polls) >= 1024:  # polls of a past moment: bounded, not tidied
+            _ballot_polls.clear()
+        _ballot_polls[poll_id] = (now, poll)
+    return poll
+
+
+def forget_ballot_polls() -> None:
+    """Forget the polls poll_for_ballot keeps (tests: rolled back, a poll's id comes again)."""
+    _ballot_polls.clear()
+
+
+# poll id -> (when it was read, time.monotonic(); the poll)
+_ballot_polls: dict[int, tuple[float, Poll]] = {}
 
 
 def poll_option_ids(poll: Poll) -> tuple[int, ...]:

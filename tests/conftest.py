@@ -146,6 +146,15 @@ def poll_results_after_every_ballot(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def fresh_ballot_polls() -> Iterator[None]:
+    """Each test starts without the polls an earlier one's ballots kept (selectors.
+    poll_for_ballot): its rows were rolled back, and SQLite hands their ids out again."""
+    selectors.forget_ballot_polls()
+    yield
+    selectors.forget_ballot_polls()
+
+
+@pytest.fixture(autouse=True)
 def english_outside_requests() -> Iterator[None]:
     """Code run outside a request (services, reports, commands) speaks English in tests, as the
     test clients do; tests of the Danish default deactivate it. Reset after each test: a request

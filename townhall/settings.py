@@ -204,6 +204,9 @@ TOWNHALL_VOTE_INTERVAL = float(os.environ.get("TOWNHALL_VOTE_INTERVAL", "0.25"))
 # A poll's results are recorded (an event) at most this often per process while ballots come
 # in, and once after the last (services/polls.py, ResultsPublisher); 0: after every ballot.
 TOWNHALL_POLL_RESULTS_INTERVAL = float(os.environ.get("TOWNHALL_POLL_RESULTS_INTERVAL", "0.25"))
+# A ballot's poll (with its session and municipality) is read at most this often per process
+# (seconds; selectors.poll_for_ballot); 0 reads it for every ballot.
+TOWNHALL_BALLOT_POLL_SECONDS = float(os.environ.get("TOWNHALL_BALLOT_POLL_SECONDS", "1"))
 # Presence: frames at most this often (seconds); with Redis a viewer is renewed every HEARTBEAT
 # seconds and forgotten TTL seconds after its last renewal.
 TOWNHALL_PRESENCE_INTERVAL = float(os.environ.get("TOWNHALL_PRESENCE_INTERVAL", "2"))

@@ -20,8 +20,12 @@ def valid_input(serializer_class: type, request: Request) -> dict:
 
 
 def object_or_404(model_or_queryset: type[Model] | QuerySet, pk: int) -> Any:
-    """The object with this id, or a 404 that names it in the reader's language (also for an
-    id too large for any database column, not a 500)."""
+    """The object with this id, or a 404 that names it in the reader's language."""
+    return get_or_404(model_or_queryset, pk=possible_id(model_or_queryset, pk))
+
+
+def possible_id(model_or_queryset: type[Model] | QuerySet, pk: int) -> int:
+    """`pk`, or a 404 for an id too large for any database column (not a 500)."""
     if pk > MAX_ID:
         raise not_found(getattr(model_or_queryset, "model", model_or_queryset), pk)
-    return get_or_404(model_or_queryset, pk=pk)
+    return pk

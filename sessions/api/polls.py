@@ -21,7 +21,7 @@ from ..client_ip import client_ip
 from ..models import Poll, Session
 from ..payloads import poll_payload
 from .idempotency import idempotent
-from .inputs import object_or_404, valid_input
+from .inputs import object_or_404, possible_id, valid_input
 from .schema import (
     IDEMPOTENCY_KEY,
     KEY_REUSED,
@@ -196,7 +196,7 @@ class BallotView(APIView):
         tags=["polls"],
     )
     def post(self, request: Request, poll_id: int) -> Response:
-        poll = object_or_404(Poll.objects.select_related("session__municipality"), poll_id)
+        poll = selectors.poll_for_ballot(possible_id(Poll, poll_id))
         fields = valid_input(BallotInput, request)
         return idempotent(request, body=fields, perform=lambda: self.cast(request, poll, fields))
 

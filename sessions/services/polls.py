@@ -521,8 +521,9 @@ def cast_ballot(
     limit. Words are screened by the municipality's watched words: a "hold" word is counted
     but kept out of the published cloud.
 
-    `poll` as the caller read it, best with its session and municipality (select_related):
-    its kind, options and settings never change, and whether it is open is the database's
+    `poll` as the caller read it, best by selectors.poll_for_ballot (with its session and
+    municipality, and shared by the ballots of a moment: left unchanged here): its kind,
+    options and settings never change, and whether it is open is the database's
     answer under its row lock, where closing it (or its session) waits for this ballot or this
     ballot finds it closed. Locks the poll's row, not the session's: ballots of a storm wait
     only for each other's count. The results go out after commit, at most once

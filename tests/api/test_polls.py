@@ -129,7 +129,7 @@ def test_citizen_votes_and_reads_live_results(live_session, moderator, citizen):
     assert as_(None).get(f"/api/polls/{poll.pk}/results/").json() == expected
 
 
-def test_a_storms_ballot_costs_the_token_the_poll_the_ban_check_and_its_count(
+def test_a_storms_ballot_costs_the_token_the_ban_check_and_its_count(
     live_session, moderator, citizen, django_assert_max_num_queries
 ):
     poll = open_poll(live_session, moderator)
@@ -141,12 +141,41 @@ def test_a_storms_ballot_costs_the_token_the_poll_the_ban_check_and_its_count(
     assert first_ballot.status_code == 200
     send.credentials(HTTP_AUTHORIZATION=f"Token {api_token(citizen)}")
 
-    # The token, the poll with its session, the ban check; then, in the ballot's transaction
-    # (a savepoint here), the ballot, the voter count, the tally and the counts read back.
-    with django_assert_max_num_queries(9):
+    # The token and the ban check (the poll with its session was read by the first ballot of
+    # this moment); then, in the ballot's transaction (a savepoint here), the ballot, the
+    # tally, the voter count under the poll's lock, and the counts read back.
+    with django_assert_max_num_queries(8) as queries:
         response = send.post(f"/api/polls/{poll.pk}/ballot/", {"choices": [option]}, format="json")
 
     assert response.json()["results"]["voters"] == 2
+    poll_reads = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and 'FROM "townhall_sessions_poll"' in query["sql"]
+    ]
+    assert poll_reads == []
+
+
+@pytest.mark.parametrize("closing", ["the poll", "the session"])
+def test_a_ballot_after_closing_is_refused_though_its_poll_was_read_open_a_moment_before(
+    closing, live_session, moderator, citizen, staff
+):
+    poll = open_poll(live_session, moderator)
+    option = poll.options.first().pk
+    url = f"/api/polls/{poll.pk}/ballot/"
+    assert as_(UserFactory()).post(url, {"choices": [option]}, format="json").status_code == 200
+    if closing == "the poll":
+        services.close_poll(poll=poll, user=moderator)
+    else:
+        services.close_session(session=live_session, user=staff)
+
+    response = as_(citizen).post(url, {"choices": [option]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "This poll is not open for votes.", "code": "not_open"}
+    poll.refresh_from_db()
+    assert (poll.status, poll.voter_count, Ballot.objects.count()) == ("closed", 1, 1)
+    assert counted(poll)[str(option)] == 1
 
 
 def test_anonymous_cannot_vote(live_session, moderator):
