@@ -591,12 +591,29 @@ def active_ban(
     """The ban in force for this user in this municipality at `now`, if any."""
     if not user.is_authenticated:
         return None
-    bans = Ban.objects.filter(Ban.active_q(now), user=user, municipality_id=municipality_id)
     # Asked on every post, vote and ballot, and nearly always answered no: the short question
-    # first (a third of the ORM's work of reading the ban), the ban itself only when there is one.
-    if not bans.exists():
+    # first, the ban itself only when there is one.
+    if not banned_now(user.pk, municipality_id, now):
         return None
+    bans = Ban.objects.filter(Ban.active_q(now), user=user, municipality_id=municipality_id)
     return bans.order_by("-created_at").first()
+
+
+def banned_now(user_id: int, municipality_id: int, now: datetime) -> bool:
+    """Whether a ban is in force for the user in the municipality at `now`.
+
+    Ban.active_q, written out in SQL: a storm's ballots each ask it, and the ORM's building of
+    the query cost five times the query itself (a fifth of a ballot). tests/test_bans.py holds
+    the two to the same answers.
+    """
+    table = connection.ops.quote_name(Ban._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE user_id = %s AND municipality_id = %s "
+            "AND lifted_at IS NULL AND (ends_at IS NULL OR ends_at > %s) LIMIT 1",
+            [user_id, municipality_id, connection.ops.adapt_datetimefield_value(now)],
+        )
+        return cursor.fetchone() is not None
 
 
 def banned_everywhere(user: AbstractBaseUser, now: datetime) -> bool:

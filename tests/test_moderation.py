@@ -461,6 +461,43 @@ def test_ban_ends_at_its_end(session, banned):
     assert question.status == Post.Status.PUBLISHED
 
 
+def test_the_ban_question_in_sql_answers_as_the_bans_filter_does():
+    """selectors.banned_now is Ban.active_q written out in SQL (the ballot's short question)."""
+    roskilde, odense = MunicipalityFactory(), MunicipalityFactory(name="Odense", slug="odense")
+    moderator = UserFactory()
+    noon = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    bans = {
+        "until lifted": {},
+        "until one": {"ends_at": noon + hour},
+        "ended at eleven": {"ends_at": noon - hour, "created_at": noon - 2 * hour},
+        "lifted": {"lifted_at": noon - hour},
+        "lifted, timed": {"ends_at": noon + hour, "lifted_at": noon - hour},
+    }
+    people = {}
+    for name, fields in bans.items():
+        people[name] = UserFactory()
+        Ban.objects.create(
+            municipality=roskilde,
+            user=people[name],
+            reason="spam",
+            created_by=moderator,
+            **{"created_at": noon - 3 * hour, **fields},
+        )
+    people["never banned"] = UserFactory()
+
+    for at in (noon - 2 * hour, noon, noon + hour, noon + hour + timedelta(microseconds=1)):
+        for municipality in (roskilde, odense):
+            for name, person in people.items():
+                expected = Ban.objects.filter(
+                    Ban.active_q(at), user=person, municipality=municipality
+                ).exists()
+                answer = selectors.banned_now(person.pk, municipality.pk, at)
+                assert answer == expected, (name, municipality.name, at)
+    assert selectors.banned_now(people["until one"].pk, roskilde.pk, noon)
+    assert not selectors.banned_now(people["until one"].pk, roskilde.pk, noon + hour)
+
+
 def test_ban_applies_only_in_its_municipality(banned):
     odense = MunicipalityFactory(name="Odense Kommune", slug="odense")
     elsewhere = SessionFactory(municipality=odense, starts_at=START, ends_at=END)
