@@ -40,6 +40,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -383,6 +384,7 @@ def one_arrangement(args: argparse.Namespace) -> int:
 
             connections.close_all()
             rush.drop_database(args.postgres, BENCH_DATABASE)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def options() -> argparse.Namespace:
