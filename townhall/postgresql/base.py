@@ -22,15 +22,36 @@ from django.db.backends.postgresql import base
 from psycopg_pool import ConnectionPool
 
 
-def check_connection(connection: Any) -> None:
-    """Raise when `connection` is broken: psycopg_pool then replaces it with a new one."""
+def check_connection(connection: Any, pool: ConnectionPool | None = None) -> None:
+    """Raise when `connection` is broken: psycopg_pool then replaces it with a new one. With
+    the `pool`, a broken one has the pool's idle connections checked at once (see _PoolCheck)."""
     if connection.closed or connection.broken:
         raise ConnectionError("the connection is closed")
     # poll(), not select(): a worker holds thousands of sockets, past select()'s limit of 1024.
     poller = select.poll()
     poller.register(connection.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
-    if poller.poll(0):
+    if not poller.poll(0):
+        return
+    try:
         ConnectionPool.check_connection(connection)
+    except Exception:
+        if pool is not None:
+            pool.check()
+        raise
+
+
+class _PoolCheck:
+    """check_connection for one pool. A restart ends every connection of its time, and the
+    pool, finding one broken, waits 1, 2, 4 s ... before it tries the next: with six broken, the
+    request that met them would wait past the pool's timeout. So the first one found broken has
+    the pool check its idle connections at once (replacing those the restart ended), and the
+    request waits once."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+
+    def __call__(self, connection: Any) -> None:
+        check_connection(connection, self.pool)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -39,6 +60,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         pool = super().pool
         # psycopg_pool takes its check only when the pool is made, and Django makes the pool
         # with its own check (or none): ours goes where the pool keeps it.
-        if pool is not None and pool._check is not check_connection:
-            pool._check = check_connection
+        if pool is not None and not isinstance(pool._check, _PoolCheck):
+            pool._check = _PoolCheck(pool)
         return pool
