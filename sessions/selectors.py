@@ -603,7 +603,7 @@ def banned_now(user_id: int, municipality_id: int, now: datetime) -> bool:
     """Whether a ban is in force for the user in the municipality at `now`.
 
     Ban.active_q, written out in SQL: a storm's ballots each ask it, and the ORM's building of
-    the query cost five times the query itself (a fifth of a ballot). tests/test_bans.py holds
+    the query cost five times the query itself (a fifth of a ballot). tests/test_moderation.py holds
     the two to the same answers.
     """
     table = connection.ops.quote_name(Ban._meta.db_table)
